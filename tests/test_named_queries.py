@@ -1,0 +1,237 @@
+"""Each named query in queries/ gives exactly the answer the article supports."""
+
+from __future__ import annotations
+
+import pyoxigraph
+import pytest
+
+from kg.dataset import open_dataset_store
+from kg.querying import NamedQuery, list_named_queries, solution_rows
+from kg.store import run_query
+
+ID = "https://w3id.org/kg-mali/id/"
+USSR = "Union of Soviet Socialist Republics"
+KEITA, TRAORE, TRANSITION = "Modibo Keïta regime", "Moussa Traoré regime", "Transitional authorities (2020)"
+# Cells built with GROUP_CONCAT have no guaranteed order: compare them as sets.
+CONCATENATED = {"sides", "parties", "areas", "by"}
+
+
+@pytest.fixture(scope="module")
+def store() -> pyoxigraph.Store:
+    return open_dataset_store()
+
+
+@pytest.fixture(scope="module")
+def queries() -> dict[str, NamedQuery]:
+    return {q.name: q for q in list_named_queries()}
+
+
+def answer(store: pyoxigraph.Store, query: NamedQuery) -> list[tuple]:
+    rows = solution_rows(run_query(store, query.text, source=query.name))
+    return [
+        tuple(
+            frozenset(value.split(", ")) if key in CONCATENATED and value else
+            (value[len(ID):] if value and value.startswith(ID) else value)
+            for key, value in row.items()
+        )
+        for row in rows
+    ]
+
+
+EXPECTED: dict[str, list[tuple]] = {
+    "deliveries-by-year": [
+        ("1961", USSR, "Mali", "BTR-40", "15", "delivered", KEITA, "transfer/1961-btr-40"),
+        ("1963", USSR, "Mali", "T-34-85", "10", "delivered", KEITA, "transfer/1963-t-34-85"),
+        ("1975", USSR, "Mali", "BRDM-2", "20", "delivered", TRAORE, "transfer/1975-brdm-2"),
+        ("1981", USSR, "Mali", "S-125M (SA-3B)", "3", "delivered", TRAORE, "transfer/1981-s-125m"),
+        ("1981", USSR, "Mali", "SON-9", "1", "delivered", TRAORE, "transfer/1981-son-9"),
+        ("1981", USSR, "Mali", "T-34-85", "20", "delivered", TRAORE, "transfer/1981-t-34-85"),
+        ("1981", USSR, "Mali", "V-60 (SA-3B)", "100", "delivered", TRAORE, "transfer/1981-v-60"),
+        ("1983", USSR, "Mali", "P-10", "3", "delivered", TRAORE, "transfer/1983-p-10"),
+        ("2021", "Russia", "Mali", "military equipment", None, "delivered", TRANSITION,
+         "transfer/2021-10-first-russian-deliveries"),
+    ],
+    "deliveries-in-year": [
+        ("V-60 (SA-3B)", "100", "missiles V-60/SA-3B", "transfer/1981-v-60"),
+        ("T-34-85", "20", "chars\u00a0T-34-85", "transfer/1981-t-34-85"),
+        ("S-125M (SA-3B)", "3", "missiles air-sol\u00a0S-125M/SA-3B", "transfer/1981-s-125m"),
+        ("SON-9", "1", "radar de conduite de tir\u00a0SON-9", "transfer/1981-son-9"),
+    ],
+    "deliveries-by-regime": [
+        (TRAORE, "6", "147"),
+        (KEITA, "2", "25"),
+        (TRANSITION, "1", "0"),
+    ],
+    "totals-per-model": [
+        ("V-60 (SA-3B)", "surface-to-air missile", "1", "100", "1981", "1981"),
+        ("T-34-85", "tank", "2", "30", "1963", "1981"),
+        ("BRDM-2", "reconnaissance vehicle", "1", "20", "1975", "1975"),
+        ("BTR-40", "armoured personnel carrier", "1", "15", "1961", "1961"),
+        ("P-10", "radar", "1", "3", "1983", "1983"),
+        ("S-125M (SA-3B)", "surface-to-air missile system", "1", "3", "1981", "1981"),
+        ("SON-9", "fire-control radar", "1", "1", "1981", "1981"),
+    ],
+    "totals-per-category": [
+        ("military equipment", "8", "172"),
+        ("air defence equipment", "3", "104"),
+        ("missile", "1", "100"),
+        ("surface-to-air missile", "1", "100"),
+        ("armoured vehicle", "4", "65"),
+        ("tank", "2", "30"),
+        ("reconnaissance vehicle", "1", "20"),
+        ("armoured personnel carrier", "1", "15"),
+        ("radar", "2", "4"),
+        ("surface-to-air missile system", "1", "3"),
+        ("fire-control radar", "1", "1"),
+    ],
+    "transfers-without-year": [
+        ("transfer/2021-pending-russian-deliveries", "Russia", "military equipment", "pending",
+         "les autres en chantier"),
+        ("transfer/after-2020-combat-helicopters", "Russia", "combat helicopter", "delivered",
+         "hélicoptères de combat"),
+        ("transfer/after-2020-other-war-materiel", "Russia", "military equipment", "delivered",
+         "d’autres matériels de guerre efficaces"),
+    ],
+    "regimes": [
+        (KEITA, "Modibo Keïta", "1960-09-22", "1968-11", "Independence of Mali",
+         "Fall of the Modibo Keïta regime"),
+        (TRAORE, "Moussa Traoré", "1968-11", "1991-03-26", "Fall of the Modibo Keïta regime",
+         "Fall of the Moussa Traoré regime"),
+        ("Ibrahim Boubacar Keïta regime", "Ibrahim Boubacar Keïta", "2013-09-04", "2020-08-18",
+         "Inauguration of Ibrahim Boubacar Keïta", "Resignation of Ibrahim Boubacar Keïta"),
+        (TRANSITION, None, "2020-08-18", None, "Events of 18 August 2020", None),
+    ],
+    "meetings": [
+        ("2021-11-11", "Abdoulaye Diop",
+         "ministre des Affaires étrangères et de la Coopération internationale", "Sergey Lavrov",
+         "le ministre russe des Affaires étrangères", "Moscow", "event/2021-11-11-diop-visit-to-moscow"),
+    ],
+    "office-holders": [
+        ("Abdoulaye Diop", "minister of foreign affairs", "Mali",
+         "ministre des Affaires étrangères et de la Coopération internationale", "2021-11-11"),
+        ("Ibrahim Boubacar Keïta", "president", "Mali", "président", None),
+        ("Modibo Keïta", "president", "Mali", "le président", None),
+        ("Moussa Traoré", "general", "Mali", "le général", None),
+        ("Sergey Lavrov", "minister of foreign affairs", "Russia",
+         "le ministre russe des Affaires étrangères", "2021-11-11"),
+    ],
+    "equipment-partners": [
+        (name, f"http://www.wikidata.org/entity/{q}", f"cooperation/mali-{slug}-equipment")
+        for name, q, slug in [
+            ("Bulgaria", "Q219", "bulgaria"), ("France", "Q142", "france"),
+            ("Germany", "Q183", "germany"), ("People's Republic of China", "Q148", "china"),
+            ("Qatar", "Q846", "qatar"), ("South Africa", "Q258", "south-africa"),
+            ("United Arab Emirates", "Q878", "united-arab-emirates"),
+            ("United States of America", "Q30", "united-states"),
+        ]
+    ],
+    "conflicts": [
+        ("Operation Serval", "military operation", None, frozenset({"France"}), None, None),
+        ("Rebellions in northern Mali", "rebellion", None, frozenset({"Mali"}), None, None),
+        ("Terrorist attacks after 2013", "insurgency", None,
+         frozenset({"Terrorist and jihadist groups"}), None, None),
+        ("Mali–Burkina Faso war (1985)", "war", "1985", frozenset({"Mali", "Burkina Faso"}), "200", "true"),
+        ("2012 rebellion", "rebellion", "2012", frozenset({"Mali", "2012 rebels"}), None, None),
+    ],
+    "agreements": [
+        ("Agreement for Peace and Reconciliation in Mali", frozenset({"Mali"}),
+         "event/agreement-for-peace-and-reconciliation"),
+        ("Mali–Russia defence agreement", frozenset({"Mali", "Russia"}),
+         "event/mali-russia-defence-agreement"),
+    ],
+    "timeline": [
+        ("1960", "Independence of Mali", "event/1960-independence-of-mali"),
+        ("1968-11", "Fall of the Modibo Keïta regime", "event/1968-11-fall-of-modibo-keita"),
+        ("1985", "Mali–Burkina Faso war (1985)", "event/1985-war-mali-burkina-faso"),
+        ("2012", "2012 rebellion", "event/2012-rebellion"),
+        ("2013", "Mali recovers its territory", "event/2013-recovery-of-territory"),
+        ("2020-08-18", "Events of 18 August 2020", "event/2020-08-18-events"),
+        ("2020-08-18", "Resignation of Ibrahim Boubacar Keïta",
+         "event/2020-resignation-of-ibrahim-boubacar-keita"),
+        ("2021-10", "October 2021: first deliveries of Russian equipment",
+         "transfer/2021-10-first-russian-deliveries"),
+        ("2021-11-11", "Abdoulaye Diop's visit to Moscow", "event/2021-11-11-diop-visit-to-moscow"),
+    ],
+    "article": [
+        ("Mali-Russie : La coopération militaire d’hier et d’aujourd’hui", "Madiba Keïta", "L'Essor",
+         "2022-01-21T09:01:00Z",
+         "Le ministre Diop avec son homologue russe, Sergueï le 11 novembre 2021 à Moscou",
+         "source/essor-2022-01-21-mali-russie"),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_named_query_gives_the_exact_answer(store, queries, name: str) -> None:
+    assert answer(store, queries[name]) == EXPECTED[name]
+
+
+def test_statements_name_speaker_date_and_kind(store, queries) -> None:
+    rows = [(r[0], r[1], r[2], r[3] is not None, r[5]) for r in answer(store, queries["statements"])]
+    assert rows == [
+        ("2021-11-11", "Abdoulaye Diop", "direct quote", True, "statement/2021-11-11-diop-diversify-partners"),
+        ("2021-11-11", "Abdoulaye Diop", "direct quote", True, "statement/2021-11-11-diop-impulse"),
+        ("2021-11-11", "Abdoulaye Diop", "reported speech", False,
+         "statement/2021-11-11-diop-russia-pragmatic-partner"),
+        ("2021-11-11", "Abdoulaye Diop", "direct quote", True, "statement/2021-11-11-diop-support-requested"),
+        ("2021-11-11", "Sergey Lavrov", "direct quote", True, "statement/2021-11-11-lavrov-equipment"),
+        ("2021-11-11", "Sergey Lavrov", "reported speech", False,
+         "statement/2021-11-11-lavrov-help-against-terrorism"),
+        ("2021-11-11", "Sergey Lavrov", "reported speech", False, "statement/2021-11-11-lavrov-training"),
+        ("2022-01-21", "Madiba Keïta", "direct quote", True, "statement/essor-russia-serious-partner"),
+    ]
+
+
+def test_requests_and_commitments_say_who_for_whom_and_what(store, queries) -> None:
+    rows = [(r[0], r[1], r[2], r[3], r[5]) for r in answer(store, queries["requests-and-commitments"])]
+    assert rows == [
+        ("commitment", frozenset({"Mali", "Russia"}), None, frozenset({"defence and security"}),
+         "event/2021-11-11-major-projects"),
+        ("commitment", frozenset({"Russia"}), "Mali", frozenset({"counter-terrorism"}),
+         "event/2021-11-11-russia-commits-to-help-against-terrorism"),
+        ("commitment", frozenset({"Russia"}), "Mali", frozenset({"military equipment"}),
+         "event/2021-11-11-russia-commits-to-provide-equipment"),
+        ("commitment", frozenset({"Russia"}), "Malian Armed Forces", frozenset({"military training"}),
+         "event/2021-11-11-russia-commits-to-training"),
+        ("request", frozenset({"Mali"}), "Russia", frozenset({"defence and security"}),
+         "event/2021-11-11-mali-asks-help-under-peace-agreement"),
+        ("request", frozenset({"Mali"}), "Russia", frozenset({"military training", "military equipment"}),
+         "event/2021-11-11-mali-requests-support"),
+    ]
+
+
+def test_evidence_lists_every_quote_of_the_article_graph(store, queries) -> None:
+    rows = answer(store, queries["evidence"])
+    assert len(rows) == 108
+    assert ("transfer/1961-btr-40", "1961: 15 BTR-40 from the USSR to Mali",
+            "l’Union soviétique a livré 15 blindés\u00a0BTR-40 au Mali\u00a0 en\u00a01961") in rows
+
+
+def test_editorial_notes_cover_the_articles_errors(store, queries) -> None:
+    rows = answer(store, queries["editorial-notes"])
+    assert len(rows) == 27
+    noted = {node for node, _, _ in rows}
+    assert {"equipment/s-125m", "equipment/v-60", "state/united-arab-emirates",
+            "event/transition-decides-to-reactivate-cooperation-with-russia"} <= noted
+
+
+def test_wikidata_links_are_the_verified_fourteen(store, queries) -> None:
+    rows = answer(store, queries["wikidata-links"])
+    assert [r[2].rsplit("/", 1)[1] for r in rows] == [
+        "Q3703", "Q219", "Q965", "Q142", "Q183", "Q912", "Q649", "Q148", "Q846", "Q159",
+        "Q258", "Q15180", "Q878", "Q30",
+    ]
+
+
+def test_transfer_records_construct_one_schema_transfer_per_transfer(store, queries) -> None:
+    triples = list(run_query(store, queries["transfer-records"].text))
+    transfers = {t.subject.value for t in triples
+                 if t.predicate.value.endswith("#type") and t.object.value == "http://schema.org/TransferAction"}
+    assert len(transfers) == 12
+    assert len(triples) == 88
+
+
+def test_every_named_query_has_a_title_and_a_description(queries) -> None:
+    assert len(queries) >= 15
+    for query in queries.values():
+        assert query.title and query.description, query.name
