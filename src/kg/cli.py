@@ -1,0 +1,145 @@
+"""The `kg` command line: a thin shell over the library, where errors become messages."""
+
+import logging
+from pathlib import Path
+
+import click
+from pyoxigraph import QueryTriples
+
+from kg import __version__
+from kg.dataset import open_dataset_store
+from kg.errors import InputError, KgError
+from kg.export import EXPORT_FORMATS, FLATTENING_FORMATS, export_dataset
+from kg.namespaces import PREFIXES
+from kg.project import display_path
+from kg.querying import (
+    RESULT_FORMATS,
+    format_results,
+    get_named_query,
+    list_named_queries,
+    render_table,
+)
+from kg.stats import STATS_FORMATS, compute_stats, format_stats
+from kg.store import run_query
+
+
+class KgGroup(click.Group):
+    """A command group that reports kg's errors as one line on stderr, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        _log_warnings_as_lines()
+        try:
+            return super().invoke(ctx)
+        except KgError as err:
+            click.echo(f"kg: error: {err}", err=True)
+            ctx.exit(err.exit_code)
+
+
+class _OneLineWarnings(logging.Handler):
+    """rdflib's warnings (on ill-typed literals, say) as "kg: warning: ..." lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # The message only: rdflib attaches a traceback to warnings about the user's data.
+        click.echo(f"kg: warning: {' '.join(record.getMessage().split())}", err=True)
+
+
+def _log_warnings_as_lines() -> None:
+    # On rdflib's logger only, so that commands such as `serve` keep the root logger to themselves.
+    logger = logging.getLogger("rdflib")
+    if not any(isinstance(h, _OneLineWarnings) for h in logger.handlers):
+        logger.addHandler(_OneLineWarnings(logging.WARNING))
+
+
+@click.group(cls=KgGroup)
+@click.version_option(__version__, prog_name="kg")
+def main() -> None:
+    """A knowledge graph of Mali's military cooperation, served as linked data.
+
+    The project folder is $KG_ROOT, or this source checkout when it is unset.
+    """
+
+
+@main.command()
+@click.argument("query_text", metavar="[QUERY]", required=False)
+@click.option("--file", "-f", "query_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Read the query from this file.")
+@click.option("--name", "-n", help="Run the named query queries/NAME.rq.")
+@click.option("--list", "list_only", is_flag=True, help="List the named queries and exit.")
+@click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS),
+              help="Output format [default: table; turtle for CONSTRUCT and DESCRIBE].")
+def query(query_text: str | None, query_file: Path | None, name: str | None, list_only: bool,
+          fmt: str | None) -> None:
+    """Run a SPARQL query over all graphs of the dataset.
+
+    Give exactly one of QUERY (the text, or - to read it from stdin), --file or --name.
+    Ad-hoc queries may use the project's prefixes (kgo:, id:, graph:, ...) without
+    declaring them; named queries declare their own.
+    """
+    given = sum(x is not None for x in (query_text, query_file, name))
+    if list_only:
+        if given:
+            raise click.UsageError("--list takes no query.")
+        click.echo(_named_query_list(), nl=False)
+        return
+    if given != 1:
+        raise click.UsageError("give exactly one of QUERY, --file or --name.")
+    if name is not None:
+        named = get_named_query(name)
+        text, source, prefixes = named.text, display_path(named.path), None
+    elif query_file is not None:
+        text, source, prefixes = _read_query_file(query_file), display_path(query_file), PREFIXES
+    elif query_text == "-":
+        text, source, prefixes = click.get_text_stream("stdin").read(), "<stdin>", PREFIXES
+    else:
+        text, source, prefixes = query_text, "query", PREFIXES
+    store = open_dataset_store()
+    results = run_query(store, text, prefixes=prefixes, source=source)
+    click.echo(format_results(results, fmt or _default_format(results)), nl=False)
+
+
+def _named_query_list() -> str:
+    queries = list_named_queries()
+    return render_table(["name", "title"], [[q.name, q.title] for q in queries])
+
+
+def _read_query_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) else "not valid UTF-8"
+        raise InputError(f"{display_path(path)}: cannot read: {reason}") from err
+
+
+def _default_format(results: object) -> str:
+    return "turtle" if isinstance(results, QueryTriples) else "table"
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="trig",
+              show_default=True, help="RDF format. "
+              f"{', '.join(sorted(FLATTENING_FORMATS))} hold one graph: they merge all graphs.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of stdout.")
+def export(fmt: str, output: Path | None) -> None:
+    """Write the whole dataset in one RDF format, in a stable order."""
+    store = open_dataset_store()
+    if output is None:
+        export_dataset(store, fmt, click.get_binary_stream("stdout"))
+        return
+    try:
+        with output.open("wb") as out:
+            export_dataset(store, fmt, out)
+    except OSError as err:
+        raise KgError(f"{display_path(output)}: cannot write: {err.strerror}") from err
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(STATS_FORMATS), default="text",
+              show_default=True, help="Output format.")
+def stats(fmt: str) -> None:
+    """Count triples per graph, entities per class and triples per property."""
+    click.echo(format_stats(compute_stats(open_dataset_store()), fmt), nl=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""The errors kg raises for its users' mistakes, each carrying its CLI exit code and HTTP status.
+
+Library code raises these; only the edges (the CLI, the web app) turn them into messages.
+Every message is one line, and names the file (and line) or the input at fault.
+"""
+
+
+class KgError(Exception):
+    """A problem the user can fix: bad usage, input or request."""
+
+    exit_code: int = 2
+    http_status: int = 400
+
+
+class InputError(KgError):
+    """A file that is missing, unreadable, or not valid RDF: "path:line: why"."""
+
+    # A broken file on the server is the server's fault, never the HTTP client's.
+    http_status = 500
+
+
+class QueryError(KgError):
+    """A SPARQL query that does not parse: "source:line:column: why"."""
+
+
+class NotFound(KgError):
+    """A named thing (query, graph, resource) that does not exist."""
+
+    http_status = 404
+
+
+class UnsupportedFormat(KgError):
+    """A result format that does not fit the result, e.g. CSV for a CONSTRUCT query."""
+
+    http_status = 406

@@ -1,0 +1,236 @@
+"""Reading RDF files into an rdflib Dataset, with errors that name the file and line at fault.
+
+The project's own dataset is the ontology (one graph) plus one named graph per data file;
+`load_dataset` checks that each data file holds exactly one named graph and nothing else.
+"""
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax import SAXException, SAXParseException
+
+import pyoxigraph
+from rdflib import Dataset, Graph, URIRef
+from rdflib.exceptions import Error as RdflibError
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+from kg.errors import InputError
+from kg.namespaces import ONTOLOGY_GRAPH
+from kg.project import display_path
+
+# rdflib's format names, by file suffix.
+FORMATS_BY_SUFFIX: dict[str, str] = {
+    ".trig": "trig",
+    ".ttl": "turtle",
+    ".nt": "nt",
+    ".nq": "nquads",
+    ".jsonld": "json-ld",
+    ".rdf": "xml",
+    ".owl": "xml",
+}
+TRIPLE_FORMATS = frozenset({"turtle", "nt", "xml"})
+
+# rdflib accepts some things pyoxigraph (and the RDF specs) reject, such as IRIs with spaces,
+# which would later break the N-Quads hand-over to the store; so files are also checked with
+# pyoxigraph. JSON-LD is left out: pyoxigraph does not fetch remote contexts.
+_STRICT_FORMATS: dict[str, pyoxigraph.RdfFormat] = {
+    "trig": pyoxigraph.RdfFormat.TRIG,
+    "turtle": pyoxigraph.RdfFormat.TURTLE,
+    "nt": pyoxigraph.RdfFormat.N_TRIPLES,
+    "nquads": pyoxigraph.RdfFormat.N_QUADS,
+    "xml": pyoxigraph.RdfFormat.RDF_XML,
+}
+
+# The errors rdflib's parsers raise for bad input (BadSyntax is a SyntaxError; the JSON-LD
+# parser raises ValueError and its subclass JSONDecodeError).
+_PARSE_ERRORS = (SyntaxError, RdflibError, ValueError, SAXException)
+
+
+@dataclass(frozen=True)
+class LoadedDataset:
+    """A dataset and, for each of its named graphs, the files it was read from."""
+
+    dataset: Dataset
+    graph_files: dict[URIRef, tuple[Path, ...]]
+
+
+def rdf_format(path: Path) -> str:
+    """The rdflib format name for a file, from its suffix."""
+    try:
+        return FORMATS_BY_SUFFIX[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(FORMATS_BY_SUFFIX)
+        raise InputError(
+            f"{display_path(path)}: unknown RDF file suffix {path.suffix!r} (known: {known})"
+        ) from None
+
+
+def file_graph_name(path: Path) -> URIRef:
+    """The graph name a triples-only file gets by default: the file's own IRI."""
+    return URIRef(path.resolve().as_uri())
+
+
+def load_file(path: Path, *, graph: URIRef | None = None) -> Dataset:
+    """Parse one RDF file; its default-graph triples go into `graph`.
+
+    Unless told otherwise, a triples-only file (Turtle, N-Triples, RDF/XML) goes into the
+    graph named by the file's IRI, and a dataset file keeps its default graph.
+    """
+    fmt = rdf_format(path)
+    data = _read(path, fmt)
+    if graph is None and fmt in TRIPLE_FORMATS:
+        graph = file_graph_name(path)
+    dataset = Dataset()
+    sink = dataset.graph(graph) if fmt in TRIPLE_FORMATS else dataset
+    try:
+        sink.parse(data=data, format=fmt, publicID=path.resolve().as_uri())
+    except _PARSE_ERRORS as err:
+        raise _located_parse_error(path, data, fmt, err) from err
+    _check_strictly(path, data, fmt)
+    if graph is not None and fmt not in TRIPLE_FORMATS:
+        _move_default_graph(dataset, graph)
+    return dataset
+
+
+def named_graphs(dataset: Dataset) -> dict[URIRef, Graph]:
+    """The dataset's non-empty named graphs (the default graph left out), by name."""
+    return {
+        g.identifier: g
+        for g in dataset.graphs()
+        if g.identifier != DATASET_DEFAULT_GRAPH_ID and len(g) > 0
+    }
+
+
+def load_dataset(ontology_paths: Iterable[Path], data_paths: Iterable[Path]) -> LoadedDataset:
+    """The ontology files merged into the ontology graph, plus one named graph per data file."""
+    dataset = Dataset()
+    graph_files: dict[URIRef, tuple[Path, ...]] = {}
+    for path in ontology_paths:
+        name, graph = _single_named_graph(load_file(path, graph=ONTOLOGY_GRAPH), path)
+        if name != ONTOLOGY_GRAPH:
+            raise InputError(
+                f"{display_path(path)}: an ontology file may not name a graph (<{name}>)"
+            )
+        _add_graph(dataset, ONTOLOGY_GRAPH, graph)
+        graph_files[ONTOLOGY_GRAPH] = graph_files.get(ONTOLOGY_GRAPH, ()) + (path,)
+    for path in data_paths:
+        name, graph = _single_named_graph(load_file(path), path)
+        if name in graph_files:
+            earlier = ", ".join(display_path(p) for p in graph_files[name])
+            raise InputError(
+                f"{display_path(path)}: graph <{name}> is already loaded from {earlier}"
+            )
+        _add_graph(dataset, name, graph)
+        graph_files[name] = (path,)
+    return LoadedDataset(dataset, graph_files)
+
+
+def _read(path: Path, fmt: str) -> str | bytes:
+    """The file's content: text for the UTF-8 formats, bytes for RDF/XML (it declares its own)."""
+    shown = display_path(path)
+    if not path.exists():
+        raise InputError(f"{shown}: no such file")
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"{shown}: cannot read: {err.strerror}") from err
+    if fmt == "xml":
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise InputError(f"{shown}:{line}: not valid UTF-8 (byte 0x{data[err.start]:02x})") from err
+
+
+def _single_named_graph(dataset: Dataset, path: Path) -> tuple[URIRef, Graph]:
+    shown = display_path(path)
+    stray = len(dataset.graph(DATASET_DEFAULT_GRAPH_ID))
+    if stray:
+        raise InputError(
+            f"{shown}: {stray} triple(s) outside any named graph; "
+            "a data file holds exactly one named graph"
+        )
+    graphs = named_graphs(dataset)
+    if not graphs:
+        raise InputError(f"{shown}: holds no triples")
+    if len(graphs) > 1:
+        names = " ".join(f"<{name}>" for name in sorted(graphs))
+        raise InputError(
+            f"{shown}: holds {len(graphs)} named graphs ({names}); expected exactly one"
+        )
+    [(name, graph)] = graphs.items()
+    return name, graph
+
+
+def _add_graph(dataset: Dataset, name: URIRef, graph: Graph) -> None:
+    target = dataset.graph(name)
+    target += graph
+
+
+def _move_default_graph(dataset: Dataset, name: URIRef) -> None:
+    default = dataset.graph(DATASET_DEFAULT_GRAPH_ID)
+    _add_graph(dataset, name, default)
+    default.remove((None, None, None))
+
+
+def _located_parse_error(path: Path, data: str | bytes, fmt: str, err: Exception) -> InputError:
+    """An InputError "path:line: bad syntax: why" from whatever rdflib's parser raised."""
+    shown = display_path(path)
+    line, why = _rdflib_error_position(err)
+    if line is None:
+        # rdflib's N-Triples/N-Quads parsers give no line number; pyoxigraph does.
+        strict = _strict_error(path, data, fmt)
+        if strict is not None:
+            return strict
+        return InputError(f"{shown}: bad syntax: {why}")
+    return InputError(f"{shown}:{line}: bad syntax: {why}")
+
+
+def _rdflib_error_position(err: Exception) -> tuple[int | None, str]:
+    """The 1-based line of a parse error, if the error says, and the reason in one line."""
+    if isinstance(err, SAXParseException):
+        return err.getLineNumber(), _one_line(err.getMessage())
+    if isinstance(err, json.JSONDecodeError):
+        return err.lineno, _one_line(err.msg)
+    why = getattr(err, "_why", None)
+    if why is not None:  # rdflib's notation3.BadSyntax (Turtle, TriG)
+        return _bad_syntax_line(err), _one_line(str(why))
+    return None, _one_line(str(err))
+
+
+def _bad_syntax_line(err: Exception) -> int:
+    # BadSyntax.lines runs ahead when the parser has skipped whitespace looking for the next
+    # token; counting newlines up to the error's offset in the parsed text is exact.
+    text, index = getattr(err, "_str", None), getattr(err, "_i", None)
+    if isinstance(text, (str, bytes)) and isinstance(index, int):
+        newline = b"\n" if isinstance(text, bytes) else "\n"
+        return text.count(newline, 0, index) + 1
+    return int(getattr(err, "lines", 0)) + 1
+
+
+def _check_strictly(path: Path, data: str | bytes, fmt: str) -> None:
+    error = _strict_error(path, data, fmt)
+    if error is not None:
+        raise error
+
+
+def _strict_error(path: Path, data: str | bytes, fmt: str) -> InputError | None:
+    """The first error pyoxigraph finds in the file, located, or None if it finds none."""
+    strict_format = _STRICT_FORMATS.get(fmt)
+    if strict_format is None:
+        return None
+    try:
+        for _ in pyoxigraph.parse(data, strict_format, base_iri=path.resolve().as_uri()):
+            pass
+    except SyntaxError as err:
+        why = _one_line(re.sub(r"^Parser error (?:at|between) .*?: ", "", str(err.msg)))
+        where = f":{err.lineno}" if err.lineno else ""
+        return InputError(f"{display_path(path)}{where}: bad syntax: {why}")
+    return None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

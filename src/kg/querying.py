@@ -1,0 +1,202 @@
+"""Named SPARQL queries (queries/*.rq) and the formatting of query results for people and tools."""
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph
+from pyoxigraph import BlankNode, Literal, NamedNode, QueryResultsFormat, RdfFormat
+
+from kg.errors import InputError, NotFound, UnsupportedFormat
+from kg.namespaces import PREFIXES
+from kg.project import display_path, query_dir
+from kg.store import QueryResults
+
+RESULT_FORMATS = ("table", "json", "csv", "tsv", "turtle")
+SOLUTION_FORMATS = ("table", "json", "csv", "tsv")
+GRAPH_FORMATS = ("table", "turtle")
+
+_RESULTS_FORMATS = {
+    "json": QueryResultsFormat.JSON,
+    "csv": QueryResultsFormat.CSV,
+    "tsv": QueryResultsFormat.TSV,
+}
+_HEADER_FIELD = re.compile(r"#\s*(?P<key>[a-z][a-z_-]*):\s*(?P<value>.*)")
+# Turtle's PN_LOCAL, simplified, plus "/" (id:transfer/1961-btr-40 reads better than the
+# whole IRI in a terminal); IRIs whose local part is not of this shape are shown whole.
+_LOCAL_NAME = re.compile(r"(?:\w[\w./-]*)?(?<![.])")
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A query from queries/NAME.rq; `text` is the whole file, so positions in errors match it."""
+
+    name: str
+    title: str
+    description: str
+    text: str
+    path: Path
+
+
+def read_named_query(path: Path) -> NamedQuery:
+    """Read one .rq file with its "# title:" and "# description:" header."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"{display_path(path)}: cannot read: {err}") from err
+    fields = _header_fields(text)
+    for key in ("title", "description"):
+        if not fields.get(key):
+            raise InputError(f"{display_path(path)}:1: missing '# {key}:' header line")
+    return NamedQuery(path.stem, fields["title"], fields["description"], text, path)
+
+
+def list_named_queries(directory: Path | None = None) -> list[NamedQuery]:
+    """Every named query in the folder (queries/ by default), by name."""
+    folder = query_dir() if directory is None else directory
+    return [read_named_query(p) for p in sorted(folder.glob("*.rq")) if p.is_file()]
+
+
+def get_named_query(name: str, directory: Path | None = None) -> NamedQuery:
+    # Looked up in the catalogue, never joined onto a path: a name is not a file path.
+    queries = {q.name: q for q in list_named_queries(directory)}
+    if name not in queries:
+        known = ", ".join(queries) or "none"
+        raise NotFound(f"unknown query {name!r}; known queries: {known}")
+    return queries[name]
+
+
+def _header_fields(text: str) -> dict[str, str]:
+    """The "# key: value" fields of the leading comment block; "# " lines continue a value."""
+    fields: dict[str, str] = {}
+    key = None
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if not line.startswith("#"):
+            break
+        match = _HEADER_FIELD.fullmatch(line)
+        if match:
+            key = match["key"]
+            fields[key] = match["value"].strip()
+        elif key is not None:
+            fields[key] = f"{fields[key]} {line.lstrip('#').strip()}".strip()
+    return fields
+
+
+def format_results(results: QueryResults, fmt: str) -> str:
+    """Query results as text: an aligned table, SPARQL JSON/CSV/TSV results, or Turtle."""
+    if isinstance(results, pyoxigraph.QueryTriples):
+        return _format_graph(results, fmt)
+    if fmt == "table":
+        if isinstance(results, pyoxigraph.QueryBoolean):
+            return "true\n" if bool(results) else "false\n"
+        return _solutions_table(results)
+    if fmt in _RESULTS_FORMATS:
+        return _ending_with_newline(results.serialize(format=_RESULTS_FORMATS[fmt]).decode("utf-8"))
+    raise UnsupportedFormat(
+        f"format {fmt!r} does not fit SELECT or ASK results; "
+        f"use one of {', '.join(SOLUTION_FORMATS)}"
+    )
+
+
+def solution_rows(results: pyoxigraph.QuerySolutions) -> list[dict[str, str | None]]:
+    """SELECT results as plain rows: variable name -> IRI, literal value, blank node id or None."""
+    names = [v.value for v in results.variables]
+    return [{name: _plain_value(solution[name]) for name in names} for solution in results]
+
+
+def shorten_iri(iri: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """prefix:local for display, for an IRI in a known namespace (the longest wins), else <iri>."""
+    candidates = [
+        (namespace, prefix)
+        for prefix, namespace in prefixes.items()
+        if iri.startswith(namespace) and _LOCAL_NAME.fullmatch(iri[len(namespace):])
+    ]
+    if not candidates:
+        return f"<{iri}>"
+    namespace, prefix = max(candidates, key=lambda candidate: len(candidate[0]))
+    return f"{prefix}:{iri[len(namespace):]}"
+
+
+def used_prefixes(
+    terms: Iterable[object], prefixes: Mapping[str, str] = PREFIXES
+) -> dict[str, str]:
+    """The prefixes whose namespace starts at least one of the IRIs among the terms."""
+    iris = {t.value for t in terms if isinstance(t, NamedNode)}
+    return {
+        prefix: namespace
+        for prefix, namespace in prefixes.items()
+        if any(iri.startswith(namespace) for iri in iris)
+    }
+
+
+def term_text(term: object) -> str:
+    """A term as shown in a terminal table: short IRIs, bare literal values, one line."""
+    if term is None:
+        return ""
+    if isinstance(term, NamedNode):
+        return shorten_iri(term.value)
+    if isinstance(term, BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, Literal):
+        value = term.value.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+        return f'"{value}"@{term.language}' if term.language else value
+    return str(term)
+
+
+def render_table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], *, right_aligned: Iterable[int] = ()
+) -> str:
+    """A plain-text table with a header rule, columns two spaces apart."""
+    right = set(right_aligned)
+    widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = (
+            cell.rjust(width) if i in right else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths))
+        )
+        return "  ".join(padded).rstrip()
+
+    lines = [line(headers), line(["-" * w for w in widths]), *(line(row) for row in rows)]
+    return "\n".join(lines) + "\n"
+
+
+def _solutions_table(results: pyoxigraph.QuerySolutions) -> str:
+    names = [v.value for v in results.variables]
+    rows = [[term_text(solution[name]) for name in names] for solution in results]
+    return render_table(names, rows) + _row_count(len(rows))
+
+
+def _format_graph(results: pyoxigraph.QueryTriples, fmt: str) -> str:
+    if fmt not in GRAPH_FORMATS:
+        raise UnsupportedFormat(
+            f"format {fmt!r} does not fit CONSTRUCT or DESCRIBE results; "
+            f"use one of {', '.join(GRAPH_FORMATS)}"
+        )
+    triples = list(results)
+    if fmt == "table":
+        rows = [[term_text(term) for term in (t.subject, t.predicate, t.object)] for t in triples]
+        return render_table(["subject", "predicate", "object"], rows) + _row_count(len(rows))
+    terms = (term for t in triples for term in (t.subject, t.predicate, t.object))
+    turtle = pyoxigraph.serialize(triples, format=RdfFormat.TURTLE, prefixes=used_prefixes(terms))
+    return _ending_with_newline(turtle.decode("utf-8"))
+
+
+def _plain_value(term: object) -> str | None:
+    if term is None:
+        return None
+    if isinstance(term, (NamedNode, BlankNode, Literal)):
+        return term.value
+    return str(term)
+
+
+def _row_count(count: int) -> str:
+    return f"({count} row{'' if count == 1 else 's'})\n"
+
+
+def _ending_with_newline(text: str) -> str:
+    return text if not text or text.endswith("\n") else text + "\n"

@@ -1,0 +1,67 @@
+"""The pyoxigraph store every query runs against, and running a query on it."""
+
+import re
+from collections.abc import Mapping
+
+import pyoxigraph
+from rdflib import Dataset
+
+from kg.errors import KgError, QueryError
+
+QueryResults = pyoxigraph.QuerySolutions | pyoxigraph.QueryTriples | pyoxigraph.QueryBoolean
+Term = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal | pyoxigraph.Triple
+
+_MAX_REASON = 200
+
+
+def store_from_dataset(dataset: Dataset) -> pyoxigraph.Store:
+    """An in-memory store holding the dataset's quads, handed over as one N-Quads document."""
+    nquads = dataset.serialize(format="nquads", encoding="utf-8")
+    store = pyoxigraph.Store()
+    try:
+        store.bulk_load(nquads, pyoxigraph.RdfFormat.N_QUADS)
+    except SyntaxError as err:
+        # The loader checks every file strictly, so this means a dataset built some other way.
+        raise KgError(f"the dataset does not load into the store: {err.msg}") from err
+    return store
+
+
+def run_query(
+    store: pyoxigraph.Store,
+    text: str,
+    *,
+    union_default_graph: bool = True,
+    prefixes: Mapping[str, str] | None = None,
+    substitutions: Mapping[pyoxigraph.Variable, Term] | None = None,
+    source: str = "query",
+) -> QueryResults:
+    """Run a SPARQL query; by default its default graph is the union of all graphs.
+
+    `prefixes` are predeclared, `substitutions` bind variables to values (never splice
+    user input into the text), and `source` names the query in error messages.
+    """
+    try:
+        return store.query(
+            text,
+            use_default_graph_as_union=union_default_graph,
+            prefixes=dict(prefixes) if prefixes else None,
+            substitutions=dict(substitutions) if substitutions else None,
+        )
+    except SyntaxError as err:
+        raise QueryError(_syntax_error_message(source, str(err))) from err
+
+
+def _syntax_error_message(source: str, error: str) -> str:
+    """ "source:line:column: reason" from pyoxigraph's "error at line:column: reason"."""
+    match = re.match(r"error at (\d+):(\d+): (.*)", error, re.DOTALL)
+    if match is None:
+        return f"{source}: {_shortened(error)}"
+    line, column, reason = match.groups()
+    return f"{source}:{line}:{column}: {_shortened(reason)}"
+
+
+def _shortened(reason: str) -> str:
+    # pyoxigraph spells out the Unicode ranges of a name character, over several lines.
+    reason = " ".join(reason.split())
+    reason = re.sub(r"\[[^\[\]]*\.\.=[^\[\]]*\]", "a name character", reason)
+    return reason if len(reason) <= _MAX_REASON else reason[: _MAX_REASON - 1] + "…"

@@ -1,0 +1,272 @@
+"""The `kg` command line: exact output, exact exit codes, one-line errors."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Dataset
+from rdflib.compare import isomorphic
+
+from kg.cli import main
+from kg.loading import named_graphs
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ID = "https://w3id.org/kg-mali/id/"
+
+COUNTRIES_TABLE = (
+    "country    label\n"
+    "---------  -----------\n"
+    'id:mali    "Mali"@fr\n'
+    'id:russia  "Russia"@en\n'
+    'id:russia  "Russie"@fr\n'
+    "(3 rows)\n"
+)
+COUNTRIES_QUERY = (
+    "SELECT DISTINCT ?country ?label WHERE { ?country a kgo:Country ; rdfs:label ?label } "
+    "ORDER BY ?country ?label"
+)
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch) -> Path:
+    """A copy of the fixture project as KG_ROOT, and the working folder, so paths show short."""
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURES / "project", root)
+    monkeypatch.setenv("KG_ROOT", str(root))
+    monkeypatch.chdir(root)
+    return root
+
+
+def kg(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input)
+
+
+def test_version():
+    result = kg("--version")
+
+    assert (result.exit_code, result.stdout) == (0, "kg, version 0.1.0\n")
+
+
+def test_query_text_with_predeclared_prefixes(root):
+    result = kg("query", COUNTRIES_QUERY)
+
+    assert (result.exit_code, result.stdout, result.stderr) == (0, COUNTRIES_TABLE, "")
+
+
+def test_query_from_stdin(root):
+    result = kg("query", "-", "--format", "csv", input=COUNTRIES_QUERY)
+
+    assert result.exit_code == 0
+    assert result.stdout_bytes.decode("utf-8") == (
+        f"country,label\r\n{ID}mali,Mali\r\n{ID}russia,Russia\r\n{ID}russia,Russie\r\n"
+    )
+
+
+def test_query_from_a_file(root, tmp_path):
+    path = tmp_path / "countries.rq"
+    path.write_text(COUNTRIES_QUERY, encoding="utf-8")
+
+    result = kg("query", "--file", str(path))
+
+    assert (result.exit_code, result.stdout) == (0, COUNTRIES_TABLE)
+
+
+def test_a_named_query(root):
+    result = kg("query", "--name", "countries")
+
+    assert (result.exit_code, result.stdout) == (0, COUNTRIES_TABLE)
+
+
+def test_a_construct_query_prints_turtle_by_default(root):
+    result = kg("query", "--name", "agreement_parties")
+
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "@prefix kgo: <https://w3id.org/kg-mali/ontology#> .\n"
+        "@prefix id: <https://w3id.org/kg-mali/id/> .\n"
+        "id:agreement-2021 kgo:party id:mali , id:russia .\n"
+    )
+
+
+def test_list_the_named_queries(root):
+    result = kg("query", "--list")
+
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "name               title\n"
+        "-----------------  -----------------\n"
+        "agreement_parties  Agreement parties\n"
+        "countries          Countries\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "Error: give exactly one of QUERY, --file or --name.\n"),
+        (("ASK {}", "--name", "countries"),
+         "Error: give exactly one of QUERY, --file or --name.\n"),
+        (("--list", "--name", "countries"), "Error: --list takes no query.\n"),
+        (("--format", "xml", "ASK {}"), "Error: Invalid value for '--format': 'xml' is not one of "
+                                        "'table', 'json', 'csv', 'tsv', 'turtle'.\n"),
+    ],
+)
+def test_query_usage_errors_exit_2(root, args, message):
+    result = kg("query", *args)
+
+    assert result.exit_code == 2
+    assert result.stderr.endswith(message)
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "stderr"),
+    [
+        (("--name", "nope"),
+         "kg: error: unknown query 'nope'; known queries: agreement_parties, countries\n"),
+        (("SELECT * WHERE { ?s ?p ?o } LIMIT many",),
+         "kg: error: query:1:35: expected one of HAVING, OFFSET, OPTIONAL, VALUES, "
+         "a name character\n"),
+        (("--file", "nowhere.rq"),
+         "kg: error: nowhere.rq: cannot read: No such file or directory\n"),
+        (("--name", "agreement_parties", "--format", "csv"),
+         "kg: error: format 'csv' does not fit CONSTRUCT or DESCRIBE results; "
+         "use one of table, turtle\n"),
+    ],
+)
+def test_query_errors_are_one_line_and_exit_2(root, args, stderr):
+    result = kg("query", *args)
+
+    assert (result.exit_code, result.stderr, result.stdout) == (2, stderr, "")
+
+
+def test_a_broken_named_query_is_reported_at_its_line_in_its_file(root):
+    shutil.copy(FIXTURES / "querying" / "bad_syntax_line_3.rq", root / "queries")
+
+    result = kg("query", "--name", "bad_syntax_line_3")
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "kg: error: queries/bad_syntax_line_3.rq:3:35: expected one of HAVING, OFFSET, "
+        "OPTIONAL, VALUES, a name character\n"
+    )
+
+
+def test_a_broken_data_file_is_reported_at_its_line_without_traceback(root):
+    shutil.copy(FIXTURES / "loading" / "broken_syntax_line_7.trig", root / "data")
+
+    result = kg("query", "ASK {}")
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "kg: error: data/broken_syntax_line_7.trig:7: bad syntax: "
+        "expected '.' or '}' or ']' at end of statement\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fixture", "stderr"),
+    [
+        ("two_graphs.trig",
+         "kg: error: data/two_graphs.trig: holds 2 named graphs "
+         "(<http://example.org/g1> <http://example.org/g2>); expected exactly one\n"),
+        ("default_graph_triples.trig",
+         "kg: error: data/default_graph_triples.trig: 2 triple(s) outside any named graph; "
+         "a data file holds exactly one named graph\n"),
+    ],
+)
+def test_a_data_file_with_other_than_one_named_graph_exits_2(root, fixture, stderr):
+    shutil.copy(FIXTURES / "loading" / fixture, root / "data")
+
+    result = kg("stats")
+
+    assert (result.exit_code, result.stderr) == (2, stderr)
+
+
+def test_a_kg_root_that_is_not_a_folder_exits_2(monkeypatch, tmp_path):
+    monkeypatch.setenv("KG_ROOT", str(tmp_path / "nowhere"))
+
+    result = kg("stats")
+
+    assert (result.exit_code, result.stderr) == (
+        2, f"kg: error: KG_ROOT={tmp_path / 'nowhere'}: not a directory\n"
+    )
+
+
+def test_rdflib_warnings_are_single_lines(root):
+    shutil.copy(FIXTURES / "loading" / "ill_typed_literal.trig", root / "data")
+
+    result = kg("query", "ASK { ?s <http://example.org/count> ?n }")
+
+    assert (result.exit_code, result.stdout) == (0, "true\n")
+    assert result.stderr == (
+        "kg: warning: Failed to convert Literal lexical form to value. "
+        "Datatype=http://www.w3.org/2001/XMLSchema#integer, Converter=<class 'int'>\n"
+    )
+
+
+def test_export_to_stdout_defaults_to_trig(root):
+    result = kg("export")
+
+    assert result.exit_code == 0
+    reread = Dataset()
+    reread.parse(data=result.stdout_bytes, format="trig")
+    assert sorted(str(name) for name in named_graphs(reread)) == [
+        "https://w3id.org/kg-mali/graph/essor-2021-09-30",
+        "https://w3id.org/kg-mali/graph/ontology",
+        "https://w3id.org/kg-mali/graph/tass-2021-10-01",
+    ]
+
+
+def test_export_to_a_file(root, tmp_path):
+    out = tmp_path / "kg.nq"
+
+    result = kg("export", "--format", "nquads", "-o", str(out))
+
+    assert (result.exit_code, result.stdout) == (0, "")
+    from_file, from_stdout = Dataset(), Dataset()
+    from_file.parse(out, format="nquads")
+    from_stdout.parse(data=kg("export", "--format", "nquads").stdout_bytes, format="nquads")
+    for name, graph in named_graphs(from_stdout).items():
+        assert isomorphic(named_graphs(from_file)[name], graph)
+
+
+def test_export_to_an_unwritable_file_exits_2(root, tmp_path):
+    result = kg("export", "-o", str(tmp_path / "missing" / "kg.trig"))
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"kg: error: {tmp_path / 'missing' / 'kg.trig'}: cannot write: No such file or directory\n"
+    )
+
+
+def test_export_help_says_which_formats_merge_the_graphs():
+    result = kg("export", "--help")
+
+    assert "ntriples, rdfxml, turtle hold one graph: they merge all graphs." in " ".join(
+        result.stdout.split()
+    )
+
+
+def test_stats_as_text(root):
+    result = kg("stats")
+
+    assert result.exit_code == 0
+    assert result.stdout.startswith(
+        "25 triples (27 statements in 3 graphs)\n"
+        "\n"
+        "graph                   triples\n"
+        "----------------------  -------\n"
+        "graph:ontology               12\n"
+    )
+
+
+def test_stats_as_json(root):
+    result = kg("stats", "--format", "json")
+
+    assert result.exit_code == 0
+    counts = json.loads(result.stdout)
+    assert (counts["statements"], counts["triples"]) == (27, 25)
+    assert counts["classes"]["https://w3id.org/kg-mali/ontology#Country"] == 2
