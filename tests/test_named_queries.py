@@ -235,3 +235,21 @@ def test_every_named_query_has_a_title_and_a_description(queries) -> None:
     assert len(queries) >= 15
     for query in queries.values():
         assert query.title and query.description, query.name
+
+
+def test_transfers_register_has_sipri_columns_and_one_row_per_transfer(store, queries) -> None:
+    results = run_query(store, queries["transfers-register"].text)
+    assert [v.value for v in results.variables] == [
+        "supplier", "recipient", "designation", "description", "number_delivered",
+        "delivery_year", "status", "comments", "source", "evidence", "transfer",
+    ]
+    rows = [(r["designation"], r["number_delivered"], r["delivery_year"], r["status"])
+            for r in solution_rows(results)]
+    assert rows == [
+        ("BTR-40", "15", "1961", "delivered"), ("T-34-85", "10", "1963", "delivered"),
+        ("BRDM-2", "20", "1975", "delivered"), ("S-125M/SA-3B", "3", "1981", "delivered"),
+        ("SON-9", "1", "1981", "delivered"), ("T-34-85", "20", "1981", "delivered"),
+        ("V-60/SA-3B", "100", "1981", "delivered"), ("P-10", "3", "1983", "delivered"),
+        (None, None, "2021", "delivered"), (None, None, None, "pending"),
+        (None, None, None, "delivered"), (None, None, None, "delivered"),
+    ]
