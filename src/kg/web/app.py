@@ -1,0 +1,59 @@
+"""The app factory: one Flask app per Settings, with the SPARQL blueprint and the shared plumbing.
+
+Other surfaces (resource pages, UI, dumps) come as further blueprints registered here; they find
+the settings, the evaluator and the dataset's facts through `kg.web.services.services()`, and
+their errors take the same shape through `kg.web.problems`.
+"""
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from kg.web import sparql
+from kg.web.dataset import describe_store, load_store
+from kg.web.evaluation import Evaluator
+from kg.web.problems import install_error_handlers
+from kg.web.services import EXTENSION_KEY, Services
+from kg.web.settings import Settings
+
+_EXPOSED_HEADERS = f"{sparql.TRUNCATED_HEADER}, {sparql.MAX_ROWS_HEADER}"
+
+
+def create_app(settings: Settings) -> Flask:
+    """Load the data, start nothing yet (query workers fork on demand), and wire the blueprints."""
+    store = load_store(settings.data)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    evaluator = Evaluator(
+        store,
+        timeout=settings.query_timeout,
+        memory_bytes=settings.query_memory_bytes,
+        max_workers=settings.query_workers,
+    )
+    app.extensions[EXTENSION_KEY] = Services(settings, evaluator, describe_store(store))
+    install_error_handlers(app)
+    app.before_request(_refuse_large_bodies)
+    app.after_request(_shared_headers)
+    app.register_blueprint(sparql.blueprint)
+    return app
+
+
+def _refuse_large_bodies() -> None:
+    # Flask checks the limit only when a body is read; some refusals never read it.
+    limit, length = request.max_content_length, request.content_length
+    if limit is not None and length is not None and length > limit:
+        raise RequestEntityTooLarge(f"the body has {length} bytes; the limit is {limit}")
+
+
+def _shared_headers(response: Response) -> Response:
+    # Every answer is negotiated on Accept (errors too), so caches must key on it.
+    response.vary.add("Accept")
+    # Open data, read-only, no credentials: any web page may query it.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = _EXPOSED_HEADERS
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = request.headers.get(
+            "Access-Control-Request-Headers", "Accept, Content-Type"
+        )
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response

@@ -1,0 +1,87 @@
+"""`kg serve`: the click command; cli.py registers it with `main.add_command(serve_command)`."""
+
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kg.web.settings import MIB, Settings
+
+
+def _help(name: str) -> str:
+    # The help text lives with the setting itself (settings.py), so the two cannot drift apart.
+    return next(f for f in dataclasses.fields(Settings) if f.name == name).metadata["help"]
+
+
+_DEFAULTS = Settings(data=())
+
+
+@click.command("serve")
+@click.option("--host", default=_DEFAULTS.host, show_default=True, help=_help("host"))
+@click.option(
+    "--port",
+    default=_DEFAULTS.port,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help=_help("port"),
+)
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    metavar="PATH",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=_help("data") + " Repeat for several files. [default: build/dataset.nq]",
+)
+@click.option(
+    "--query-timeout",
+    default=_DEFAULTS.query_timeout,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help=_help("query_timeout"),
+)
+@click.option(
+    "--max-rows",
+    default=_DEFAULTS.max_rows,
+    show_default=True,
+    type=click.IntRange(min=1),
+    metavar="N",
+    help=_help("max_rows"),
+)
+@click.option(
+    "--workers",
+    default=_DEFAULTS.workers,
+    show_default=True,
+    type=click.IntRange(min=1),
+    metavar="N",
+    help=_help("workers"),
+)
+@click.option(
+    "--query-memory",
+    default=_DEFAULTS.query_memory_bytes // MIB,
+    show_default=True,
+    type=click.IntRange(min=16),
+    metavar="MiB",
+    help=_help("query_memory_bytes"),
+)
+def serve_command(data: tuple[Path, ...], query_memory: int, **options: Any) -> None:
+    """Serve the built graph as a read-only SPARQL 1.1 endpoint at /sparql.
+
+    The default graph is the union of all named graphs; each named graph is also reachable by
+    name (GRAPH, FROM, named-graph-uri). Runs gunicorn and logs one line per request.
+    """
+    from kg.serving import serve  # gunicorn is only needed when actually serving
+
+    fields = {"query_memory_bytes": query_memory * MIB, **options}
+    # A KgError (data missing or unreadable) goes up to the `kg` group, which prints it as one line.
+    serve(Settings(data=data, **fields) if data else Settings(**fields))
+
+
+if __name__ == "__main__":
+    # Run on its own (`python -m kg.web.command`), under kg's group so errors read the same.
+    from kg.cli import KgGroup
+
+    KgGroup("kg", commands=[serve_command])(["serve", *sys.argv[1:]], prog_name="kg")

@@ -1,0 +1,432 @@
+"""The query-worker boundary: every query is evaluated in a process that can be stopped.
+
+pyoxigraph's Store.query has no timeout and no cancellation, a signal does not interrupt it (it
+runs in Rust without the GIL), and an `ORDER BY … LIMIT 1` over a cross product grew it to 24 GB
+before the kernel stepped in. Only a separate process can be stopped from outside and capped in
+memory. So each HTTP process forks query workers from itself: the Store it loaded comes along
+copy-on-write, so a worker is ready in milliseconds and the data's pages are shared. A worker
+evaluates and serializes the whole answer before replying, so the HTTP side either has a complete
+body or an error to send, never a 200 with half a body. A worker that overruns the time limit is
+killed and a fresh one forked on the next request; one that runs out of its memory allowance
+(RLIMIT_AS) aborts, and the caller gets 503 either way.
+
+A worker also gives up the network (a private, empty network namespace, where the kernel allows
+one): SERVICE is refused before evaluation (screening.py), and this makes sure nothing can fetch.
+"""
+
+import ctypes
+import itertools
+import logging
+import os
+import resource
+import signal
+import threading
+import traceback
+from dataclasses import dataclass
+from multiprocessing import Pipe
+from multiprocessing.connection import Connection
+
+import pyoxigraph
+from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, QueryTriples
+
+from kg.errors import KgError, QueryError, UnsupportedFormat
+from kg.namespaces import PREFIXES
+from kg.web.negotiation import ResultKind, acceptable
+from kg.web.results import boolean_document, graph_document, solutions_document
+
+log = logging.getLogger(__name__)
+
+_MAX_REASON = 240
+_START_TIMEOUT = 10.0
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWNET = 0x40000000
+_PR_SET_PDEATHSIG = 1
+
+
+class QueryTimeout(KgError):
+    """The query ran past the time limit and its worker was stopped."""
+
+    http_status = 503
+
+
+class QueryTooBig(KgError):
+    """The query needed more memory than a query may use, and its worker was stopped."""
+
+    http_status = 503
+
+
+class EndpointBusy(KgError):
+    """No query worker came free in time."""
+
+    http_status = 503
+
+
+class WorkerFailure(RuntimeError):
+    """The worker failed for a reason that is not the query's: a 500, logged, never detailed."""
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """What a worker needs: the text, the dataset to use, and a format for each result kind."""
+
+    text: str
+    formats: dict[ResultKind, str | None]  # format name per kind; None: nothing acceptable
+    max_rows: int
+    base_iri: str | None = None
+    union_default_graph: bool = True
+    default_graphs: tuple[str, ...] | None = None  # protocol dataset: replaces the query's own
+    named_graphs: tuple[str, ...] | None = None
+    truncation_link: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    kind: ResultKind
+    format_name: str
+    body: bytes
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    """A worker's report that the query could not be answered; `reason` picks the error raised."""
+
+    reason: str  # "syntax" | "format" | "memory" | "internal"
+    message: str
+
+
+class Evaluator:
+    """A pool of query workers for one HTTP process; thread-safe, and fork-aware."""
+
+    def __init__(
+        self, store: pyoxigraph.Store, *, timeout: float, memory_bytes: int, max_workers: int
+    ) -> None:
+        self._store = store
+        self._timeout = timeout
+        self._memory_bytes = memory_bytes
+        self._max_workers = max_workers
+        self._start_fresh()
+
+    def evaluate(self, job: QueryJob) -> Answer:
+        """The serialized answer, or a KgError (400, 406, 503) saying why there is none."""
+        self._claim_process()
+        if not self._slots.acquire(timeout=self._timeout):
+            raise EndpointBusy(
+                f"every query worker stayed busy for {self._timeout:g} s; retry later"
+            )
+        try:
+            return self._run(job)
+        finally:
+            self._slots.release()
+
+    def warm(self) -> None:
+        """Start one worker now, so the first request does not pay for it."""
+        self._claim_process()
+        with self._lock:
+            if self._idle:
+                return
+        self._give_back(self._fork())
+
+    def close(self) -> None:
+        """Stop every worker this process started."""
+        if os.getpid() != self._pid:
+            return  # they belong to the process we were forked from
+        with self._lock:
+            workers, self._idle = list(self._live), []
+        for worker in workers:
+            self._retire(worker)
+
+    def _run(self, job: QueryJob) -> Answer:
+        worker = self._take()
+        try:
+            worker.hand(job)
+        except OSError:
+            # An idle worker that died meanwhile (killed from outside): not this query's doing.
+            self._retire(worker)
+            worker = self._fork()
+            worker.hand(job)
+        try:
+            reply = worker.reply(self._timeout)
+        except _Overran:
+            self._retire(worker)
+            log.warning("query stopped after %g s: %.200r", self._timeout, job.text)
+            raise QueryTimeout(
+                f"the query ran longer than {self._timeout:g} s, the endpoint's limit, and was "
+                "stopped; narrow it down (more specific patterns, LIMIT) and retry"
+            ) from None
+        except (EOFError, OSError):
+            raise self._death_of(worker) from None
+        if isinstance(reply, _Refusal):
+            if reply.reason in ("memory", "internal"):
+                self._retire(worker)  # its state is suspect after either
+            else:
+                self._give_back(worker)
+            raise self._error_for(reply)
+        self._give_back(worker)
+        return reply
+
+    def _death_of(self, worker: "_Worker") -> Exception:
+        status = self._retire(worker)
+        # Rust aborts (SIGABRT) when an allocation fails under RLIMIT_AS; the kernel's OOM killer
+        # sends SIGKILL. Either way it was the query's appetite.
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGABRT, signal.SIGKILL):
+            log.warning("query worker %d ran out of memory", worker.pid)
+            return QueryTooBig(self._memory_message())
+        log.error("query worker %d died (wait status %d)", worker.pid, status)
+        return WorkerFailure(f"query worker died with wait status {status}")
+
+    def _error_for(self, refusal: _Refusal) -> Exception:
+        if refusal.reason == "syntax":
+            return QueryError(refusal.message)
+        if refusal.reason == "format":
+            return UnsupportedFormat(refusal.message)
+        if refusal.reason == "memory":
+            return QueryTooBig(self._memory_message())
+        return WorkerFailure(refusal.message)
+
+    def _memory_message(self) -> str:
+        return (
+            f"the query needed more than {self._memory_bytes // 2**20} MiB, the endpoint's "
+            "limit, and was stopped; narrow it down and retry"
+        )
+
+    def _take(self) -> "_Worker":
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return self._fork()
+
+    def _give_back(self, worker: "_Worker") -> None:
+        with self._lock:
+            self._idle.append(worker)
+
+    @property
+    def network_isolated(self) -> bool | None:
+        """Whether the last worker started could not reach the network; None before any started."""
+        return self._network_isolated
+
+    def _fork(self) -> "_Worker":
+        try:
+            worker = _Worker.fork(self._store, self._memory_bytes)
+        except OSError as err:
+            raise EndpointBusy(f"cannot start a query worker: {err}") from err
+        if not worker.network_isolated and self._network_isolated is not False:
+            log.warning(
+                "query workers keep network access (no user namespaces here): "
+                "SERVICE is refused by screening alone"
+            )
+        self._network_isolated = worker.network_isolated
+        with self._lock:
+            self._live.add(worker)
+        return worker
+
+    def _retire(self, worker: "_Worker") -> int:
+        with self._lock:
+            self._live.discard(worker)
+        return worker.stop()
+
+    def _claim_process(self) -> None:
+        # After a fork (gunicorn's preloaded master to a worker) the inherited workers are the
+        # parent's: forget them and start this process's own.
+        if os.getpid() != self._pid:
+            self._start_fresh()
+
+    def _start_fresh(self) -> None:
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(self._max_workers)
+        self._idle: list[_Worker] = []
+        self._live: set[_Worker] = set()
+        self._network_isolated: bool | None = None
+
+
+class _Overran(Exception):
+    pass
+
+
+class _Worker:
+    """One forked query-worker process and the socket pair it answers on."""
+
+    def __init__(self, pid: int, conn: Connection, network_isolated: bool) -> None:
+        self.pid = pid
+        self.conn = conn
+        self.network_isolated = network_isolated
+
+    @classmethod
+    def fork(cls, store: pyoxigraph.Store, memory_bytes: int) -> "_Worker":
+        ours, theirs = Pipe(duplex=True)
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the child never returns from here
+            code = 1
+            try:
+                ours.close()
+                isolated = _isolate(theirs.fileno(), parent, memory_bytes)
+                theirs.send(isolated)  # the hello: alive, and whether it has any network
+                _serve(theirs, store)
+                code = 0
+            except BaseException:
+                _report(traceback.format_exc())
+            finally:
+                os._exit(code)
+        theirs.close()
+        worker = cls(pid, ours, network_isolated=False)
+        try:
+            if not ours.poll(_START_TIMEOUT):
+                raise OSError(f"query worker {pid} did not start within {_START_TIMEOUT} s")
+            worker.network_isolated = ours.recv()
+        except (OSError, EOFError) as err:
+            worker.stop()
+            raise OSError(f"query worker {pid} failed to start: {err}") from err
+        return worker
+
+    def hand(self, job: QueryJob) -> None:
+        self.conn.send(job)
+
+    def reply(self, timeout: float) -> "Answer | _Refusal":
+        """The worker's reply; _Overran past `timeout`, EOFError if the worker died."""
+        if not self.conn.poll(timeout):
+            raise _Overran
+        return self.conn.recv()
+
+    def stop(self) -> int:
+        """Kill (it holds nothing worth a graceful exit) and reap; the wait status."""
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.conn.close()
+        try:
+            return os.waitpid(self.pid, 0)[1]
+        except ChildProcessError:
+            return 0
+
+
+def _isolate(keep_fd: int, parent: int, memory_bytes: int) -> bool:
+    """Make the fresh child a worker: its own signals, no inherited files, no network, capped.
+
+    True if it is cut off from the network (the kernel may refuse unprivileged namespaces).
+    """
+    for sig in (
+        signal.SIGTERM,
+        signal.SIGQUIT,
+        signal.SIGHUP,
+        signal.SIGUSR1,
+        signal.SIGUSR2,
+        signal.SIGABRT,
+        signal.SIGCHLD,
+        signal.SIGWINCH,
+        signal.SIGTTIN,
+        signal.SIGTTOU,
+    ):
+        signal.signal(sig, signal.SIG_DFL)
+    # Ctrl-C reaches the whole process group; the parent decides when workers end.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Inherited descriptors include the server's listening socket and the client connection being
+    # served: a worker holding them would keep connections open after the parent closed them.
+    os.closerange(3, keep_fd)
+    os.closerange(keep_fd + 1, os.sysconf("SC_OPEN_MAX"))
+    libc = ctypes.CDLL(None, use_errno=True)
+    # A new user namespace lets an unprivileged process own a new, empty network namespace.
+    isolated = libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0
+    # Set after unshare, which resets it; then make sure the parent did not die before this.
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(0)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    address_space = _address_space() + memory_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+    return isolated
+
+
+def _address_space() -> int:
+    # The forked child already maps the loaded Store and the interpreter; the cap is on top of that.
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _serve(conn: Connection, store: pyoxigraph.Store) -> None:
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return  # the parent is gone or done with us
+        conn.send(_answer(store, job))
+
+
+def _answer(store: pyoxigraph.Store, job: QueryJob) -> "Answer | _Refusal":
+    try:
+        results = store.query(job.text, base_iri=job.base_iri, prefixes=PREFIXES, **_dataset(job))
+        return _serialized(results, job)
+    except SyntaxError as err:
+        return _Refusal("syntax", _syntax_message(str(err)))
+    except MemoryError:
+        return _Refusal("memory", "out of memory")
+    except Exception as err:  # noqa: BLE001 - the parent answers 500; the detail stays in the log
+        _report(f"query worker {os.getpid()}: {type(err).__name__}: {err}\n")
+        return _Refusal("internal", f"{type(err).__name__} while evaluating")
+
+
+def _report(text: str) -> None:
+    # Straight to the descriptor: sys.stderr's lock may have been held by another thread of the
+    # parent at fork time, and would then never be released in this child.
+    os.write(2, text.encode(errors="replace"))
+
+
+def _dataset(job: QueryJob) -> dict[str, object]:
+    if job.default_graphs is not None or job.named_graphs is not None:
+        # SPARQL Protocol: dataset parameters replace the query's FROM / FROM NAMED, and a list
+        # not given is empty.
+        return {
+            "default_graph": [NamedNode(g) for g in job.default_graphs or ()],
+            "named_graphs": [NamedNode(g) for g in job.named_graphs or ()],
+        }
+    if job.union_default_graph:
+        return {"use_default_graph_as_union": True}
+    return {}
+
+
+def _serialized(results: object, job: QueryJob) -> "Answer | _Refusal":
+    if isinstance(results, QueryBoolean):
+        kind = ResultKind.BOOLEAN
+    elif isinstance(results, QuerySolutions):
+        kind = ResultKind.SOLUTIONS
+    elif isinstance(results, QueryTriples):
+        kind = ResultKind.GRAPH
+    else:
+        raise TypeError(f"unexpected result {type(results).__name__}")
+    format_name = job.formats.get(kind)
+    if format_name is None:
+        return _Refusal(
+            "format",
+            f"no acceptable format for {kind.value} results; this "
+            f"endpoint offers {acceptable(kind)}",
+        )
+    if isinstance(results, QueryBoolean):
+        return Answer(kind, format_name, boolean_document(bool(results), format_name), False)
+    # Iterators stream lazily: taking one item past the limit tells whether there were more.
+    items = list(itertools.islice(results, job.max_rows + 1))
+    truncated = len(items) > job.max_rows
+    del items[job.max_rows :]
+    if isinstance(results, QuerySolutions):
+        variables = [v.value for v in results.variables]
+        link = job.truncation_link if truncated else None
+        body = solutions_document(variables, items, format_name, link)
+    else:
+        note = (
+            f"Truncated: only the first {job.max_rows} triples (the endpoint's row limit)."
+            if truncated
+            else None
+        )
+        body = graph_document(items, format_name, note)
+    return Answer(kind, format_name, body, truncated)
+
+
+def _syntax_message(error: str) -> str:
+    """One line with the position, from pyoxigraph's "error at L:C: expected one of …" lines."""
+    error = " ".join(error.split())
+    prefix, sep, rest = error.partition(": ")
+    if sep and prefix.startswith("error at ") and ":" in prefix:
+        line, _, column = prefix.removeprefix("error at ").partition(":")
+        error = f"syntax error at line {line}, column {column}: {rest}"
+    return error if len(error) <= _MAX_REASON else error[: _MAX_REASON - 1] + "…"

@@ -1,0 +1,89 @@
+"""Reading a request's SPARQL text before it is evaluated: its form, and what it must not do.
+
+The endpoint needs three facts before evaluation: the result kind (to negotiate and answer 406
+early), whether the text is an update (refused, 403) and whether it uses SERVICE (refused, 400:
+pyoxigraph would fetch the remote endpoint, measured). A regex on the raw string would be fooled by
+`"SERVICE"` in a literal, `ex:service`, `?service`, `@service` or a comment; a full parse is too
+slow for the hot path (rdflib's parser takes about 1.5 ms a query, more than the whole rest of a
+request). So this is a tokenizer of the SPARQL 1.1 grammar's terminals: strings, IRIs, comments,
+variables, prefixed names, blank nodes and language tags are single tokens, and only bare words
+are keywords. It errs towards refusing: a stray quote is skipped as one character, so a keyword
+that pyoxigraph would read inside a broken string is still seen.
+
+Keywords written with \\u escapes are not keywords to pyoxigraph (it rejects `\\u0053ERVICE`), so
+none are decoded here. The query worker also runs without network access (evaluation.py): this
+screen gives the clear message, that one the guarantee.
+"""
+
+import re
+from dataclasses import dataclass
+
+from kg.web.negotiation import ResultKind
+
+_TOKEN = re.compile(
+    r"""
+      (?P<space>\s+)
+    | (?P<comment>\#[^\r\n]*)
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<string>'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''
+               |\"\"\"(?:(?:"|"")?(?:[^"\\]|\\.))*\"\"\"
+               |'(?:[^'\\\r\n]|\\.)*'
+               |"(?:[^"\\\r\n]|\\.)*")
+    | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)
+    | (?P<bnode>_:[\w\u00B7\u0300-\u036F\u203F-\u2040.-]*)
+    | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+    | (?P<pname>(?:[^\W\d_][\w\u00B7\u0300-\u036F\u203F-\u2040.-]*)?
+                :(?:[\w\u00B7\u0300-\u036F\u203F-\u2040:.%-]|\\[_~.!$&'()*+,;=/?\#@%-])*)
+    | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+    | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_INSIGNIFICANT = frozenset({"space", "comment"})
+_UPDATE_WORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+)
+_FORMS = {
+    "SELECT": ResultKind.SOLUTIONS,
+    "ASK": ResultKind.BOOLEAN,
+    "CONSTRUCT": ResultKind.GRAPH,
+    "DESCRIBE": ResultKind.GRAPH,
+}
+
+
+@dataclass(frozen=True)
+class Screening:
+    """What the text is; `kind` is None when it is no query form (the parser will say why)."""
+
+    kind: ResultKind | None
+    is_update: bool
+    uses_service: bool
+    has_dataset_clause: bool  # FROM / FROM NAMED: the query picks its own graphs
+
+
+def screen(text: str) -> Screening:
+    """Tokenize once; note the first keyword after the prologue and any SERVICE or FROM."""
+    first: str | None = None
+    in_prologue = True
+    uses_service = has_dataset_clause = False
+    for match in _TOKEN.finditer(text):
+        group = match.lastgroup
+        if group in _INSIGNIFICANT:
+            continue
+        word = match.group().upper() if group == "word" else None
+        if in_prologue:
+            # Prologue: (BASE <iri> | PREFIX p: <iri>)*; the token after it names the operation.
+            if word in ("BASE", "PREFIX") or group in ("iri", "pname"):
+                continue
+            in_prologue = False
+            first = word
+        if word == "SERVICE":
+            uses_service = True
+        elif word == "FROM":
+            has_dataset_clause = True
+    return Screening(
+        kind=_FORMS.get(first or ""),
+        is_update=first in _UPDATE_WORDS,
+        uses_service=uses_service,
+        has_dataset_clause=has_dataset_clause,
+    )

@@ -1,0 +1,23 @@
+"""What create_app builds once and every blueprint uses: settings, evaluator, dataset facts."""
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from kg.web.dataset import DatasetInfo
+from kg.web.evaluation import Evaluator
+from kg.web.settings import Settings
+
+EXTENSION_KEY = "kg"
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    evaluator: Evaluator
+    dataset: DatasetInfo
+
+
+def services() -> Services:
+    """The running app's services (inside a request or an app context)."""
+    return current_app.extensions[EXTENSION_KEY]

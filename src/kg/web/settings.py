@@ -1,0 +1,75 @@
+"""Every setting of the web app and its server, as one frozen value handed to create_app and serve.
+
+Each field carries its own help text (field metadata), so the CLI options and the docs are made
+from the same place and a test can check that none is undocumented.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.namespaces import BASE
+from kg.project import build_dir
+
+MIB = 1024 * 1024
+
+
+def _default_data() -> tuple[Path, ...]:
+    # Resolved when a Settings is made, never at import: KG_ROOT may be set later (tests, CI).
+    return (build_dir() / "dataset.nq",)
+
+
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the endpoint serves and the bounds it keeps; the defaults are the served defaults."""
+
+    data: tuple[Path, ...] = field(
+        default_factory=_default_data,
+        metadata=_help("RDF files to serve (N-Quads from `kg build`; .trig, .ttl, .nt also load)."),
+    )
+    host: str = field(default="127.0.0.1", metadata=_help("Interface to listen on."))
+    port: int = field(default=8000, metadata=_help("TCP port to listen on."))
+    workers: int = field(
+        default=3,
+        metadata=_help("HTTP worker processes; each owns one query-worker process."),
+    )
+    query_timeout: float = field(
+        default=10.0,
+        metadata=_help("Seconds a query may run before it is stopped and answered 503."),
+    )
+    max_rows: int = field(
+        default=10_000,
+        metadata=_help("Solutions (or triples) returned at most; more are cut and flagged."),
+    )
+    max_body_bytes: int = field(
+        default=1 * MIB, metadata=_help("Largest request body accepted; larger ones get 413.")
+    )
+    query_memory_bytes: int = field(
+        default=2048 * MIB,
+        metadata=_help("Memory one query may claim beyond the loaded data before it is stopped."),
+    )
+    query_workers: int = field(
+        default=4,
+        metadata=_help("Query-worker processes one HTTP process may run at once (threaded use)."),
+    )
+    base_iri: str = field(
+        default=BASE, metadata=_help("Base IRI against which relative IRIs in queries resolve.")
+    )
+
+    def __post_init__(self) -> None:
+        # A CLI or test may pass a list; freezing it keeps Settings hashable and immutable.
+        object.__setattr__(self, "data", tuple(Path(p) for p in self.data))
+        for name in (
+            "workers",
+            "max_rows",
+            "max_body_bytes",
+            "query_memory_bytes",
+            "query_workers",
+        ):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.query_timeout <= 0:
+            raise ValueError(f"query_timeout must be positive, not {self.query_timeout}")

@@ -1,0 +1,177 @@
+"""The SPARQL 1.1 Protocol endpoint, `/sparql`: read-only queries, negotiated, bounded.
+
+A request goes: read the operation (GET, urlencoded POST or `application/sparql-query` POST;
+updates refused 403, other bodies 415) → screen its text (update → 403, SERVICE → 400) →
+negotiate for the result kind (406 when nothing fits) → evaluate in a query worker (evaluation.py:
+400 malformed, 503 too slow or too big) → answer. A GET without a query gets the service
+description, negotiated like a graph.
+"""
+
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, request
+from pyoxigraph import NamedNode
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest, Forbidden, UnsupportedMediaType
+
+from kg.errors import UnsupportedFormat
+from kg.web.description import (
+    DESCRIPTION_PREFIXES,
+    TRUNCATION_FRAGMENT,
+    service_description,
+)
+from kg.web.evaluation import QueryJob
+from kg.web.negotiation import MediaFormat, ResultKind, acceptable, choose_format
+from kg.web.results import graph_document
+from kg.web.screening import screen
+from kg.web.services import services
+
+blueprint = Blueprint("sparql", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+QUERY_BODY = "application/sparql-query"
+UPDATE_BODY = "application/sparql-update"
+TRUNCATED_HEADER = "X-KG-Truncated"
+MAX_ROWS_HEADER = "X-KG-Max-Rows"
+READ_ONLY = "this endpoint is read-only: SPARQL Update and LOAD are refused"
+NO_SERVICE = "SERVICE (federated query) is not allowed: this endpoint never calls other endpoints"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A query as the protocol delivered it, with its protocol-level dataset and format."""
+
+    text: str
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+    requested_format: str | None
+
+
+@blueprint.route("/sparql", methods=["GET", "POST"])
+def endpoint() -> Response:
+    operation = _read_operation()
+    if operation is None:
+        return _describe_service()
+    return _answer(operation)
+
+
+def _read_operation() -> Operation | None:
+    """The query the request carries, None for a plain GET; protocol errors raise 4xx."""
+    params: MultiDict[str, str] = request.args
+    texts = params.getlist("query")
+    if request.method == "POST":
+        mimetype = request.mimetype
+        if mimetype == UPDATE_BODY:
+            raise Forbidden(READ_ONLY)
+        if mimetype == FORM:
+            _require_utf8()
+            params = request.values  # the form body, plus any parameters in the URL
+            texts = params.getlist("query")
+        elif mimetype == QUERY_BODY:
+            _require_utf8()
+            if texts:
+                raise BadRequest("the query is both in the body and in the URL; send it once")
+            texts = [_body_text()]
+        else:
+            raise UnsupportedMediaType(
+                f"a POST must be {FORM} (query=…) or {QUERY_BODY}, not {mimetype or 'untyped'}"
+            )
+    if "update" in params:
+        raise Forbidden(READ_ONLY)
+    if not texts:
+        if request.method == "POST":
+            raise BadRequest("no query: the request needs a 'query' parameter")
+        return None
+    if len(texts) > 1:
+        raise BadRequest(f"{len(texts)} 'query' parameters: send exactly one")
+    if not texts[0].strip():
+        raise BadRequest("the query is empty")
+    return Operation(
+        text=texts[0],
+        default_graphs=_graph_iris(params, "default-graph-uri"),
+        named_graphs=_graph_iris(params, "named-graph-uri"),
+        requested_format=params.get("format"),
+    )
+
+
+def _require_utf8() -> None:
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"the body must be UTF-8, not {charset}")
+
+
+def _body_text() -> str:
+    try:
+        return request.get_data(cache=False).decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise BadRequest(f"the body is not valid UTF-8 (byte {err.start})") from None
+
+
+def _graph_iris(params: MultiDict[str, str], name: str) -> tuple[str, ...]:
+    iris = tuple(params.getlist(name))
+    for iri in iris:
+        try:
+            NamedNode(iri)
+        except ValueError:
+            raise BadRequest(f"{name}: {iri!r} is not an absolute IRI") from None
+    return iris
+
+
+def _answer(operation: Operation) -> Response:
+    screening = screen(operation.text)
+    if screening.is_update:
+        raise Forbidden(READ_ONLY)
+    if screening.uses_service:
+        raise BadRequest(NO_SERVICE)
+    accept = request.headers.get("Accept")
+    formats = {kind: choose_format(kind, accept, operation.requested_format) for kind in ResultKind}
+    if screening.kind is not None and formats[screening.kind] is None:
+        # Known before evaluation: spare the worker a query whose answer cannot be sent.
+        raise UnsupportedFormat(_not_acceptable(screening.kind))
+    state = services()
+    settings = state.settings
+    given_dataset = bool(operation.default_graphs or operation.named_graphs)
+    job = QueryJob(
+        text=operation.text,
+        formats={kind: f.name if f else None for kind, f in formats.items()},
+        max_rows=settings.max_rows,
+        base_iri=settings.base_iri,
+        # The union is our default graph, unless the query (FROM) or the protocol names graphs.
+        union_default_graph=not (given_dataset or screening.has_dataset_clause),
+        default_graphs=operation.default_graphs if given_dataset else None,
+        named_graphs=operation.named_graphs if given_dataset else None,
+        truncation_link=request.base_url + TRUNCATION_FRAGMENT,
+    )
+    answer = state.evaluator.evaluate(job)
+    media_format = formats[answer.kind]
+    assert media_format is not None  # the worker refuses kinds without a format
+    response = Response(answer.body, 200, content_type=media_format.content_type)
+    if answer.truncated:
+        response.headers[TRUNCATED_HEADER] = "true"
+        response.headers[MAX_ROWS_HEADER] = str(settings.max_rows)
+    return response
+
+
+def _describe_service() -> Response:
+    media_format = _graph_format_or_406()
+    state = services()
+    triples = service_description(request.base_url, state.dataset, state.settings)
+    body = graph_document(triples, media_format.name, prefixes=DESCRIPTION_PREFIXES)
+    return Response(body, 200, content_type=media_format.content_type)
+
+
+def _graph_format_or_406() -> MediaFormat:
+    media_format = choose_format(
+        ResultKind.GRAPH, request.headers.get("Accept"), request.args.get("format")
+    )
+    if media_format is None:
+        raise UnsupportedFormat(_not_acceptable(ResultKind.GRAPH, "the service description"))
+    return media_format
+
+
+def _not_acceptable(kind: ResultKind, what: str | None = None) -> str:
+    what = what or f"{kind.value} results"
+    return (
+        f"no acceptable format for {what}: ask (Accept header or format parameter) for one "
+        f"of {acceptable(kind)}"
+    )

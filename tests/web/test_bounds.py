@@ -1,0 +1,150 @@
+"""The endpoint's bounds: time, memory, rows; and a query worker that cannot reach the network."""
+
+import csv
+import io
+import json
+import os
+import signal
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+from flask import Flask
+
+from kg.web.evaluation import QueryJob, WorkerFailure
+from kg.web.negotiation import ResultKind
+
+from web_sample import Shape
+
+# A four-way cross product counted: about 6e10 rows, constant memory; runs for hours.
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+# Sorting a three-way cross product materializes ~1.5e8 rows: gigabytes within a second or two.
+GREEDY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?d ?g LIMIT 1"
+SIMPLE = "ASK { ?s a kgo:Country }"
+
+
+def test_a_runaway_query_is_stopped_with_503_and_the_worker_replaced(
+    make_app: Callable[..., Flask],
+) -> None:
+    client = make_app(query_timeout=1).test_client()
+    started = time.monotonic()
+    response = client.get("/sparql", query_string={"query": RUNAWAY})
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert response.get_json()["error"]["message"].startswith("the query ran longer than 1 s")
+    assert 1 <= elapsed < 3
+    after = client.get("/sparql", query_string={"query": SIMPLE})
+    assert (after.status_code, after.get_json()) == (200, {"head": {}, "boolean": True})
+
+
+def test_a_query_cannot_take_the_machines_memory(make_app: Callable[..., Flask]) -> None:
+    client = make_app(query_timeout=30, query_memory_bytes=128 * 2**20).test_client()
+    started = time.monotonic()
+    response = client.get("/sparql", query_string={"query": GREEDY})
+    assert response.status_code == 503
+    assert response.get_json()["error"]["message"].startswith("the query needed more than 128 MiB")
+    assert time.monotonic() - started < 20  # stopped by the memory cap, not the clock
+    assert client.get("/sparql", query_string={"query": SIMPLE}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("accept", "rows_in"),
+    [
+        (
+            "application/sparql-results+json",
+            lambda body: len(json.loads(body)["results"]["bindings"]),
+        ),
+        ("text/csv", lambda body: len(list(csv.reader(io.StringIO(body.decode())))) - 1),
+        ("text/tab-separated-values", lambda body: len(body.decode().splitlines()) - 1),
+        (
+            "text/turtle",
+            lambda body: len(list(pyoxigraph.parse(body, pyoxigraph.RdfFormat.TURTLE))),
+        ),
+    ],
+)
+def test_results_past_max_rows_are_cut_and_flagged(
+    make_app: Callable[..., Flask], accept: str, rows_in: Callable[[bytes], int]
+) -> None:
+    client = make_app(max_rows=5).test_client()
+    query = (
+        "CONSTRUCT WHERE { ?s a kgo:Country }"
+        if accept == "text/turtle"
+        else "SELECT ?s WHERE { ?s a kgo:Country }"
+    )
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert (response.headers["X-KG-Truncated"], response.headers["X-KG-Max-Rows"]) == ("true", "5")
+    assert rows_in(response.get_data()) == 5
+
+
+def test_truncation_is_visible_inside_the_results(make_app: Callable[..., Flask]) -> None:
+    client = make_app(max_rows=5).test_client()
+    query = {"query": "SELECT ?s WHERE { ?s a kgo:Country }"}
+    head = client.get("/sparql", query_string=query).get_json()["head"]
+    assert head == {"vars": ["s"], "link": ["http://localhost/sparql#results-truncated"]}
+    xml = client.get(
+        "/sparql", query_string=query, headers={"Accept": "application/sparql-results+xml"}
+    )
+    assert b'<link href="http://localhost/sparql#results-truncated"/>' in xml.get_data()
+    turtle = client.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s a kgo:Country }"})
+    assert turtle.get_data().startswith(b"# Truncated: only the first 5 triples")
+    # The service description says what the link means.
+    description = client.get("/sparql", headers={"Accept": "application/n-triples"}).get_data(
+        as_text=True
+    )
+    assert (
+        "<http://localhost/sparql#results-truncated> <http://www.w3.org/2000/01/rdf-schema#comment>"
+        in description
+    )
+
+
+def test_results_within_max_rows_are_not_flagged(
+    make_app: Callable[..., Flask], shape: Shape
+) -> None:
+    client = make_app(max_rows=shape.countries).test_client()
+    response = client.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s a kgo:Country }"})
+    assert "X-KG-Truncated" not in response.headers
+    assert response.get_json()["head"] == {"vars": ["s"]}
+    assert len(response.get_json()["results"]["bindings"]) == shape.countries
+
+
+def test_query_workers_have_no_network(make_app: Callable[..., Flask]) -> None:
+    """Even a SERVICE that got past the screen could not fetch: the worker has no network."""
+    evaluator = make_app().extensions["kg"].evaluator
+    evaluator.warm()
+    if not evaluator.network_isolated:
+        pytest.skip(
+            "this kernel allows no unprivileged network namespace; screening alone refuses SERVICE"
+        )
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(0.2)
+        job = QueryJob(
+            text=f"SELECT * {{ SERVICE <http://127.0.0.1:{listener.getsockname()[1]}/> {{ ?s ?p ?o }} }}",
+            formats={kind: "json" for kind in ResultKind},
+            max_rows=10,
+        )
+        with pytest.raises(WorkerFailure):
+            evaluator.evaluate(job)
+        with pytest.raises(socket.timeout):
+            listener.accept()
+
+
+def test_a_worker_killed_while_idle_is_replaced_unnoticed(make_app: Callable[..., Flask]) -> None:
+    client = make_app().test_client()
+    assert client.get("/sparql", query_string={"query": SIMPLE}).status_code == 200
+    workers = [
+        int(pid)
+        for task in Path(f"/proc/{os.getpid()}/task").iterdir()
+        for pid in (task / "children").read_text().split()
+    ]
+    assert workers, "the query ran in a forked worker"
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)  # reaped here, as a real outside kill would leave it for its parent
+    response = client.get("/sparql", query_string={"query": SIMPLE})
+    assert (response.status_code, response.get_json()) == (200, {"head": {}, "boolean": True})

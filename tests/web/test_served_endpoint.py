@@ -1,0 +1,233 @@
+"""A real `kg serve` process on a free loopback port, queried by real SPARQL clients."""
+
+import concurrent.futures
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from SPARQLWrapper import GET, JSON, POST, POSTDIRECTLY, TURTLE, SPARQLWrapper
+
+from kg.namespaces import ID, KGO
+
+from web_sample import Shape
+
+QUERY_TIMEOUT = 2.0
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+COUNTRIES = "SELECT ?country WHERE { ?country a kgo:Country } ORDER BY ?country"
+
+
+@dataclass(frozen=True)
+class Served:
+    endpoint: str
+    process: subprocess.Popen
+    log: Path
+
+
+def _serve_command() -> list[str]:
+    """`kg serve` once cli.py registers it; until then the very same click command, run alone."""
+    from kg.cli import main
+
+    if "serve" in main.commands:
+        return [str(Path(sys.executable).parent / "kg"), "serve"]
+    return [sys.executable, "-m", "kg.web.command"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_answering(endpoint: str, process: subprocess.Popen, limit: float = 30) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"kg serve exited with {process.returncode}"
+        try:
+            with urllib.request.urlopen(endpoint, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.02)  # polling: the server is not listening yet
+    raise AssertionError(f"kg serve did not answer at {endpoint} within {limit} s")
+
+
+def _process_tree(pid: int) -> set[int]:
+    found = {pid}
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        children = (task / "children").read_text().split() if (task / "children").exists() else []
+        for child in children:
+            found |= _process_tree(int(child))
+    return found
+
+
+@pytest.fixture(scope="module")
+def served(kg_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    port = _free_port()
+    log = tmp_path_factory.mktemp("served") / "kg-serve.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [
+                *_serve_command(),
+                "--data",
+                str(kg_data),
+                "--port",
+                str(port),
+                "--query-timeout",
+                str(QUERY_TIMEOUT),
+                "--workers",
+                "3",
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    endpoint = f"http://127.0.0.1:{port}/sparql"
+    try:
+        _wait_until_answering(endpoint, process)
+        yield Served(endpoint, process, log)
+    finally:
+        tree = _process_tree(process.pid) if process.poll() is None else set()
+        process.terminate()
+        process.wait(timeout=30)
+        _assert_all_gone(tree)
+
+
+def _assert_all_gone(pids: set[int], limit: float = 10) -> None:
+    """Workers and their query workers end with the server, none left behind."""
+    deadline = time.monotonic() + limit
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        alive = {pid for pid in alive if _alive(pid)}
+        time.sleep(0.02)
+    assert not alive, f"processes outlived kg serve: {alive}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _sparqlwrapper(served: Served, method: str) -> SPARQLWrapper:
+    client = SPARQLWrapper(served.endpoint)
+    client.setMethod(method)
+    return client
+
+
+@pytest.mark.parametrize("method", [GET, POST])
+def test_sparqlwrapper_json(served: Served, shape: Shape, method: str) -> None:
+    client = _sparqlwrapper(served, method)
+    client.setQuery("PREFIX kgo: <https://w3id.org/kg-mali/ontology#> " + COUNTRIES)
+    client.setReturnFormat(JSON)
+    results = client.queryAndConvert()
+    countries = [row["country"]["value"] for row in results["results"]["bindings"]]
+    assert countries == sorted(str(ID[f"country-{i}"]) for i in range(shape.countries))
+
+
+def test_sparqlwrapper_post_directly(served: Served) -> None:
+    client = _sparqlwrapper(served, POST)
+    client.setRequestMethod(POSTDIRECTLY)
+    client.setQuery("ASK { ?s a kgo:Country }")
+    client.setReturnFormat(JSON)
+    assert client.queryAndConvert()["boolean"] is True
+
+
+@pytest.mark.parametrize("method", [GET, POST])
+def test_sparqlwrapper_turtle(served: Served, method: str) -> None:
+    client = _sparqlwrapper(served, method)
+    client.setQuery(f"DESCRIBE <{ID['country-3']}>")
+    client.setReturnFormat(TURTLE)
+    graph = Graph().parse(data=client.queryAndConvert(), format="turtle")
+    assert set(graph.objects(URIRef(ID["country-3"]), None)) >= {URIRef(KGO.Country)}
+    assert len(graph) == 3
+
+
+def test_sparqlwrapper_sees_a_query_error(served: Served) -> None:
+    client = _sparqlwrapper(served, GET)
+    client.setQuery("SELECT * WHERE { ?s ?p }")
+    client.setReturnFormat(JSON)
+    with pytest.raises(Exception, match="line 1, column 25"):
+        client.queryAndConvert()
+
+
+def test_rdflib_sparqlstore(served: Served, shape: Shape) -> None:
+    graph = Graph(store=SPARQLStore(served.endpoint, returnFormat="xml"))
+    rows = list(graph.query(COUNTRIES, initNs={"kgo": str(KGO)}))
+    assert len(rows) == shape.countries
+    country = URIRef(ID["country-1"])
+    assert {
+        str(o) for o in graph.objects(country, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
+    } == {"Pays 1", "Country 1"}
+
+
+def _timed_get(endpoint: str, query: str) -> tuple[int, float, bytes]:
+    url = f"{endpoint}?{urllib.parse.urlencode({'query': query})}"
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, body = error.code, error.read()
+    return status, time.monotonic() - started, body
+
+
+def test_a_runaway_query_gets_503_while_others_keep_their_latency(served: Served) -> None:
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        runaway = pool.submit(_timed_get, served.endpoint, RUNAWAY)
+        simple: list[tuple[int, float, bytes]] = []
+
+        def keep_asking() -> None:
+            while not runaway.done() and len(simple) < 2000:
+                simple.append(_timed_get(served.endpoint, "ASK { ?s a kgo:Country }"))
+
+        askers = [pool.submit(keep_asking) for _ in range(2)]
+        status, elapsed, body = runaway.result(timeout=30)
+        for asker in askers:
+            asker.result(timeout=30)
+    assert status == 503
+    assert json.loads(body)["error"]["message"].startswith(
+        f"the query ran longer than {QUERY_TIMEOUT:g} s"
+    )
+    assert QUERY_TIMEOUT <= elapsed < QUERY_TIMEOUT + 2
+    assert len(simple) > 20 and all(s == 200 for s, _, _ in simple)
+    assert max(t for _, t, _ in simple) < 0.5
+    # After the runaway, the replaced query worker answers as before.
+    assert _timed_get(served.endpoint, "ASK {}")[0] == 200
+
+
+def test_one_log_line_per_request_with_status_and_time(served: Served) -> None:
+    marker = f"marker{os.getpid()}x{time.monotonic_ns()}"
+    queries = [
+        f"ASK {{ ?s a kgo:{marker} }}",
+        f"SELECT * WHERE {{ # {marker}",
+        f"ASK {{ # {marker}\n}}",
+    ]
+    for query in queries:
+        _timed_get(served.endpoint, query)
+    pattern = re.compile(r'^127\.0\.0\.1 "GET /sparql\?query=\S+ HTTP/1\.1" (\d{3}) \d+ \d+ms$')
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # workers write their lines independently: poll for them
+        lines = [line for line in served.log.read_text().splitlines() if marker in line]
+        if len(lines) >= len(queries):
+            break
+        time.sleep(0.02)
+    # Several workers share the log, so lines come in any order.
+    assert sorted(m.group(1) if (m := pattern.match(line)) else line for line in lines) == [
+        "200",
+        "200",
+        "400",
+    ]
