@@ -7,6 +7,8 @@ import click
 from pyoxigraph import QueryTriples
 
 from kg import __version__
+from kg.build import BuildFailed, BuildOptions, PrintingReporter, describe
+from kg.build import build as run_build
 from kg.dataset import open_dataset_store
 from kg.errors import InputError, KgError
 from kg.export import EXPORT_FORMATS, FLATTENING_FORMATS, export_dataset
@@ -19,8 +21,10 @@ from kg.querying import (
     list_named_queries,
     render_table,
 )
+from kg.reasoning import REASONERS
 from kg.stats import STATS_FORMATS, compute_stats, format_stats
 from kg.store import run_query
+from kg.web.command import serve_command
 
 
 class KgGroup(click.Group):
@@ -139,6 +143,68 @@ def export(fmt: str, output: Path | None) -> None:
 def stats(fmt: str) -> None:
     """Count triples per graph, entities per class and triples per property."""
     click.echo(format_stats(compute_stats(open_dataset_store()), fmt), nl=False)
+
+
+@main.command()
+@click.option("--reasoner", type=click.Choice(REASONERS), default="fast", show_default=True,
+              help="fast: OWL 2 RL rules compiled from the ontology; owlrl: the owlrl package "
+              "(the reference, about 1 ms per triple). Both give the same triples.")
+@click.option("--no-reasoning", is_flag=True, help="Leave the inferred graph out.")
+@click.option("--force", is_flag=True, help="Rebuild even if no input has changed.")
+def build(reasoner: str, no_reasoning: bool, force: bool) -> None:
+    """Load, reason, derive and validate; write build/dataset.nq and build/manifest.json.
+
+    A build whose inputs (ontology, data, rules, shapes), options and code are unchanged is
+    reused without reasoning. Prints the time of each stage. Exits 1, keeping the last good
+    build, if the data are inconsistent or violate the shapes.
+    """
+    options = BuildOptions("none" if no_reasoning else reasoner)
+    reporter = PrintingReporter(click.echo, lambda line: click.echo(line, err=True))
+    try:
+        result = run_build(options=options, force=force, reporter=reporter)
+    except BuildFailed as err:
+        for line in err.details:
+            click.echo(f"  {line}", err=True)
+        raise
+    if not result.reused:
+        click.echo(f"{'total':<9} {result.manifest['timings']['total']:7.2f} s")
+    click.echo(describe(result))
+
+
+@main.command()
+@click.option("--data", "data_paths", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A data file (.trig, or .ttl for one graph). Repeatable; the files may also "
+              "follow as arguments (--data a.trig b.trig). [default: the files of data/]")
+@click.argument("more_data", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--shapes", "shape_paths", multiple=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="A SHACL shapes file. Repeatable. [default: the files of shapes/]")
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text",
+              show_default=True, help="Report format; turtle is the SHACL validation report.")
+@click.option("--inference", type=click.Choice(["none", "rdfs", "owlrl"]), default="none",
+              show_default=True, help="Add the RDFS or OWL 2 RL closure before validating.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.pass_context
+def validate(ctx: click.Context, data_paths: tuple[Path, ...], more_data: tuple[Path, ...],
+             shape_paths: tuple[Path, ...], fmt: str, inference: str, strict: bool) -> None:
+    """Check data files against the SHACL shapes, with the ontology.
+
+    Prints each problem under the node it concerns, with its file and evidence. Exits 0 when
+    the data conform (warnings are printed but pass, unless --strict), 1 on any violation,
+    2 when a file cannot be read.
+    """
+    # Imported here: pySHACL is slow to import and only this command needs it.
+    from kg.validation import validate_files
+    from kg.validation_report import render_report
+
+    data = list(data_paths + more_data) or None
+    outcome = validate_files(data, list(shape_paths) or None, inference=inference)
+    click.echo(render_report(outcome, fmt), nl=False)
+    if not outcome.passes(strict=strict):
+        ctx.exit(1)
+
+
+main.add_command(serve_command)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,389 @@
+"""Validating the dataset against the SHACL shapes, with results a person can act on.
+
+The data files are validated together, with the ontology, as one dataset: Core constraints see
+the union of all graphs (so sh:class follows the ontology's rdfs:subClassOf, and a node may be
+described by several files), while SPARQL constraints can look into each named graph. Every
+result is then traced back to the graphs, and so the files, that state the offending facts, with
+the focus node's evidence quoted from each.
+
+`validate_dataset` is the library's entry point; `validate_files` loads the files first.
+Rendering the outcome is kg.validation_report's job, and the command line kg.cli's.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyshacl
+from owlrl import DeductiveClosure, OWLRL_Semantics, RDFS_Semantics
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import OWL, RDFS, SH
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.term import Node
+
+from kg.errors import InputError
+from kg.loading import load_dataset, load_file
+from kg.namespaces import ID, INFERRED_GRAPH, KGO, PREFIXES, SHAPES
+from kg.project import data_files, ontology_files, shape_files
+
+INFERENCE_MODES: tuple[str, ...] = ("none", "rdfs", "owlrl")
+
+# pySHACL is the engine of record. pyshacl-turbo, an independent implementation in Rust (an
+# optional dependency), gives the second opinion the tests compare against.
+ENGINES: tuple[str, ...] = ("pyshacl", "pyshacl-turbo")
+
+# The prefixes the data files use for identifiers, so that a node in a report (equip:p-10) is
+# written as in the file to fix.
+ID_PREFIXES: dict[str, str] = {
+    prefix: f"{ID}{kind}/"
+    for prefix, kind in (
+        ("src", "source"), ("state", "state"), ("person", "person"), ("org", "org"),
+        ("regime", "regime"), ("place", "place"), ("equip", "equipment"), ("cat", "category"),
+        ("transfer", "transfer"), ("event", "event"), ("stmt", "statement"),
+        ("coop", "cooperation"), ("holding", "office-holding"), ("office", "office"),
+    )
+}
+
+# The prefixes of reports and messages: the project's own, the data files', the shapes' and
+# SHACL's.
+REPORT_PREFIXES: dict[str, str] = {
+    **PREFIXES, **ID_PREFIXES, "shapes": str(SHAPES), "sh": str(SH),
+}
+
+SEVERITY_NAMES: dict[URIRef, str] = {
+    SH.Violation: "Violation",
+    SH.Warning: "Warning",
+    SH.Info: "Info",
+}
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One validation result, with where its facts come from."""
+
+    focus: Node
+    path: Node | None
+    value: Node | None
+    message: str
+    severity: URIRef
+    source_shape: Node
+    component: URIRef
+    source_constraint: Node | None
+    # The named graphs that state the offending facts, the files they were read from, and the
+    # focus node's evidence (kgo:evidence) in those graphs.
+    graphs: tuple[URIRef, ...]
+    files: tuple[Path, ...]
+    evidence: tuple[Literal, ...]
+
+    @property
+    def severity_name(self) -> str:
+        return SEVERITY_NAMES.get(self.severity, str(self.severity))
+
+    @property
+    def is_violation(self) -> bool:
+        return self.severity == SH.Violation
+
+
+@dataclass(frozen=True)
+class ValidationOutcome:
+    """The results of one validation and the SHACL report graph they were read from."""
+
+    results: tuple[ValidationResult, ...]
+    report: Graph
+    data_files: tuple[Path, ...] = ()
+    shape_files: tuple[Path, ...] = ()
+
+    @property
+    def conforms(self) -> bool:
+        """True when nothing is broken: warnings and infos do not count."""
+        return not self.violations
+
+    @property
+    def violations(self) -> tuple[ValidationResult, ...]:
+        return tuple(r for r in self.results if r.severity == SH.Violation)
+
+    @property
+    def warnings(self) -> tuple[ValidationResult, ...]:
+        return tuple(r for r in self.results if r.severity == SH.Warning)
+
+    @property
+    def infos(self) -> tuple[ValidationResult, ...]:
+        return tuple(r for r in self.results if r.severity == SH.Info)
+
+    def passes(self, *, strict: bool = False) -> bool:
+        """Whether the data is accepted: no violations, and in strict mode no result at all."""
+        return not self.results if strict else self.conforms
+
+
+def validate_files(
+    data_paths: Sequence[Path] | None = None,
+    shape_paths: Sequence[Path] | None = None,
+    *,
+    ontology_paths: Sequence[Path] | None = None,
+    inference: str = "none",
+) -> ValidationOutcome:
+    """Load the data (with the ontology) and the shapes, and validate; None means the shipped files."""
+    data = list(data_files() if data_paths is None else data_paths)
+    shapes_list = list(shape_files() if shape_paths is None else shape_paths)
+    ontology = list(ontology_files() if ontology_paths is None else ontology_paths)
+    if not data:
+        raise InputError("no data files to validate")
+    if not ontology:
+        raise InputError("no ontology files found: set KG_ROOT to the kg project folder")
+    loaded = load_dataset(ontology, data)
+    shapes = load_shapes(shapes_list)
+    outcome = validate_dataset(
+        loaded.dataset, shapes, inference=inference, graph_files=loaded.graph_files
+    )
+    return ValidationOutcome(outcome.results, outcome.report, tuple(data), tuple(shapes_list))
+
+
+def load_shapes(paths: Iterable[Path]) -> Graph:
+    """The shapes files merged into one graph, parsed by rdflib like the data.
+
+    Data and shapes must come from the same parser: pyoxigraph reads "x" as "x"^^xsd:string
+    where rdflib keeps a plain literal, and sh:in then fails on values that match.
+    """
+    paths = list(paths)
+    if not paths:
+        raise InputError("no shapes files found: set KG_ROOT to the kg project folder or give --shapes")
+    shapes = Graph()
+    for path in paths:
+        for s, p, o, _ in load_file(path).quads((None, None, None, None)):
+            shapes.add((s, p, o))
+    _bind_prefixes(shapes)
+    return shapes
+
+
+def validate_dataset(
+    dataset: Dataset,
+    shapes: Graph,
+    *,
+    inference: str = "none",
+    graph_files: Mapping[URIRef, Sequence[Path]] | None = None,
+    engine: str = "pyshacl",
+) -> ValidationOutcome:
+    """Validate the dataset (ontology and data graphs) against the shapes.
+
+    `inference` adds the RDFS or OWL 2 RL closure of the whole dataset, in its own graph, before
+    validating, the same for every engine. `graph_files` names the files each graph came from,
+    for the results.
+    """
+    if inference not in INFERENCE_MODES:
+        raise ValueError(f"inference must be one of {', '.join(INFERENCE_MODES)}, not {inference!r}")
+    data = _validation_view(dataset, with_closure=inference != "none")
+    if inference != "none":
+        _add_closure(data, inference)
+    report = _run_engine(engine, data, shapes)
+    _bind_prefixes(report)
+    results = read_results(report, data, graph_files or {})
+    return ValidationOutcome(results, report)
+
+
+def read_results(
+    report: Graph, data: Dataset, graph_files: Mapping[URIRef, Sequence[Path]]
+) -> tuple[ValidationResult, ...]:
+    """The results of a SHACL validation report, each traced to its graphs, files and evidence."""
+    results = [
+        _read_result(report, node, data, graph_files)
+        for node in report.objects(None, SH.result)
+    ]
+    return tuple(sorted(results, key=_result_order))
+
+
+def result_key(result: ValidationResult) -> tuple[Node, Node]:
+    """What identifies a result across SHACL engines: its focus node and source shape."""
+    return result.focus, result.source_shape
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _run_engine(engine: str, data: Dataset, shapes: Graph) -> Graph:
+    """The SHACL validation report of one engine; both read the same rdflib graphs."""
+    if engine == "pyshacl":
+        _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none")
+        return report
+    if engine == "pyshacl-turbo":
+        try:
+            import pyshacl_turbo
+        except ImportError as err:
+            raise InputError("the pyshacl-turbo engine is not installed (pip install pyshacl-turbo)") from err
+        _, report, _ = pyshacl_turbo.validate(data, shacl_graph=shapes, inference="none")
+        return report
+    raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+
+
+class _PreparedQueryDataset(Dataset):
+    """A Dataset that parses each SPARQL text once.
+
+    pySHACL re-sends a SPARQL constraint's query text for every focus node, and rdflib parses it
+    every time; the parsing took nine tenths of the validation time of the shipped data.
+    """
+
+    def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(query_object, str):
+            query_object = _prepared_query(query_object)
+        return super().query(query_object, *args, **kwargs)
+
+    # rdflib's own Dataset.triples reads this deprecated alias of default_graph on every call,
+    # and the DeprecationWarning it raises each time cost a fifth of the validation time.
+    @property
+    def default_context(self) -> Graph:
+        return self.default_graph
+
+    @default_context.setter
+    def default_context(self, value: Graph) -> None:
+        self.default_graph = value
+
+
+@functools.lru_cache(maxsize=256)
+def _prepared_query(text: str) -> Query:
+    # A prepared query is rdflib's reusable form: evaluating it never changes it.
+    return prepareQuery(text)
+
+
+def _validation_view(dataset: Dataset, *, with_closure: bool) -> _PreparedQueryDataset:
+    """The dataset as validation reads it: a view of the same store, or a copy to add to."""
+    if not with_closure:
+        return _PreparedQueryDataset(store=dataset.store, default_union=True)
+    copy = _PreparedQueryDataset(default_union=True)
+    for graph in dataset.graphs():
+        if len(graph) == 0:
+            continue
+        target = copy.graph(graph.identifier)
+        for triple in graph.triples((None, None, None)):
+            target.add(triple)
+    return copy
+
+
+def _add_closure(data: Dataset, inference: str) -> None:
+    """Add the RDFS or OWL 2 RL closure of all graphs to the inferred graph."""
+    union = Graph()
+    for s, p, o, _ in data.quads((None, None, None, None)):
+        union.add((s, p, o))
+    asserted = set(union)
+    semantics = RDFS_Semantics if inference == "rdfs" else OWLRL_Semantics
+    # Axiomatic and datatype triples would only add noise (rdf:_1, xsd:decimal facets, ...).
+    # owlrl's "improved" datatype conversions stay installed in rdflib after the closure, for
+    # every literal parsed later in the process: keep rdflib's own.
+    closure = DeductiveClosure(
+        semantics, axiomatic_triples=False, datatype_axioms=False, improved_datatypes=False
+    )
+    closure.expand(union)
+    inferred = data.graph(INFERRED_GRAPH)
+    for triple in union:
+        if triple not in asserted and _entailed(triple, asserted, union):
+            inferred.add(triple)
+
+
+def _entailed(triple: tuple[Node, Node, Node], asserted: set[Any], closure: Graph) -> bool:
+    """Whether an inferred triple is RDF the semantics can entail, as far as literals go.
+
+    owlrl stands in for each literal by its lexical form while it computes the closure, so
+    "T-34-85"@fr, "T-34-85" and "T-34-85"^^xsd:string become one: it then "infers" an rdfs:label
+    as a kgo:designation, or a plain string as someone's evidence. RDFS and OWL 2 RL give a node
+    a literal only through a super-property (or an equivalent one) of a property that already
+    has it, so any other inferred literal is dropped.
+    """
+    subject, predicate, obj = triple
+    if isinstance(subject, Literal):
+        return False  # generalised RDF (owlrl types literals): no RDF store accepts it
+    if not isinstance(obj, Literal):
+        return True
+    return any(
+        (subject, asserted_property, obj) in asserted
+        for asserted_property in closure.subjects(RDFS.subPropertyOf, predicate)
+    ) or any(
+        (subject, equivalent, obj) in asserted
+        for equivalent in closure.objects(predicate, OWL.equivalentProperty)
+    )
+
+
+def _read_result(
+    report: Graph, node: Node, data: Dataset, graph_files: Mapping[URIRef, Sequence[Path]]
+) -> ValidationResult:
+    focus = _one(report, node, SH.focusNode)
+    path = report.value(node, SH.resultPath)
+    value = report.value(node, SH.value)
+    graphs = _stating_graphs(data, focus, path, value, graph_files)
+    return ValidationResult(
+        focus=focus,
+        path=path,
+        value=value,
+        message=_message(report, node),
+        severity=_one(report, node, SH.resultSeverity),
+        source_shape=_one(report, node, SH.sourceShape),
+        component=_one(report, node, SH.sourceConstraintComponent),
+        source_constraint=report.value(node, SH.sourceConstraint),
+        graphs=graphs,
+        files=tuple(dict.fromkeys(f for g in graphs for f in graph_files.get(g, ()))),
+        evidence=tuple(e for g in graphs for e in _evidence(data, g, focus)),
+    )
+
+
+def _one(report: Graph, node: Node, predicate: URIRef) -> Any:
+    value = report.value(node, predicate)
+    if value is None:
+        raise ValueError(f"SHACL result without {predicate}")
+    return value
+
+
+def _message(report: Graph, node: Node) -> str:
+    messages = sorted(str(m) for m in report.objects(node, SH.resultMessage))
+    return messages[0] if messages else ""
+
+
+def _stating_graphs(
+    data: Dataset,
+    focus: Node,
+    path: Node | None,
+    value: Node | None,
+    graph_files: Mapping[URIRef, Sequence[Path]],
+) -> tuple[URIRef, ...]:
+    """The named graphs that state the facts a result is about.
+
+    Those holding the offending triple itself if there is one; for a result that names a graph
+    as its value (a graph without provenance), that graph; otherwise every graph that says
+    something about the focus node.
+    """
+    names = [
+        g.identifier for g in data.graphs()
+        if isinstance(g.identifier, URIRef) and g.identifier != DATASET_DEFAULT_GRAPH_ID
+    ]
+    if path is None and isinstance(value, URIRef) and value in graph_files:
+        return (value,)
+    if isinstance(path, URIRef) and value is not None:
+        stating = [g for g in names if (focus, path, value) in data.graph(g)]
+        if stating:
+            return tuple(sorted(stating))
+    return tuple(sorted(g for g in names if (focus, None, None) in data.graph(g)))
+
+
+def _evidence(data: Dataset, graph: URIRef, focus: Node) -> list[Literal]:
+    quotes = data.graph(graph).objects(focus, KGO.evidence)
+    return sorted((q for q in quotes if isinstance(q, Literal)), key=str)
+
+
+def _result_order(result: ValidationResult) -> tuple[str, ...]:
+    severity_rank = {SH.Violation: "0", SH.Warning: "1", SH.Info: "2"}
+    return (
+        ",".join(str(f) for f in result.files),
+        str(result.focus),
+        severity_rank.get(result.severity, "3"),
+        str(result.source_shape),
+        str(result.path or ""),
+        str(result.value or ""),
+    )
+
+
+def _bind_prefixes(graph: Graph) -> None:
+    for prefix, namespace in REPORT_PREFIXES.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+

@@ -1,0 +1,234 @@
+"""kg.validation, kg.validation_report and `kg validate`: results traced to files and evidence,
+the report formats, and the command's exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import SH
+from shape_cases import CONTEXT, FIXTURES, outcome, shipped_outcome
+
+from kg.cli import main
+from kg.errors import InputError
+from kg.loading import load_dataset
+from kg.namespaces import GRAPH, KGO, SHAPES
+from kg.project import data_files, ontology_files, shape_files
+from kg.validation import load_shapes, validate_dataset
+from kg.validation_report import compact, render_report, render_text
+
+ROOT = Path(__file__).resolve().parents[1]
+UNREADABLE = Path(__file__).parent / "fixtures" / "validation" / "unbound_prefix_line_5.trig"
+QUANTITY_ZERO = FIXTURES / "transfer_quantity_zero.trig"
+WARNING_ONLY = FIXTURES / "person_without_wikidata_link.trig"
+
+
+def _validate_args(*files: Path) -> list[str]:
+    return ["validate", "--data", *(str(f) for f in files)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Results traced to their files and evidence
+
+
+def test_a_result_names_its_file_and_quotes_its_evidence() -> None:
+    [result] = outcome(QUANTITY_ZERO).results
+    assert result.files == (QUANTITY_ZERO,)
+    assert result.graphs == (GRAPH["fixture-case"],)
+    assert result.evidence == (Literal("la source le dit", lang="fr"),)
+    assert (compact(result.path), compact(result.value)) == ("kgo:quantity", '"0"^^xsd:integer')
+    assert result.severity == SH.Violation and result.is_violation
+    assert result.message.startswith("A transfer's quantity")
+
+
+def test_a_graph_without_provenance_is_named_by_its_file() -> None:
+    case = FIXTURES / "graph_adds_facts_without_provenance.trig"
+    [result] = outcome(case).results
+    assert result.value == GRAPH["fixture-case"]
+    assert result.files == (case,)
+
+
+def test_a_missing_property_names_every_file_that_describes_the_node() -> None:
+    # The article describes the regime, the background file dates it; neither says what it governs.
+    loaded = load_dataset(ontology_files(), data_files())
+    regime = URIRef("https://w3id.org/kg-mali/id/regime/mali-modibo-keita")
+    loaded.dataset.graph(GRAPH["essor-2022-01-21-mali-russie"]).remove((regime, KGO.governs, None))
+    shown = validate_dataset(loaded.dataset, load_shapes(shape_files()), graph_files=loaded.graph_files)
+    [result] = shown.violations
+    assert (result.focus, result.source_shape) == (regime, SHAPES["Regime-governs"])
+    assert {f.name for f in result.files} == {"essor-2022-01-21-mali-russie.trig", "background.trig"}
+    assert len(result.evidence) == 2  # one quote from each file
+
+
+def test_warnings_pass_unless_strict() -> None:
+    result = outcome(WARNING_ONLY)
+    assert result.conforms and result.warnings and not result.violations
+    assert result.passes() and not result.passes(strict=True)
+
+
+def test_unknown_inference_or_engine_is_refused() -> None:
+    loaded = load_dataset(ontology_files(), CONTEXT)
+    with pytest.raises(ValueError, match="inference"):
+        validate_dataset(loaded.dataset, Graph(), inference="owl-full")
+    with pytest.raises(ValueError, match="engine"):
+        validate_dataset(loaded.dataset, Graph(), engine="topbraid")
+
+
+@pytest.mark.parametrize("inference", ["rdfs", "owlrl"])
+def test_shipped_data_conforms_with_inference(inference: str) -> None:
+    shown = shipped_outcome(inference)
+    assert shown.conforms, render_text(shown)
+
+
+def test_no_shapes_is_an_error_not_a_pass() -> None:
+    with pytest.raises(InputError, match="no shapes files"):
+        load_shapes([])
+
+
+# ---------------------------------------------------------------------------------------------
+# Report formats
+
+
+def test_text_report_shows_what_to_fix_without_turtle() -> None:
+    text = render_report(outcome(QUANTITY_ZERO), "text")
+    assert "transfer:case  <https://w3id.org/kg-mali/id/transfer/case>" in text
+    assert f"in {QUANTITY_ZERO}" in text or f"in {QUANTITY_ZERO.relative_to(ROOT)}" in text
+    assert 'evidence: "la source le dit"@fr' in text
+    assert "Violation: A transfer's quantity is given at most once" in text
+    assert "property: kgo:quantity" in text
+    assert 'value:    "0"^^xsd:integer' in text
+    assert "shape:    shapes:ArmsTransfer-quantity (sh:MinInclusiveConstraintComponent)" in text
+    assert text.rstrip().endswith("Does not conform: 1 violation, 0 warnings.")
+
+
+def test_text_report_groups_results_by_focus_node() -> None:
+    text = render_text(outcome(FIXTURES / "regimes_of_one_state_overlap.trig"))
+    assert text.count("regime:beta-1  <") == 1 and text.count("regime:beta-2  <") == 1
+    shape = "shapes:RegimeTimelineShape"
+    assert f"{shape} (sh:SPARQLConstraintComponent, shapes:RegimesOfAStateDoNotOverlap)" in text
+
+
+def test_json_report_carries_every_field() -> None:
+    document = json.loads(render_report(outcome(QUANTITY_ZERO), "json"))
+    assert (document["conforms"], document["violations"], document["warnings"]) == (False, 1, 0)
+    [result] = document["results"]
+    assert result["focus"] == "https://w3id.org/kg-mali/id/transfer/case"
+    assert result["severity"] == "Violation"
+    assert result["path"] == "https://w3id.org/kg-mali/ontology#quantity"
+    assert result["value"] == {"value": "0", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}
+    assert result["source_shape"] == str(SHAPES["ArmsTransfer-quantity"])
+    assert result["component"] == str(SH.MinInclusiveConstraintComponent)
+    assert result["files"][0].endswith("transfer_quantity_zero.trig")
+    assert result["evidence"] == [{"value": "la source le dit", "language": "fr"}]
+
+
+def test_turtle_report_is_the_shacl_report() -> None:
+    report = Graph().parse(data=render_report(outcome(QUANTITY_ZERO), "turtle"), format="turtle")
+    [node] = report.subjects(SH.conforms, None)
+    assert report.value(node, SH.conforms) == Literal(False)
+    assert len(list(report.objects(node, SH.result))) == 1
+
+
+def test_unknown_report_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="format"):
+        render_report(outcome(QUANTITY_ZERO), "csv")
+
+
+# ---------------------------------------------------------------------------------------------
+# kg validate
+
+
+def test_validate_exits_0_on_the_shipped_data() -> None:
+    result = CliRunner().invoke(main, ["validate"])
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip().splitlines()[-1].startswith("Conforms: 0 violations,")
+
+
+def test_validate_exits_1_on_a_violation() -> None:
+    result = CliRunner().invoke(main, _validate_args(*CONTEXT, QUANTITY_ZERO))
+    assert result.exit_code == 1
+    assert "shapes:ArmsTransfer-quantity" in result.output
+
+
+def test_validate_prints_warnings_and_fails_on_them_only_when_strict() -> None:
+    runner = CliRunner()
+    lenient = runner.invoke(main, _validate_args(*CONTEXT, WARNING_ONLY))
+    strict = runner.invoke(main, [*_validate_args(*CONTEXT, WARNING_ONLY), "--strict"])
+    assert lenient.exit_code == 0 and "Warning: No Wikidata link" in lenient.output
+    assert strict.exit_code == 1 and strict.output == lenient.output
+
+
+def test_validate_takes_repeated_data_options_too() -> None:
+    args = ["validate"] + [a for f in (*CONTEXT, QUANTITY_ZERO) for a in ("--data", str(f))]
+    assert CliRunner().invoke(main, args).exit_code == 1
+
+
+def test_validate_exits_2_with_file_and_line_on_unreadable_input() -> None:
+    result = CliRunner().invoke(main, _validate_args(UNREADABLE))
+    assert result.exit_code == 2
+    assert "unbound_prefix_line_5.trig:5: bad syntax" in result.output
+
+
+def test_validate_exits_2_on_a_missing_shapes_file() -> None:
+    result = CliRunner().invoke(main, ["validate", "--shapes", "no-such-shapes.ttl"])
+    assert result.exit_code == 2
+    assert "no-such-shapes.ttl: no such file" in result.output
+
+
+def test_validate_with_chosen_shapes_and_formats() -> None:
+    facts_only = str(ROOT / "shapes" / "facts.ttl")
+    args = [*_validate_args(*CONTEXT, QUANTITY_ZERO), "--shapes", facts_only, "--format", "json"]
+    result = CliRunner().invoke(main, args)
+    # The quantity rule lives in shapes/equipment.ttl, so with facts.ttl alone the data conform.
+    assert result.exit_code == 0
+    assert json.loads(result.output)["results"] == []
+    turtle = CliRunner().invoke(main, [*_validate_args(*CONTEXT), "--format", "turtle"])
+    assert turtle.exit_code == 0
+    assert (None, SH.conforms, Literal(True)) in Graph().parse(data=turtle.output, format="turtle")
+
+
+def test_validate_reads_a_turtle_data_file_as_its_own_graph() -> None:
+    turtle = UNREADABLE.parent / "state_without_source.ttl"
+    result = CliRunner().invoke(main, _validate_args(turtle))
+    assert result.exit_code == 1
+    assert "state:niger" in result.output and "state_without_source.ttl" in result.output
+    assert "shapes:Fact-source (sh:MinCountConstraintComponent)" in result.output
+
+
+def test_validate_without_ontology_or_shapes_fails_rather_than_passes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As in another repository whose kg install lacks the project folder: nothing to check
+    # against must not read as "conforms".
+    monkeypatch.setenv("KG_ROOT", str(tmp_path))
+    result = CliRunner().invoke(main, _validate_args(QUANTITY_ZERO))
+    assert result.exit_code == 2
+    assert "no ontology files found" in result.output
+
+
+# ---------------------------------------------------------------------------------------------
+# The pre-commit hook other repositories use
+
+
+def test_pre_commit_hook_runs_kg_validate_on_rdf_files() -> None:
+    yaml = pytest.importorskip("yaml")
+    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert hook["id"] == "kg-validate"
+    assert hook["entry"] == "kg validate --data"
+    assert hook["language"] == "python"
+    assert hook["files"] == r"\.(ttl|trig)$"
+    # All files in one run: the rules span files (a node described in two of them).
+    assert hook["require_serial"] is True
+
+
+def test_validate_offers_every_format_and_inference_mode() -> None:
+    # The command names its choices itself, so that `kg` need not import pySHACL to start.
+    from kg.validation import INFERENCE_MODES
+    from kg.validation_report import REPORT_FORMATS
+
+    params = {p.name: p for p in main.commands["validate"].params}
+    assert tuple(params["fmt"].type.choices) == REPORT_FORMATS
+    assert tuple(params["inference"].type.choices) == INFERENCE_MODES
