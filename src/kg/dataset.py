@@ -1,19 +1,16 @@
-"""The one place read-only commands get the dataset from.
+"""The one place read-only commands get the dataset from: the last good build (see kg.build).
 
-Today the ontology and data files are parsed on every call; once `kg build` caches the dataset
-(inferred triples included), this function is what switches to the cache.
+The build under build/ is reused while its inputs are unchanged; when they change, the first
+command to ask rebuilds it (with the options of the last `kg build`) and later ones reuse it.
 """
 
 from pathlib import Path
 
 from pyoxigraph import Store
 
-from kg.loading import load_dataset
-from kg.project import data_files, ontology_files
-from kg.store import store_from_dataset
+from kg.build import cached_store
 
 
 def open_dataset_store(root: Path | None = None) -> Store:
-    """A store holding the project's ontology graph and one named graph per data file."""
-    loaded = load_dataset(ontology_files(root), data_files(root))
-    return store_from_dataset(loaded.dataset)
+    """A store holding every graph of the build: ontology, data files, inferred, derived."""
+    return cached_store(root)

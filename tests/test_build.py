@@ -1,0 +1,285 @@
+"""`kg build`: what it writes, when it reuses a build, and that failures keep the last good one."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+from click.testing import CliRunner
+
+import kg.build
+from kg.build import (
+    DATASET_FILE,
+    MANIFEST_FILE,
+    STAGES,
+    BuildFailed,
+    BuildOptions,
+    build,
+    build_store,
+    open_build,
+    read_manifest,
+)
+from kg.cli import main
+from kg.dataset import open_dataset_store
+from kg.errors import KgError
+from kg.namespaces import DERIVED_GRAPH, GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
+
+ROOT = Path(__file__).resolve().parents[1]
+GRAPHS = {
+    str(ONTOLOGY_GRAPH), str(GRAPH["essor-2022-01-21-mali-russie"]), str(GRAPH["background"]),
+    str(INFERRED_GRAPH), str(DERIVED_GRAPH),
+}
+# A state with none of the labels, evidence or source the shapes require of every fact.
+UNSOURCED = """
+@prefix kgo: <https://w3id.org/kg-mali/ontology#> .
+<https://w3id.org/kg-mali/graph/extra> { <https://w3id.org/kg-mali/id/state/atlantis> a kgo:State . }
+"""
+# A person who is also a ministry: kgo:Person is disjoint with kgo:Organisation.
+INCONSISTENT = """
+@prefix kgo: <https://w3id.org/kg-mali/ontology#> .
+<https://w3id.org/kg-mali/graph/extra> { <https://w3id.org/kg-mali/id/person/abdoulaye-diop> a kgo:Ministry . }
+"""
+
+
+def project(root: Path, *, shapes: bool = False) -> Path:
+    """A copy of the project's inputs; the shapes only when a test is about validation."""
+    for folder in ("ontology", "data", "rules", *(("shapes",) if shapes else ())):
+        shutil.copytree(ROOT / folder, root / folder)
+    return root
+
+
+@pytest.fixture
+def root(tmp_path) -> Path:
+    return project(tmp_path / "project")
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {name: (root / "build" / name).read_bytes() for name in (DATASET_FILE, MANIFEST_FILE)}
+
+
+def no_reasoning_allowed(*args, **kwargs):
+    raise AssertionError("reasoned although nothing changed")
+
+
+def test_a_build_writes_every_graph_and_a_manifest(tmp_path):
+    root = project(tmp_path, shapes=True)
+
+    result = build(root)
+
+    store = build_store(result)
+    names = {g.value for g in store.named_graphs()}
+    assert names == GRAPHS
+    assert len(list(store.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph()))) == 0
+    manifest = json.loads((root / "build" / MANIFEST_FILE).read_text())
+    assert manifest == result.manifest
+    assert re.fullmatch("[0-9a-f]{64}", manifest["key"])
+    assert manifest["options"] == {"reasoner": "fast"}
+    assert [(f["role"], f["path"]) for f in manifest["inputs"]] == [
+        ("ontology", "ontology/kg.ttl"),
+        ("data", "data/background.trig"), ("data", "data/essor-2022-01-21-mali-russie.trig"),
+        ("rules", "rules/regime-in-power-of-events.rq"), ("rules", "rules/regime-in-power-of-transfers.rq"),
+        *(("shapes", f"shapes/{p.name}") for p in sorted((ROOT / "shapes").glob("*.ttl"))),
+    ]
+    for entry in manifest["inputs"]:
+        assert entry["sha256"] == hashlib.sha256((root / entry["path"]).read_bytes()).hexdigest()
+    assert manifest["graphs"] == {
+        g.value: len(list(store.quads_for_pattern(None, None, None, g))) for g in store.named_graphs()
+    }
+    assert manifest["dataset"]["sha256"] == hashlib.sha256((root / "build" / DATASET_FILE).read_bytes()).hexdigest()
+    assert manifest["rules"] == {"regime-in-power-of-events": 26, "regime-in-power-of-transfers": 9}
+    assert set(manifest["timings"]) == {*STAGES, "total"}
+    assert {"rdflib", "owlrl", "pyoxigraph", "pyshacl"} <= set(manifest["versions"])
+
+
+def test_an_unchanged_input_set_is_reused_without_reasoning(root, monkeypatch):
+    first = build(root)
+    monkeypatch.setattr(kg.build, "infer", no_reasoning_allowed)
+
+    second = build(root)
+    store = open_dataset_store(root)
+
+    assert (first.reused, second.reused) == (False, True)
+    assert second.manifest == first.manifest
+    assert len(store) == first.manifest["dataset"]["quads"]
+
+
+def test_any_change_to_an_input_is_a_new_build(root):
+    first = build(root)
+    with (root / "rules" / "regime-in-power-of-events.rq").open("a") as rule:
+        rule.write("# a comment is a change\n")
+
+    second = build(root)
+
+    assert not second.reused
+    assert second.manifest["key"] != first.manifest["key"]
+
+
+def test_the_two_reasoners_build_the_same_dataset(root):
+    fast = build(root).dataset_path.read_bytes()
+    reference = build(root, BuildOptions("owlrl")).dataset_path.read_bytes()
+
+    assert fast == reference
+
+
+def test_without_reasoning_there_is_no_inferred_graph_and_later_starts_keep_it_so(root, monkeypatch):
+    result = build(root, BuildOptions("none"))
+    monkeypatch.setattr(kg.build, "infer", no_reasoning_allowed)
+
+    reopened = open_build(root)
+
+    assert str(INFERRED_GRAPH) not in result.manifest["graphs"]
+    assert reopened.reused and reopened.manifest["options"] == {"reasoner": "none"}
+
+
+def test_a_start_after_an_input_changed_rebuilds_with_the_last_options(root):
+    build(root, BuildOptions("none"))
+    (root / "data" / "background.trig").write_text(
+        (root / "data" / "background.trig").read_text() + "\n# changed\n"
+    )
+
+    reopened = open_build(root)
+
+    assert not reopened.reused
+    assert reopened.manifest["options"] == {"reasoner": "none"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Failures leave the last good build
+
+
+def test_a_failing_stage_leaves_the_last_good_build(root, monkeypatch):
+    build(root)
+    before = snapshot(root)
+    (root / "data" / "background.trig").write_text((root / "data" / "background.trig").read_text() + "\n")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("crash while deriving")
+
+    monkeypatch.setattr(kg.build, "derive", broken)
+    with pytest.raises(RuntimeError):
+        build(root)
+
+    assert snapshot(root) == before
+    assert read_manifest(root / "build") is not None
+    assert sorted(p.name for p in (root / "build").iterdir()) == [".lock", DATASET_FILE, MANIFEST_FILE]
+
+
+def test_a_crash_while_writing_the_dataset_leaves_the_last_good_build(root, monkeypatch):
+    monkeypatch.chdir(root)
+    build(root)
+    before = snapshot(root)
+
+    def crash(source: Path, target: Path) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(kg.build, "_replace", crash)
+    with pytest.raises(KgError, match="build/dataset.nq: cannot write: disk full"):
+        build(root, force=True)
+
+    assert snapshot(root) == before
+    assert sorted(p.name for p in (root / "build").iterdir()) == [".lock", DATASET_FILE, MANIFEST_FILE]
+
+
+def test_a_dataset_whose_manifest_never_followed_is_not_reused(root, monkeypatch):
+    build(root, BuildOptions("none"))
+    real_replace = kg.build._replace
+
+    def crash_before_the_manifest(source: Path, target: Path) -> None:
+        if target.name == MANIFEST_FILE:
+            raise OSError("power cut")
+        real_replace(source, target)
+
+    monkeypatch.setattr(kg.build, "_replace", crash_before_the_manifest)
+    with pytest.raises(KgError, match="manifest.json: cannot write: power cut"):
+        build(root)
+    monkeypatch.setattr(kg.build, "_replace", real_replace)
+
+    # The new dataset is complete but described by the old manifest: it is rebuilt, not trusted.
+    assert read_manifest(root / "build") is None
+    assert not open_build(root).reused
+    assert read_manifest(root / "build") is not None
+
+
+def test_a_violation_fails_the_build_and_keeps_the_last_good_one(tmp_path):
+    root = project(tmp_path, shapes=True)
+    build(root)
+    before = snapshot(root)
+    (root / "data" / "extra.trig").write_text(UNSOURCED)
+
+    with pytest.raises(BuildFailed) as failed:
+        build(root)
+
+    assert failed.value.exit_code == 1
+    assert str(failed.value).startswith("the build violates the shapes (Does not conform:")
+    assert any("atlantis" in line for line in failed.value.details)
+    assert snapshot(root) == before
+
+
+def test_inconsistent_data_fail_the_build(root):
+    (root / "data" / "extra.trig").write_text(INCONSISTENT)
+
+    with pytest.raises(BuildFailed) as failed:
+        build(root)
+
+    assert failed.value.exit_code == 1
+    assert failed.value.details == (
+        "<https://w3id.org/kg-mali/id/person/abdoulaye-diop> is both a "
+        "<https://w3id.org/kg-mali/ontology#Person> and a "
+        "<https://w3id.org/kg-mali/ontology#Organisation>, which are disjoint",
+    )
+    assert not (root / "build" / DATASET_FILE).exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# What it tells
+
+
+def test_every_stage_is_reported_and_large_inputs_show_progress(root, monkeypatch):
+    stages, progress = [], []
+
+    class Reporter:
+        def stage(self, name: str, seconds: float, summary: str) -> None:
+            stages.append(name)
+
+        def progress(self, stage: str, message: str) -> None:
+            progress.append(stage)
+
+    build(root, reporter=Reporter())
+    assert (stages, progress) == (list(STAGES), [])
+
+    monkeypatch.setattr(kg.build, "LARGE_INPUT_BYTES", 0)
+    build(root, force=True, reporter=Reporter())
+    assert {"load", "reason", "derive"} <= set(progress)
+
+
+def test_kg_build_prints_stage_timings_then_reuses(root, monkeypatch):
+    monkeypatch.setenv("KG_ROOT", str(root))
+    monkeypatch.chdir(root)
+
+    first = CliRunner().invoke(main, ["build"])
+    second = CliRunner().invoke(main, ["build"])
+
+    assert first.exit_code == 0, first.output
+    lines = first.stdout.splitlines()
+    assert [line.split()[0] for line in lines[:-1]] == [*STAGES, "total"]
+    assert re.fullmatch(r"reason +\d+\.\d\d s  fast: 1245 triples inferred", lines[1])
+    assert lines[-1].startswith("build/dataset.nq: written; ")
+    assert second.stdout.startswith("build/dataset.nq: up to date, reused; ")
+
+
+def test_kg_build_exits_1_on_a_violation_and_says_what(tmp_path, monkeypatch):
+    root = project(tmp_path, shapes=True)
+    (root / "data" / "extra.trig").write_text(UNSOURCED)
+    monkeypatch.setenv("KG_ROOT", str(root))
+    monkeypatch.chdir(root)
+
+    result = CliRunner().invoke(main, ["build"])
+
+    assert result.exit_code == 1
+    assert "atlantis" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("kg: error: the build violates the shapes")
