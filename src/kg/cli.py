@@ -10,6 +10,7 @@ from kg import __version__
 from kg.build import BuildFailed, BuildOptions, PrintingReporter, describe
 from kg.build import build as run_build
 from kg.dataset import open_dataset_store
+from kg.dumps import write_dumps
 from kg.errors import InputError, KgError
 from kg.export import EXPORT_FORMATS, FLATTENING_FORMATS, export_dataset
 from kg.namespaces import PREFIXES
@@ -24,6 +25,7 @@ from kg.querying import (
 from kg.reasoning import REASONERS
 from kg.stats import STATS_FORMATS, compute_stats, format_stats
 from kg.store import run_query
+from kg.transfers import transfers_csv
 from kg.web.command import serve_command
 
 
@@ -124,15 +126,45 @@ def _default_format(results: object) -> str:
               f"{', '.join(sorted(FLATTENING_FORMATS))} hold one graph: they merge all graphs.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of stdout.")
-def export(fmt: str, output: Path | None) -> None:
+@click.option("--dumps", "dumps_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Instead, write into this folder the files the server lists at /dumps: "
+              "asserted and inferred apart, in N-Quads, TriG, Turtle, N-Triples and JSON-LD, "
+              "with a SHA256SUMS file.")
+def export(fmt: str, output: Path | None, dumps_dir: Path | None) -> None:
     """Write the whole dataset in one RDF format, in a stable order."""
     store = open_dataset_store()
+    if dumps_dir is not None:
+        if output is not None:
+            raise click.UsageError("--dumps writes a folder of files; give it without --output.")
+        for dump in write_dumps(store, dumps_dir):
+            click.echo(f"{dump.size:>10}  {display_path(dumps_dir / dump.file_name)}")
+        return
     if output is None:
         export_dataset(store, fmt, click.get_binary_stream("stdout"))
         return
     try:
         with output.open("wb") as out:
             export_dataset(store, fmt, out)
+    except OSError as err:
+        raise KgError(f"{display_path(output)}: cannot write: {err.strerror}") from err
+
+
+@main.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of stdout.")
+def transfers(output: Path | None) -> None:
+    """Write every arms transfer as CSV, in the columns of the SIPRI trade register.
+
+    Runs the named query transfers-register (as the server's /transfers.csv does): supplier,
+    recipient, designation, description, number delivered, delivery year, status, comments,
+    then the source and the verbatim evidence of each transfer.
+    """
+    data = transfers_csv(open_dataset_store())
+    if output is None:
+        click.get_binary_stream("stdout").write(data)
+        return
+    try:
+        output.write_bytes(data)
     except OSError as err:
         raise KgError(f"{display_path(output)}: cannot write: {err.strerror}") from err
 

@@ -17,7 +17,6 @@ from kg.web.command import serve_command
 NOT_FLAGS = {
     "query_workers": "per HTTP process; sync gunicorn workers use one each",
     "max_body_bytes": "a protocol constant (1 MiB) rather than a deployment choice",
-    "base_iri": "fixed by the project's namespaces",
 }
 
 

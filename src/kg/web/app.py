@@ -8,7 +8,7 @@ their errors take the same shape through `kg.web.problems`.
 from flask import Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from kg.web import sparql
+from kg.web import documents, resources, sparql, ui
 from kg.web.dataset import describe_store, load_store
 from kg.web.evaluation import Evaluator
 from kg.web.problems import install_error_handlers
@@ -29,11 +29,14 @@ def create_app(settings: Settings) -> Flask:
         memory_bytes=settings.query_memory_bytes,
         max_workers=settings.query_workers,
     )
-    app.extensions[EXTENSION_KEY] = Services(settings, evaluator, describe_store(store))
+    app.extensions[EXTENSION_KEY] = Services(settings, evaluator, describe_store(store), store)
     install_error_handlers(app)
     app.before_request(_refuse_large_bodies)
     app.after_request(_shared_headers)
     app.register_blueprint(sparql.blueprint)
+    app.register_blueprint(resources.blueprint)
+    app.register_blueprint(documents.blueprint)
+    app.register_blueprint(ui.blueprint)
     return app
 
 

@@ -18,6 +18,13 @@ def _help(name: str) -> str:
 _DEFAULTS = Settings(data=())
 
 
+def _checked_base_iri(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    # Settings refuses it too, but a usage error reads better than a ValueError.
+    if not value.startswith(("http://", "https://")) or not value.endswith("/"):
+        raise click.BadParameter(f"{value!r} is not an http(s) IRI ending with '/'")
+    return value
+
+
 @click.command("serve")
 @click.option("--host", default=_DEFAULTS.host, show_default=True, help=_help("host"))
 @click.option(
@@ -66,6 +73,14 @@ _DEFAULTS = Settings(data=())
     type=click.IntRange(min=16),
     metavar="MiB",
     help=_help("query_memory_bytes"),
+)
+@click.option(
+    "--base-iri",
+    default=_DEFAULTS.base_iri,
+    show_default=True,
+    metavar="IRI",
+    callback=_checked_base_iri,
+    help=_help("base_iri"),
 )
 def serve_command(data: tuple[Path, ...], query_memory: int, **options: Any) -> None:
     """Serve the built graph as a read-only SPARQL 1.1 endpoint at /sparql.

@@ -136,3 +136,14 @@ def prefers_json(accept: str | None) -> bool:
     if any(q > 0 and value.endswith(("/json", "+json")) for value, q in entries):
         return True
     return entries.best_match(["application/json", "text/plain"]) == "application/json"
+
+
+def best_format(formats: tuple[MediaFormat, ...], accept: str | None) -> MediaFormat | None:
+    """Among `formats` (preference order), the one the Accept header ranks best; the first when
+    there is no Accept header; None when nothing fits. For tables other than FORMATS' (pages)."""
+    accept = (accept or "").strip()
+    if not accept:
+        return formats[0]
+    candidates = [f.media_type for f in formats] + [a for f in formats for a in f.aliases]
+    best = _parsed(accept).best_match(candidates)
+    return None if best is None else next(f for f in formats if best in (f.media_type, *f.aliases))

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+import pyoxigraph
 from flask import current_app
 
 from kg.web.dataset import DatasetInfo
@@ -16,6 +17,8 @@ class Services:
     settings: Settings
     evaluator: Evaluator
     dataset: DatasetInfo
+    # For index lookups only (the linked-data pages' quads_for_pattern); queries go to the evaluator.
+    store: pyoxigraph.Store
 
 
 def services() -> Services:

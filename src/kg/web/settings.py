@@ -56,7 +56,13 @@ class Settings:
         metadata=_help("Query-worker processes one HTTP process may run at once (threaded use)."),
     )
     base_iri: str = field(
-        default=BASE, metadata=_help("Base IRI against which relative IRIs in queries resolve.")
+        default=BASE,
+        metadata=_help(
+            "Public base IRI of the published documents. The default keeps the data's canonical "
+            "IRIs (w3id.org redirects them here); another base (a mirror, staging) makes pages, RDF "
+            "twins, VoID and dumps name every resource under it, so that its IRIs dereference on "
+            "this server. Relative IRIs in queries resolve against it."
+        ),
     )
 
     def __post_init__(self) -> None:
@@ -73,3 +79,5 @@ class Settings:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.query_timeout <= 0:
             raise ValueError(f"query_timeout must be positive, not {self.query_timeout}")
+        if not self.base_iri.startswith(("http://", "https://")) or not self.base_iri.endswith("/"):
+            raise ValueError(f"base_iri must be an http(s) IRI ending with '/', not {self.base_iri!r}")

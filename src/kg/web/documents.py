@@ -1,0 +1,298 @@
+"""The dataset's documents: ontology, shapes, VoID, JSON-LD context, dumps and the transfers table.
+
+`/ontology` and `/shapes` are documentation pages with a term per anchor (so
+`…/ontology#ArmsTransfer` lands on its heading) and RDF twins, negotiated like resources.
+`/.well-known/void` describes the dataset. `/dumps` lists the whole-graph files that kg.dumps
+makes (the same bytes as `kg export --dumps`). `/transfers.csv` runs the named query
+`transfers-register` through the query workers, like any other query.
+"""
+
+import json
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, abort, request
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
+
+from kg.describe import Labeller, graph_quads
+from kg.documentation import SH, TermDoc, VocabularyDoc, vocabulary_doc
+from kg.dumps import CHECKSUMS_FILE, DUMP_FORMATS, PARTS, checksums
+from kg.jsonld import CONTEXT_FILE, context_document
+from kg.namespaces import DCTERMS, ONTOLOGY_GRAPH, PREFIXES
+from kg.transfers import register_query
+from kg.void import DUMPS_PATH, VOID_PATH, void_triples
+from kg.web.evaluation import QueryJob
+from kg.web.negotiation import MediaFormat, ResultKind
+from kg.web.presenting import Presenter, TermView
+from kg.web.representations import (
+    HTML,
+    Choice,
+    alternates,
+    as_quads,
+    choose,
+    finish,
+    html_response,
+    rdf_response,
+    site_href,
+    split_extension,
+)
+from kg.web.services import services
+from kg.web.site import Site, site
+from kg.web.sparql import MAX_ROWS_HEADER, TRUNCATED_HEADER
+
+blueprint = Blueprint("documents", __name__)
+
+ONTOLOGY_PATH = "ontology"
+SHAPES_PATH = "shapes"
+TRANSFERS_FILE = "kg-mali-transfers.csv"
+_JSON = "application/json"
+JSON_LIST = MediaFormat(
+    "json", _JSON, "https://www.iana.org/assignments/media-types/application/json"
+)
+
+
+@dataclass(frozen=True)
+class TermSection:
+    title: str
+    terms: tuple["TermEntry", ...]
+
+
+@dataclass(frozen=True)
+class TermEntry:
+    anchor: str
+    iri: str
+    name: TermView
+    labels: tuple[TermView, ...]
+    definitions: tuple[TermView, ...]
+    statements: tuple[tuple[TermView, tuple[TermView, ...]], ...]
+    reverse: tuple[tuple[str, tuple[TermView, ...]], ...]
+
+
+@blueprint.route("/ontology")
+@blueprint.route("/ontology.<extension>")
+def ontology(extension: str | None = None) -> Response:
+    state = site()
+    choice = _choice(ONTOLOGY_PATH, extension)
+    quads = graph_quads(state.store, NamedNode(str(ONTOLOGY_GRAPH)))
+    if choice.format is not HTML:
+        return finish(_rdf(state, choice, quads), ONTOLOGY_PATH, choice)
+    document = state.iri_space.data_base + ONTOLOGY_PATH
+    doc = vocabulary_doc((q.triple for q in quads), document + "#", document)
+    presenter = Presenter(state.iri_space, state.labeller)
+    page = html_response(
+        "vocabulary.html",
+        title=_title(doc, presenter, "Ontology"),
+        heading="Ontology",
+        iri=state.iri_space.public_iri(ONTOLOGY_PATH),
+        header=_entry(doc.header, doc, presenter) if doc.header else None,
+        sections=_sections(doc, presenter),
+        alternates=alternates(ONTOLOGY_PATH),
+    )
+    return finish(page, ONTOLOGY_PATH, choice)
+
+
+@blueprint.route("/shapes")
+@blueprint.route("/shapes.<extension>")
+def shapes(extension: str | None = None) -> Response:
+    state = site()
+    choice = _choice(SHAPES_PATH, extension)
+    triples = state.shapes
+    if choice.format is not HTML:
+        return finish(_rdf(state, choice, as_quads(triples)), SHAPES_PATH, choice)
+    document = state.iri_space.data_base + SHAPES_PATH
+    doc = vocabulary_doc(triples, document + "#", document)
+    shapes_store = Store()
+    shapes_store.extend(as_quads(triples))
+    prefixes = {**PREFIXES, "sh": SH, "shapes": document + "#"}
+    presenter = Presenter(state.iri_space, Labeller(shapes_store), prefixes=prefixes)
+    page = html_response(
+        "vocabulary.html",
+        title="SHACL shapes",
+        heading="SHACL shapes",
+        intro=(
+            "The constraints every build of the graph must meet: kg build and kg validate "
+            "check the data against them, and a violation stops the build."
+        ),
+        iri=state.iri_space.public_iri(SHAPES_PATH),
+        header=None,
+        sections=_sections(doc, presenter),
+        alternates=alternates(SHAPES_PATH),
+    )
+    return finish(page, SHAPES_PATH, choice)
+
+
+@blueprint.route("/.well-known/void")
+@blueprint.route("/.well-known/void.<extension>")
+def void(extension: str | None = None) -> Response:
+    state = site()
+    choice = _choice(VOID_PATH, extension)
+    if choice.format is not HTML:
+        triples = void_triples(state.void_facts, state.dumps, state.iri_space)
+        # Already published (the VoID speaks of the public IRIs); publishing again is a no-op.
+        return finish(_rdf(state, choice, as_quads(triples)), VOID_PATH, choice)
+    facts = state.void_facts
+    presenter = Presenter(state.iri_space, state.labeller)
+    page = html_response(
+        "void.html",
+        facts=facts,
+        classes=[(presenter.iri(NamedNode(c)), n) for c, n in facts.stats.classes.items()],
+        properties=[(presenter.iri(NamedNode(p)), n) for p, n in facts.stats.properties.items()],
+        sources=[presenter.iri(NamedNode(s)) for s in facts.sources],
+        licences=facts.licences,
+        dumps=state.dumps,
+        parts=PARTS,
+        iri=state.iri_space.public_iri(VOID_PATH) + "#dataset",
+        alternates=alternates(VOID_PATH),
+    )
+    return finish(page, VOID_PATH, choice)
+
+
+@blueprint.route("/" + CONTEXT_FILE)
+def context() -> Response:
+    return Response(context_document(site().context), 200, content_type="application/ld+json")
+
+
+@blueprint.route("/dumps")
+@blueprint.route("/dumps.<extension>")
+def dumps(extension: str | None = None) -> Response:
+    state = site()
+    if extension not in (None, "json", "html"):
+        abort(404, f"/dumps.{extension}: the list of dumps comes as /dumps (HTML) or /dumps.json")
+    by_extension = {"json": JSON_LIST, "html": HTML}.get(extension or "")
+    choice = choose(by_extension, (HTML, JSON_LIST))
+    if choice.format is JSON_LIST:
+        listing = [
+            {
+                "file": d.file_name,
+                "url": site_href(DUMPS_PATH + d.file_name),
+                "part": d.part.name,
+                "format": d.format.label,
+                "media_type": d.format.media_type,
+                "bytes": d.size,
+                "sha256": d.sha256,
+                "graphs": list(d.graphs),
+            }
+            for d in state.dumps
+        ]
+        body = json.dumps({"dumps": listing}, indent=2) + "\n"
+        response = Response(body, 200, content_type=_JSON)
+    else:
+        response = html_response(
+            "dumps.html",
+            dumps=state.dumps,
+            parts=PARTS,
+            formats=DUMP_FORMATS,
+            checksums=CHECKSUMS_FILE,
+            alternates=[],
+        )
+    return _finish_listing(response, choice)
+
+
+@blueprint.route("/dumps/<file_name>")
+def dump_file(file_name: str) -> Response:
+    state = site()
+    if file_name == CHECKSUMS_FILE:
+        return Response(checksums(state.dumps), 200, content_type="text/plain; charset=utf-8")
+    dump = state.dump(file_name)
+    if dump is None:
+        abort(404, f"no dump called {file_name!r}; /dumps lists them")
+    content_type = dump.format.media_type + (
+        "; charset=utf-8" if dump.format.media_type.startswith("text/") else ""
+    )
+    response = Response(dump.data, 200, content_type=content_type)
+    response.set_etag(dump.sha256)
+    response.make_conditional(request)  # 304 for a client that has these bytes already
+    return response
+
+
+@blueprint.route("/transfers.csv")
+def transfers() -> Response:
+    state = services()
+    named = register_query()
+    job = QueryJob(
+        text=named.text,
+        formats={ResultKind.SOLUTIONS: "csv", ResultKind.BOOLEAN: None, ResultKind.GRAPH: None},
+        max_rows=state.settings.max_rows,
+        base_iri=state.settings.base_iri,
+    )
+    answer = state.evaluator.evaluate(job)
+    response = Response(answer.body, 200, content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{TRANSFERS_FILE}"'
+    if answer.truncated:
+        response.headers[TRUNCATED_HEADER] = "true"
+        response.headers[MAX_ROWS_HEADER] = str(state.settings.max_rows)
+    return response
+
+
+def _choice(path: str, extension: str | None) -> Choice:
+    if extension is None:
+        return choose(None)
+    _, media_format = split_extension(f"{path}.{extension}")
+    if media_format is None:
+        abort(
+            404,
+            f"/{path}.{extension}: no such format; try "
+            + ", ".join(a.href for a in alternates(path)),
+        )
+    return Choice(media_format, True)
+
+
+def _rdf(state: Site, choice: Choice, quads: list[Quad]) -> Response:
+    return rdf_response(
+        choice.format,
+        quads,
+        state.iri_space,
+        context=state.context,
+        context_url=state.iri_space.public_iri(CONTEXT_FILE),
+    )
+
+
+def _finish_listing(response: Response, choice: Choice) -> Response:
+    links = [
+        f'<{site_href("dumps.json")}>; rel="alternate"; type="{_JSON}"',
+        f'<{site_href(VOID_PATH)}>; rel="describedby"',
+    ]
+    response.headers["Link"] = ", ".join(links)
+    if not choice.by_extension:
+        response.headers["Content-Location"] = site_href(
+            "dumps" if choice.format is HTML else "dumps.json"
+        )
+    return response
+
+
+def _title(doc: VocabularyDoc, presenter: Presenter, fallback: str) -> str:
+    if doc.header is None:
+        return fallback
+    titles = {
+        v.language: v.value
+        for p, values in doc.header.statements
+        if p.value == str(DCTERMS.title)
+        for v in values
+        if isinstance(v, Literal)
+    }
+    return titles.get("en") or titles.get("fr") or fallback
+
+
+def _sections(doc: VocabularyDoc, p: Presenter) -> list[TermSection]:
+    return [
+        TermSection(title, tuple(_entry(term, doc, p) for term in terms))
+        for title, terms in doc.sections
+    ]
+
+
+def _entry(term: TermDoc, doc: VocabularyDoc, p: Presenter) -> TermEntry:
+    def view(value: object) -> TermView:
+        if isinstance(value, BlankNode):
+            return TermView(doc.inline(value, p.prefixes))
+        return p.term(value)
+
+    return TermEntry(
+        anchor=term.anchor,
+        iri=p.iri(term.iri, labelled=False).iri or term.iri.value,
+        name=TermView(p.short(term.iri.value)),
+        labels=tuple(p.term(x) for x in term.labels),
+        definitions=tuple(p.term(x) for x in term.definitions),
+        statements=tuple(
+            (p.iri(pred), tuple(view(v) for v in values)) for pred, values in term.statements
+        ),
+        reverse=tuple((name, tuple(p.iri(s) for s in subjects)) for name, subjects in term.reverse),
+    )

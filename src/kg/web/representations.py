@@ -1,0 +1,200 @@
+"""Answering for a linked-data document: an HTML page or RDF, by Accept or by file extension.
+
+Every document has twins at the same path plus an extension (`/id/x` → `/id/x.ttl`,
+`/id/x.jsonld`, …). At the bare path the Accept header chooses (HTML when it is absent or `*/*`,
+as LodView and DBpedia do; 406 when nothing fits); at an extension the extension does. Each answer
+lists its twins in a `Link:` header (rel="alternate"), as Datasette does, and a negotiated one names
+the twin it sent in `Content-Location`. `Vary: Accept` is added to every answer by the app.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import pyoxigraph
+from flask import Response, render_template, request
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Triple
+
+from kg.describe import sorted_quads, triples_of
+from kg.errors import UnsupportedFormat
+from kg.iri_space import IriSpace
+from kg.jsonld import compact_document
+from kg.namespaces import PREFIXES
+from kg.querying import used_prefixes
+from kg.web.negotiation import (
+    JSON_LD,
+    N_QUADS,
+    N_TRIPLES,
+    RDF_XML,
+    TRIG,
+    TURTLE,
+    MediaFormat,
+    best_format,
+)
+
+HTML = MediaFormat(
+    "html",
+    "text/html",
+    "https://www.iana.org/assignments/media-types/text/html",
+    aliases=("application/xhtml+xml",),
+)
+RDF_FORMATS: tuple[MediaFormat, ...] = (TURTLE, JSON_LD, N_TRIPLES, RDF_XML, TRIG, N_QUADS)
+PAGE_FORMATS: tuple[MediaFormat, ...] = (HTML, *RDF_FORMATS)
+EXTENSIONS: dict[str, MediaFormat] = {
+    "html": HTML,
+    "ttl": TURTLE,
+    "jsonld": JSON_LD,
+    "nt": N_TRIPLES,
+    "rdf": RDF_XML,
+    "trig": TRIG,
+    "nq": N_QUADS,
+}
+_EXTENSION_OF = {f.name: ext for ext, f in EXTENSIONS.items()}
+FORMAT_LABELS = {
+    "html": "HTML",
+    "turtle": "Turtle",
+    "jsonld": "JSON-LD",
+    "ntriples": "N-Triples",
+    "rdfxml": "RDF/XML",
+    "trig": "TriG",
+    "nquads": "N-Quads",
+}
+_RDF = {
+    "turtle": RdfFormat.TURTLE,
+    "ntriples": RdfFormat.N_TRIPLES,
+    "rdfxml": RdfFormat.RDF_XML,
+    "trig": RdfFormat.TRIG,
+    "nquads": RdfFormat.N_QUADS,
+}
+# IRI characters that stay as they are in a URL path (and the fragment): RFC 3986's reserved and
+# unreserved ones; everything else (non-ASCII, spaces) is percent-encoded.
+_PATH_SAFE = "/#:@!$&'()*+,;=-._~%"
+_QUAD_FORMATS = frozenset({"trig", "nquads"})
+_PREFIXED = frozenset({"turtle", "trig", "rdfxml"})
+
+
+@dataclass(frozen=True)
+class Alternate:
+    href: str
+    media_type: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The representation to send; whether the URL (an extension) rather than Accept chose it."""
+
+    format: MediaFormat
+    by_extension: bool
+
+
+def split_extension(path: str) -> tuple[str, MediaFormat | None]:
+    """`id/x.ttl` → (`id/x`, Turtle); a path without a known extension comes back whole."""
+    stem, dot, extension = path.rpartition(".")
+    if dot and "/" not in extension and extension in EXTENSIONS:
+        return stem, EXTENSIONS[extension]
+    return path, None
+
+
+def choose(
+    extension_format: MediaFormat | None, formats: Sequence[MediaFormat] = PAGE_FORMATS
+) -> Choice:
+    """The extension's format if the URL has one, else the Accept header's; 406 if none fits."""
+    if extension_format is not None:
+        return Choice(extension_format, True)
+    chosen = best_format(tuple(formats), request.headers.get("Accept"))
+    if chosen is None:
+        offered = ", ".join(f.media_type for f in formats)
+        raise UnsupportedFormat(f"no acceptable format for this document; it comes as {offered}")
+    return Choice(chosen, False)
+
+
+def site_href(path: str) -> str:
+    """The link, from any page of this site, to a site path (the app's mount point included)."""
+    return f"{request.script_root}/{quote(path, safe=_PATH_SAFE)}"
+
+
+def alternates(path: str, formats: Sequence[MediaFormat] = PAGE_FORMATS) -> list[Alternate]:
+    return [
+        Alternate(site_href(f"{path}.{_EXTENSION_OF[f.name]}"), f.media_type, FORMAT_LABELS[f.name])
+        for f in formats
+    ]
+
+
+def finish(
+    response: Response, path: str, choice: Choice, formats: Sequence[MediaFormat] = PAGE_FORMATS
+) -> Response:
+    """Add the twins' Link header, and Content-Location when Accept chose."""
+    twins = alternates(path, formats)
+    links = [
+        f'<{a.href}>; rel="alternate"; type="{a.media_type}"'
+        for a in twins
+        if a.media_type != choice.format.media_type
+    ]
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    if not choice.by_extension:
+        response.headers["Content-Location"] = next(
+            a.href for a in twins if a.media_type == choice.format.media_type
+        )
+    return response
+
+
+def html_response(template: str, status: int = 200, **context: Any) -> Response:
+    return Response(render_template(template, **context), status, content_type=HTML.content_type)
+
+
+def rdf_response(
+    media_format: MediaFormat,
+    quads: Iterable[Quad],
+    iri_space: IriSpace,
+    *,
+    context: dict[str, Any],
+    context_url: str,
+    main: str | None = None,
+) -> Response:
+    """The quads in an RDF format, IRIs as `iri_space` publishes them; triple formats merge."""
+    published = list(iri_space.publish_quads(quads))
+    name = media_format.name
+    if name in _QUAD_FORMATS:
+        statements: list[Quad] | list[Triple] = sorted_quads(published)
+    else:
+        statements = triples_of(published)
+    if name == "jsonld":
+        main_iri = iri_space.publish(NamedNode(main)).value if main else None  # type: ignore[union-attr]
+        body = compact_document(statements, context, context_url, main_iri)  # type: ignore[arg-type]
+    else:
+        prefixes = _published_prefixes(iri_space) if name in _PREFIXED else None
+        if prefixes is not None:
+            prefixes = used_prefixes(_terms(statements), prefixes)
+        serialized = pyoxigraph.serialize(statements, format=_RDF[name], prefixes=prefixes)
+        assert serialized is not None  # without an output file, serialize returns the bytes
+        body = serialized
+    return Response(body, 200, content_type=media_format.content_type)
+
+
+def as_quads(triples: Iterable[Triple]) -> list[Quad]:
+    """Triples of a document that lives in no named graph (VoID, shapes), as default-graph quads."""
+    return [Quad(t.subject, t.predicate, t.object, DefaultGraph()) for t in triples]
+
+
+def _published_prefixes(iri_space: IriSpace) -> dict[str, str]:
+    extra = {
+        "void": "http://rdfs.org/ns/void#",
+        "dcat": "http://www.w3.org/ns/dcat#",
+        "spdx": "http://spdx.org/rdf/terms#",
+        "foaf": "http://xmlns.com/foaf/0.1/",
+        "formats": "http://www.w3.org/ns/formats/",
+        "sh": "http://www.w3.org/ns/shacl#",
+        "shapes": iri_space.data_base + "shapes#",
+    }
+    prefixes = {**PREFIXES, **extra}
+    return {p: str(iri_space.publish(NamedNode(ns)).value) for p, ns in prefixes.items()}  # type: ignore[union-attr]
+
+
+def _terms(statements: Iterable[Quad | Triple]) -> Iterable[object]:
+    for s in statements:
+        yield from (s.subject, s.predicate, s.object)
+        if isinstance(s, Quad):
+            yield s.graph_name

@@ -1,0 +1,119 @@
+"""What the linked-data blueprints share per app: the IRI space, and documents made once.
+
+The store never changes while the app runs, so the dumps, the VoID counts, the JSON-LD context,
+the shapes and the index of entities are made on first use and kept (per process: gunicorn's
+workers each make their own from the same store, so the same bytes and checksums).
+"""
+
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import pyoxigraph
+from flask import Flask, current_app
+from pyoxigraph import NamedNode, Store
+
+from kg.describe import ENTAILED_GRAPHS, TYPE, Labeller
+from kg.dumps import Dump, make_dumps
+from kg.errors import InputError
+from kg.iri_space import IriSpace
+from kg.jsonld import jsonld_context
+from kg.project import display_path, shape_files
+from kg.stats import compute_stats
+from kg.void import ENTITY_PATH, VoidFacts, gather
+from kg.web.services import EXTENSION_KEY, Services
+
+SITE_KEY = "kg.site"
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class IndexedEntity:
+    iri: NamedNode
+    path: str  # site path, "id/transfer/1961-btr-40"
+    label: str | None
+    types: tuple[NamedNode, ...]
+
+
+class Site:
+    def __init__(self, store: Store, iri_space: IriSpace) -> None:
+        self.store = store
+        self.iri_space = iri_space
+        self.labeller = Labeller(store)
+
+    @cached_property
+    def dumps(self) -> list[Dump]:
+        return make_dumps(self.store, self.iri_space)
+
+    def dump(self, file_name: str) -> Dump | None:
+        return next((d for d in self.dumps if d.file_name == file_name), None)
+
+    @cached_property
+    def void_facts(self) -> VoidFacts:
+        return gather(self.store, compute_stats(self.store), self.iri_space)
+
+    @cached_property
+    def context(self) -> dict[str, Any]:
+        return jsonld_context(self.store)
+
+    @cached_property
+    def shapes(self) -> list[pyoxigraph.Triple]:
+        """The SHACL shapes of the project (shapes/*.ttl); not part of the served dataset."""
+        triples: list[pyoxigraph.Triple] = []
+        for path in shape_files():
+            try:
+                triples.extend(
+                    q.triple
+                    for q in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
+                )
+            except (SyntaxError, OSError) as err:
+                raise InputError(f"{display_path(path)}: {' '.join(str(err).split())}") from err
+        return triples
+
+    @cached_property
+    def entities(self) -> dict[str, list[IndexedEntity]]:
+        """The entities under id/, by kind (the path segment after id/), sorted by label."""
+        base = self.iri_space.data_base + ENTITY_PATH
+        types: dict[NamedNode, list[NamedNode]] = defaultdict(list)
+        for quad in self.store:
+            subject = quad.subject
+            if isinstance(subject, NamedNode) and subject.value.startswith(base):
+                types.setdefault(subject, [])
+                entailed = (
+                    isinstance(quad.graph_name, NamedNode) and quad.graph_name in ENTAILED_GRAPHS
+                )
+                if quad.predicate == TYPE and isinstance(quad.object, NamedNode) and not entailed:
+                    if quad.object not in types[subject]:
+                        types[subject].append(quad.object)
+        by_kind: dict[str, list[IndexedEntity]] = defaultdict(list)
+        for iri, its_types in types.items():
+            path = iri.value[len(self.iri_space.data_base) :]
+            kind, _, rest = path[len(ENTITY_PATH) :].partition("/")
+            if rest:
+                by_kind[kind].append(
+                    IndexedEntity(iri, path, self.labeller.label(iri), tuple(its_types))
+                )
+        for listed in by_kind.values():
+            listed.sort(key=lambda e: ((e.label or e.path).casefold(), e.path))
+        return dict(sorted(by_kind.items()))
+
+    def kind_type(self, kind: str) -> NamedNode | None:
+        """The type most entities of a kind have: what the kind is called."""
+        counts = Counter(t for e in self.entities.get(kind, []) for t in e.types)
+        return counts.most_common(1)[0][0] if counts else None
+
+
+def site(app: Flask | None = None) -> Site:
+    """The running app's Site, made on first use."""
+    app = app or current_app
+    found = app.extensions.get(SITE_KEY)
+    if found is None:
+        with _LOCK:
+            found = app.extensions.get(SITE_KEY)
+            if found is None:
+                state: Services = app.extensions[EXTENSION_KEY]
+                space = IriSpace(public_base=state.settings.base_iri)
+                found = app.extensions[SITE_KEY] = Site(state.store, space)
+    return found

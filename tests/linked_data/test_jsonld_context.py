@@ -1,0 +1,55 @@
+"""JSON-LD for web developers: a published context, and documents that read like plain JSON."""
+
+import rdflib
+from flask.testing import FlaskClient
+from rdflib.compare import isomorphic
+
+from pages import BASE, rdf_graph
+
+TRANSFER = "/id/transfer/1961-btr-40"
+
+
+def test_the_context_is_published(client: FlaskClient) -> None:
+    response = client.get("/context.jsonld")
+    assert (response.status_code, response.content_type) == (200, "application/ld+json")
+    context = response.json["@context"]
+    assert context["supplier"] == {"@id": BASE + "ontology#supplier", "@type": "@id"}
+    assert context["label"] == {
+        "@id": "http://www.w3.org/2000/01/rdf-schema#label",
+        "@container": "@language",
+    }
+    assert context["deliveryYear"]["@type"] == "http://www.w3.org/2001/XMLSchema#gYear"
+    assert "@type" not in context["quantity"]  # an integer: a JSON number as it is
+    assert context["id"] == "@id" and context["type"] == "@type"
+
+
+def test_an_entity_reads_like_plain_json(client: FlaskClient) -> None:
+    response = client.get(TRANSFER, headers={"Accept": "application/json"})
+    assert response.content_type == "application/ld+json"
+    document = response.json
+    assert document["@context"] == BASE + "context.jsonld"
+    transfer = document["@graph"][0]  # the resource first, then what links to it
+    assert transfer["id"] == BASE + "id/transfer/1961-btr-40"
+    assert "ArmsTransfer" in transfer["type"]
+    assert transfer["label"] == {
+        "en": "1961: 15 BTR-40 from the USSR to Mali",
+        "fr": "1961 : 15 BTR-40 de l’URSS au Mali",
+    }
+    assert transfer["supplier"] == BASE + "id/state/ussr"
+    assert transfer["quantity"] == 15
+    assert transfer["deliveryYear"] == "1961"
+    assert transfer["regimeInPower"] == [BASE + "id/regime/mali-modibo-keita"]
+
+
+def test_json_ld_and_turtle_twins_say_the_same(client: FlaskClient) -> None:
+    jsonld = rdf_graph(client, client.get(TRANSFER + ".jsonld").data, "json-ld")
+    turtle = rdf_graph(client, client.get(TRANSFER + ".ttl").data, "turtle")
+    assert len(turtle.default_context) > 20
+    assert isomorphic(jsonld.default_context, turtle.default_context)
+
+
+def test_the_ontology_as_json_ld_round_trips(client: FlaskClient) -> None:
+    jsonld = rdf_graph(client, client.get("/ontology.jsonld").data, "json-ld")
+    turtle = rdf_graph(client, client.get("/ontology.ttl").data, "turtle")
+    assert isomorphic(jsonld.default_context, turtle.default_context)
+    assert (rdflib.URIRef(BASE + "ontology#ArmsTransfer"), None, None) in jsonld.default_context
