@@ -7,7 +7,7 @@ import pytest
 
 from kg.dataset import open_dataset_store
 from kg.querying import NamedQuery, list_named_queries, solution_rows
-from kg.store import run_query
+from kg.store import run_query, with_merged_default_graph
 
 ID = "https://w3id.org/kg-mali/id/"
 USSR = "Union of Soviet Socialist Republics"
@@ -18,7 +18,7 @@ CONCATENATED = {"sides", "parties", "areas", "by"}
 
 @pytest.fixture(scope="module")
 def store() -> pyoxigraph.Store:
-    return open_dataset_store()
+    return with_merged_default_graph(open_dataset_store())
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def queries() -> dict[str, NamedQuery]:
 
 
 def answer(store: pyoxigraph.Store, query: NamedQuery) -> list[tuple]:
-    rows = solution_rows(run_query(store, query.text, source=query.name))
+    rows = solution_rows(run_query(store, query.text, union_default_graph=False, source=query.name))
     return [
         tuple(
             frozenset(value.split(", ")) if key in CONCATENATED and value else
@@ -224,7 +224,7 @@ def test_wikidata_links_are_the_verified_fourteen(store, queries) -> None:
 
 
 def test_transfer_records_construct_one_schema_transfer_per_transfer(store, queries) -> None:
-    triples = list(run_query(store, queries["transfer-records"].text))
+    triples = list(run_query(store, queries["transfer-records"].text, union_default_graph=False))
     transfers = {t.subject.value for t in triples
                  if t.predicate.value.endswith("#type") and t.object.value == "http://schema.org/TransferAction"}
     assert len(transfers) == 12
@@ -238,7 +238,7 @@ def test_every_named_query_has_a_title_and_a_description(queries) -> None:
 
 
 def test_transfers_register_has_sipri_columns_and_one_row_per_transfer(store, queries) -> None:
-    results = run_query(store, queries["transfers-register"].text)
+    results = run_query(store, queries["transfers-register"].text, union_default_graph=False)
     assert [v.value for v in results.variables] == [
         "supplier", "recipient", "designation", "description", "number_delivered",
         "delivery_year", "status", "comments", "source", "evidence", "transfer",

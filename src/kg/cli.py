@@ -24,7 +24,7 @@ from kg.querying import (
 )
 from kg.reasoning import REASONERS
 from kg.stats import STATS_FORMATS, compute_stats, format_stats
-from kg.store import run_query
+from kg.store import run_query, with_merged_default_graph
 from kg.transfers import transfers_csv
 from kg.web.command import serve_command
 
@@ -98,8 +98,8 @@ def query(query_text: str | None, query_file: Path | None, name: str | None, lis
         text, source, prefixes = click.get_text_stream("stdin").read(), "<stdin>", PREFIXES
     else:
         text, source, prefixes = query_text, "query", PREFIXES
-    store = open_dataset_store()
-    results = run_query(store, text, prefixes=prefixes, source=source)
+    store = with_merged_default_graph(open_dataset_store())
+    results = run_query(store, text, union_default_graph=False, prefixes=prefixes, source=source)
     click.echo(format_results(results, fmt or _default_format(results)), nl=False)
 
 
@@ -159,7 +159,7 @@ def transfers(output: Path | None) -> None:
     recipient, designation, description, number delivered, delivery year, status, comments,
     then the source and the verbatim evidence of each transfer.
     """
-    data = transfers_csv(open_dataset_store())
+    data = transfers_csv(with_merged_default_graph(open_dataset_store()))
     if output is None:
         click.get_binary_stream("stdout").write(data)
         return

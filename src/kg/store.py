@@ -12,6 +12,7 @@ QueryResults = pyoxigraph.QuerySolutions | pyoxigraph.QueryTriples | pyoxigraph.
 Term = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal | pyoxigraph.Triple
 
 _MAX_REASON = 200
+_MERGE_NAMED_GRAPHS = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
 def store_from_dataset(dataset: Dataset) -> pyoxigraph.Store:
@@ -24,6 +25,20 @@ def store_from_dataset(dataset: Dataset) -> pyoxigraph.Store:
         # The loader checks every file strictly, so this means a dataset built some other way.
         raise KgError(f"the dataset does not load into the store: {err.msg}") from err
     return store
+
+
+def with_merged_default_graph(store: pyoxigraph.Store) -> pyoxigraph.Store:
+    """A copy of the store whose default graph is the RDF merge of all its named graphs.
+
+    Query this copy with `union_default_graph=False`. pyoxigraph's own union view
+    (`use_default_graph_as_union`) yields a triple once per graph that states it, so as soon as
+    two sources state the same fact, plain SELECTs repeat rows and COUNTs are off; SPARQL's
+    default graph is a merge, where each triple counts once. The named graphs stay as they are.
+    """
+    merged = pyoxigraph.Store()
+    merged.bulk_extend(store)
+    merged.update(_MERGE_NAMED_GRAPHS)
+    return merged
 
 
 def run_query(

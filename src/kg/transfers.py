@@ -21,9 +21,15 @@ def register_query(directory: Path | None = None) -> NamedQuery:
 
 
 def transfers_csv(store: Store, directory: Path | None = None) -> bytes:
-    """Every arms transfer, one row each, in the register's columns."""
+    """Every arms transfer, one row each, in the register's columns.
+
+    `store` is a query store (`kg.store.with_merged_default_graph`): its default graph is the
+    merge of the named graphs.
+    """
     named = register_query(directory)
-    results = run_query(store, named.text, source=display_path(named.path))
+    results = run_query(
+        store, named.text, union_default_graph=False, source=display_path(named.path)
+    )
     assert isinstance(results, QuerySolutions), "transfers-register must be a SELECT query"
     data = results.serialize(format=QueryResultsFormat.CSV)
     assert data is not None  # without an output file, serialize returns the bytes

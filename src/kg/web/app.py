@@ -10,6 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from kg.web import documents, resources, sparql, ui
 from kg.web.dataset import describe_store, load_store
+from kg.store import with_merged_default_graph
 from kg.web.evaluation import Evaluator
 from kg.web.problems import install_error_handlers
 from kg.web.services import EXTENSION_KEY, Services
@@ -24,7 +25,8 @@ def create_app(settings: Settings) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     evaluator = Evaluator(
-        store,
+        # Queries see the merge of the named graphs as their default graph (see the function).
+        with_merged_default_graph(store),
         timeout=settings.query_timeout,
         memory_bytes=settings.query_memory_bytes,
         max_workers=settings.query_workers,

@@ -73,7 +73,6 @@ class QueryJob:
     formats: dict[ResultKind, str | None]  # format name per kind; None: nothing acceptable
     max_rows: int
     base_iri: str | None = None
-    union_default_graph: bool = True
     default_graphs: tuple[str, ...] | None = None  # protocol dataset: replaces the query's own
     named_graphs: tuple[str, ...] | None = None
     truncation_link: str | None = None
@@ -381,8 +380,8 @@ def _dataset(job: QueryJob) -> dict[str, object]:
             "default_graph": [NamedNode(g) for g in job.default_graphs or ()],
             "named_graphs": [NamedNode(g) for g in job.named_graphs or ()],
         }
-    if job.union_default_graph:
-        return {"use_default_graph_as_union": True}
+    # Otherwise the store's own default graph answers: it holds the merge of all named graphs
+    # (kg.store.with_merged_default_graph), and a query's FROM clauses replace it.
     return {}
 
 

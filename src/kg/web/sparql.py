@@ -136,8 +136,6 @@ def _answer(operation: Operation) -> Response:
         formats={kind: f.name if f else None for kind, f in formats.items()},
         max_rows=settings.max_rows,
         base_iri=settings.base_iri,
-        # The union is our default graph, unless the query (FROM) or the protocol names graphs.
-        union_default_graph=not (given_dataset or screening.has_dataset_clause),
         default_graphs=operation.default_graphs if given_dataset else None,
         named_graphs=operation.named_graphs if given_dataset else None,
         truncation_link=request.base_url + TRUNCATION_FRAGMENT,
