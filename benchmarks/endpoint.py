@@ -145,6 +145,7 @@ def _servers(data: Path, scratch: Path, workers: int | None) -> list[Server]:
         *_kg_serve(),
         "--data",
         str(data),
+        "--as-is",
         "--port",
         "{port}",
         "--query-timeout",

@@ -78,7 +78,7 @@ def test_a_build_writes_every_graph_and_a_manifest(tmp_path):
     manifest = json.loads((root / "build" / MANIFEST_FILE).read_text())
     assert manifest == result.manifest
     assert re.fullmatch("[0-9a-f]{64}", manifest["key"])
-    assert manifest["options"] == {"reasoner": "fast"}
+    assert manifest["options"] == {"reasoner": "fast", "validate": True}
     assert [(f["role"], f["path"]) for f in manifest["inputs"]] == [
         ("ontology", "ontology/kg.ttl"),
         ("data", "data/background.trig"), ("data", "data/essor-2022-01-21-mali-russie.trig"),
@@ -133,7 +133,7 @@ def test_without_reasoning_there_is_no_inferred_graph_and_later_starts_keep_it_s
     reopened = open_build(root)
 
     assert str(INFERRED_GRAPH) not in result.manifest["graphs"]
-    assert reopened.reused and reopened.manifest["options"] == {"reasoner": "none"}
+    assert reopened.reused and reopened.manifest["options"] == {"reasoner": "none", "validate": True}
 
 
 def test_a_start_after_an_input_changed_rebuilds_with_the_last_options(root):
@@ -145,7 +145,7 @@ def test_a_start_after_an_input_changed_rebuilds_with_the_last_options(root):
     reopened = open_build(root)
 
     assert not reopened.reused
-    assert reopened.manifest["options"] == {"reasoner": "none"}
+    assert reopened.manifest["options"] == {"reasoner": "none", "validate": True}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -282,4 +282,38 @@ def test_kg_build_exits_1_on_a_violation_and_says_what(tmp_path, monkeypatch):
 
     assert result.exit_code == 1
     assert "atlantis" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("kg: error: the build violates the shapes")
+
+
+def test_served_data_are_built_apart_reasoned_and_validated(tmp_path):
+    root = project(tmp_path / "project", shapes=True)
+    given = tmp_path / "given.trig"
+    given.write_text(UNSOURCED)
+
+    with pytest.raises(BuildFailed):
+        build(root, data=[given])
+    result = build(root, BuildOptions(validate=False), data=[given])
+
+    assert result.directory == root / "build" / "served"
+    assert not (root / "build" / DATASET_FILE).exists()
+    store = build_store(result)
+    graphs = {g.value for g in store.named_graphs()}
+    assert graphs == {str(ONTOLOGY_GRAPH), str(GRAPH["extra"]), str(INFERRED_GRAPH), str(DERIVED_GRAPH)}
+    atlantis = pyoxigraph.NamedNode("https://w3id.org/kg-mali/id/state/atlantis")
+    inferred_types = {
+        q.object.value for q in store.quads_for_pattern(atlantis, None, None, pyoxigraph.NamedNode(str(INFERRED_GRAPH)))
+    }
+    assert "http://schema.org/Country" in inferred_types
+    assert result.manifest["options"] == {"reasoner": "fast", "validate": False}
+
+
+def test_kg_serve_refuses_data_that_violate_the_shapes_before_serving(tmp_path, monkeypatch):
+    root = project(tmp_path / "project", shapes=True)
+    given = tmp_path / "given.trig"
+    given.write_text(UNSOURCED)
+    monkeypatch.setenv("KG_ROOT", str(root))
+
+    result = CliRunner().invoke(main, ["serve", "--data", str(given), "--port", "0"])
+
+    assert result.exit_code == 1
     assert result.stderr.splitlines()[-1].startswith("kg: error: the build violates the shapes")

@@ -52,6 +52,7 @@ BUILD_FORMAT = 1
 DATASET_FILE = "dataset.nq"
 MANIFEST_FILE = "manifest.json"
 LOCK_FILE = ".lock"
+SERVED_DIR = "served"
 STAGES = ("load", "reason", "derive", "validate", "write")
 NO_REASONING = "none"
 # Inputs at least this large get progress messages within the stages.
@@ -84,13 +85,15 @@ class BuildOptions:
     """How to build: `reasoner` is "fast", "owlrl", or "none" for no reasoning at all."""
 
     reasoner: str = "fast"
+    # False only for data served as given (`kg serve --data … --no-validation`).
+    validate: bool = True
 
     def __post_init__(self) -> None:
         if self.reasoner not in (*REASONERS, NO_REASONING):
             raise KgError(f"unknown reasoner {self.reasoner!r}; use one of {', '.join(REASONERS)}")
 
     def as_json(self) -> dict[str, Any]:
-        return {"reasoner": self.reasoner}
+        return {"reasoner": self.reasoner, "validate": self.validate}
 
     @classmethod
     def from_manifest(cls, manifest: dict[str, Any]) -> "BuildOptions":
@@ -162,11 +165,16 @@ def build(
     *,
     force: bool = False,
     reporter: Reporter = SilentReporter(),
+    data: list[Path] | None = None,
 ) -> Build:
-    """Reuse the build in build/ if its key matches the inputs and options, else make it anew."""
+    """Reuse the build in build/ if its key matches the inputs and options, else make it anew.
+
+    `data` replaces the project's data files (the ontology, rules and shapes stay the project's);
+    such a build goes to build/served/, so the project's own build is left as it is.
+    """
     root = project_root() if root is None else root
-    directory = build_dir(root)
-    inputs = input_files(root)
+    directory = build_dir(root) if data is None else build_dir(root) / SERVED_DIR
+    inputs = input_files(root, data)
     key = build_key(inputs, options)
     if not force:
         reused = _matching_build(directory, key)
@@ -210,11 +218,11 @@ def cached_store(root: Path | None = None) -> pyoxigraph.Store:
     return build_store(open_build(root))
 
 
-def input_files(root: Path) -> list[InputFile]:
-    """Every file the build reads, in a fixed order."""
+def input_files(root: Path, data: list[Path] | None = None) -> list[InputFile]:
+    """Every file the build reads, in a fixed order; `data` replaces the project's data files."""
     groups = [
         ("ontology", ontology_files(root)),
-        ("data", data_files(root)),
+        ("data", data_files(root) if data is None else data),
         ("rules", rule_files(root)),
         ("shapes", shape_files(root)),
     ]
@@ -312,7 +320,7 @@ def _make(
         outputs = derive(store, rules, progress("derive"))
         note(f"{len(rules)} rules, {sum(len(o.triples) for o in outputs)} triples")
     with _stage("validate", timings, reporter) as note:
-        note(_validate(loaded, inferred, store, files("shapes"), progress("validate")))
+        note(_validate(loaded, inferred, store, files("shapes"), options, progress("validate")))
     with _stage("write", timings, reporter) as note:
         data = _sorted_nquads(store)
         _write_atomically(directory / DATASET_FILE, data)
@@ -350,11 +358,13 @@ def _reason(
 
 def _validate(
     loaded: LoadedDataset, inferred: frozenset[Triple], store: pyoxigraph.Store,
-    shape_paths: list[Path], progress: Callable[[str], None] | None,
+    shape_paths: list[Path], options: BuildOptions, progress: Callable[[str], None] | None,
 ) -> str:
     """Check the whole build, entailments and derived facts included, against the shapes."""
     if not shape_paths:
         return "skipped: no shapes"
+    if not options.validate:
+        return "skipped: --no-validation"
     try:
         from kg.validation import load_shapes, validate_dataset
         from kg.validation_report import render_text, summary_line

@@ -72,7 +72,7 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     with (folder / "kg-serve.log").open("w") as log:
         process = subprocess.Popen(
-            [*_serve_command(), "--data", str(data), "--port", str(port), "--workers", "1"],
+            [*_serve_command(), "--data", str(data), "--as-is", "--port", str(port), "--workers", "1"],
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -83,6 +83,7 @@ def served(kg_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
                 *_serve_command(),
                 "--data",
                 str(kg_data),
+                "--as-is",
                 "--port",
                 str(port),
                 "--query-timeout",

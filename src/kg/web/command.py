@@ -82,17 +82,47 @@ def _checked_base_iri(ctx: click.Context, param: click.Parameter, value: str) ->
     callback=_checked_base_iri,
     help=_help("base_iri"),
 )
-def serve_command(data: tuple[Path, ...], query_memory: int, **options: Any) -> None:
+@click.option("--no-reasoning", is_flag=True, help="With --data: leave out the OWL RL closure.")
+@click.option("--no-validation", is_flag=True,
+              help="With --data: serve even if the files violate the project's shapes.")
+@click.option("--as-is", is_flag=True,
+              help="With --data: serve the files exactly as given: no reasoning, rules or validation.")
+def serve_command(
+    data: tuple[Path, ...], query_memory: int, no_reasoning: bool, no_validation: bool,
+    as_is: bool, **options: Any,
+) -> None:
     """Serve the built graph as a read-only SPARQL 1.1 endpoint at /sparql.
 
-    The default graph is the union of all named graphs; each named graph is also reachable by
+    The default graph is the merge of all named graphs; each named graph is also reachable by
     name (GRAPH, FROM, named-graph-uri). Runs gunicorn and logs one line per request.
+
+    With --data, the files go through the build first (reasoned with the project's ontology,
+    derived with its rules, validated with its shapes; cached in build/served/), unless
+    --no-reasoning, --no-validation or --as-is says otherwise.
     """
     from kg.serving import serve  # gunicorn is only needed when actually serving
 
     fields = {"query_memory_bytes": query_memory * MIB, **options}
+    if data and not as_is:
+        data = (_built(list(data), no_reasoning, no_validation),)
     # A KgError (data missing or unreadable) goes up to the `kg` group, which prints it as one line.
     serve(Settings(data=data, **fields) if data else Settings(**fields))
+
+
+def _built(data: list[Path], no_reasoning: bool, no_validation: bool) -> Path:
+    """The N-Quads of the build of these data files with the project's ontology, rules, shapes."""
+    from kg.build import BuildOptions, PrintingReporter, build, describe
+
+    options = BuildOptions("none" if no_reasoning else "fast", validate=not no_validation)
+    reporter = PrintingReporter(_to_stderr, _to_stderr)
+    result = build(options=options, reporter=reporter, data=data)
+    _to_stderr(describe(result))
+    return result.dataset_path
+
+
+def _to_stderr(line: str) -> None:
+    # stdout carries gunicorn's access log, one line per request.
+    click.echo(line, err=True)
 
 
 if __name__ == "__main__":
