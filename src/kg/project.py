@@ -1,22 +1,57 @@
-"""Where the project's sources live: the root folder and the files in each of its folders."""
+"""Where the project's sources live: the root folder and the files in each of its folders.
+
+The root is $KG_ROOT, else the source checkout this module lives in (src/kg/project.py), else,
+in an install from a wheel, the copy of ontology/, shapes/, rules/ and queries/ that the wheel
+carries as kg/_project (see pyproject.toml). That copy is read-only and has no data/ nor build/:
+an installed kg validates the data files it is given, and builds nothing until KG_ROOT is set.
+"""
 
 import os
+from importlib import resources
 from pathlib import Path
 
 from kg.errors import InputError
 
 ROOT_ENV = "KG_ROOT"
 
+# <root>/src/kg/project.py in a checkout (an editable install included).
+_SOURCES = Path(__file__).resolve().parents[1]
+_CHECKOUT = _SOURCES.parent
+
 
 def project_root() -> Path:
-    """The folder holding ontology/, data/, shapes/, queries/: $KG_ROOT, else this checkout."""
+    """The folder holding ontology/, data/, shapes/, queries/: $KG_ROOT, else this checkout,
+    else the folders packaged in the wheel."""
     configured = os.environ.get(ROOT_ENV)
     if not configured:
-        return Path(__file__).resolve().parents[2]
+        if _is_checkout():
+            return _CHECKOUT
+        packaged = packaged_root()
+        # Neither: the checkout's path all the same, whose missing folders the commands report.
+        return _CHECKOUT if packaged is None else packaged
     root = Path(configured)
     if not root.is_dir():
         raise InputError(f"{ROOT_ENV}={configured}: not a directory")
     return root
+
+
+def _is_checkout() -> bool:
+    # Not merely "a pyproject.toml two levels up": a wheel installed with `pip --target vendor`
+    # inside another project has one there too.
+    return _SOURCES.name == "src" and (_CHECKOUT / "pyproject.toml").is_file()
+
+
+def packaged_root() -> Path | None:
+    """The project folders shipped inside an installed wheel (kg/_project), if there are any."""
+    folder = resources.files("kg") / "_project"
+    # A Path only when the package is files on disk, as pip installs it (not inside a zip).
+    return folder if isinstance(folder, Path) and folder.is_dir() else None
+
+
+def is_packaged(root: Path) -> bool:
+    """Whether `root` is the read-only copy inside an installed wheel, without data/ or build/."""
+    packaged = packaged_root()
+    return packaged is not None and root == packaged
 
 
 def _root(root: Path | None) -> Path:
@@ -28,7 +63,13 @@ def ontology_dir(root: Path | None = None) -> Path:
 
 
 def data_dir(root: Path | None = None) -> Path:
-    return _root(root) / "data"
+    folder = _root(root)
+    if is_packaged(folder):
+        raise InputError(
+            "no data folder: this kg is installed without one; give the data files "
+            f"(kg validate --data FILE...) or set {ROOT_ENV} to a kg project folder"
+        )
+    return folder / "data"
 
 
 def shapes_dir(root: Path | None = None) -> Path:
@@ -44,7 +85,14 @@ def query_dir(root: Path | None = None) -> Path:
 
 
 def build_dir(root: Path | None = None) -> Path:
-    return _root(root) / "build"
+    folder = _root(root)
+    if is_packaged(folder):
+        # Never build into the installed package: the dataset comes from a project's data/.
+        raise InputError(
+            f"no project folder: this kg is installed without data/ to build from; set {ROOT_ENV} "
+            "to a kg project folder"
+        )
+    return folder / "build"
 
 
 def _files(folder: Path, pattern: str) -> list[Path]:

@@ -42,7 +42,7 @@ def rdf_graph(client: FlaskClient, body: bytes, fmt: str) -> rdflib.Dataset:
         document = json.loads(body)
         context = document.get("@context")
         if isinstance(context, str):
-            assert context == BASE + "context.jsonld", context
+            assert context == "http://localhost/context.jsonld", context
             document["@context"] = json.loads(client.get("/context.jsonld").data)["@context"]
         body = json.dumps(document).encode()
     dataset.parse(data=body, format=fmt)

@@ -29,6 +29,7 @@ from kg.web.representations import (
     alternates,
     as_quads,
     choose,
+    context_url,
     finish,
     html_response,
     rdf_response,
@@ -242,7 +243,7 @@ def _rdf(state: Site, choice: Choice, quads: list[Quad]) -> Response:
         quads,
         state.iri_space,
         context=state.context,
-        context_url=state.iri_space.public_iri(CONTEXT_FILE),
+        context_url=context_url(state.iri_space, CONTEXT_FILE),
     )
 
 

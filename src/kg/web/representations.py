@@ -115,6 +115,17 @@ def site_href(path: str) -> str:
     return f"{request.script_root}/{quote(path, safe=_PATH_SAFE)}"
 
 
+def context_url(iri_space: IriSpace, path: str) -> str:
+    """Where JSON-LD documents point for their context: somewhere a client can fetch it.
+
+    A rebased site publishes it under its public base; otherwise the canonical base may not
+    resolve (w3id), so the documents point at this very site, as the request reached it.
+    """
+    if iri_space.rebased:
+        return iri_space.public_iri(path)
+    return f"{request.host_url.rstrip('/')}{site_href(path)}"
+
+
 def alternates(path: str, formats: Sequence[MediaFormat] = PAGE_FORMATS) -> list[Alternate]:
     return [
         Alternate(site_href(f"{path}.{_EXTENSION_OF[f.name]}"), f.media_type, FORMAT_LABELS[f.name])

@@ -31,6 +31,7 @@ from kg.web.representations import (
     Choice,
     alternates,
     choose,
+    context_url,
     finish,
     html_response,
     rdf_response,
@@ -167,7 +168,7 @@ def _resource(path: str) -> Response:
             quads,
             state.iri_space,
             context=state.context,
-            context_url=state.iri_space.public_iri(CONTEXT_PATH),
+            context_url=context_url(state.iri_space, CONTEXT_PATH),
             main=iri.value,
         )
     return finish(response, stem, choice)
