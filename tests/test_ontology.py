@@ -1,0 +1,69 @@
+"""The ontology: one owl:Ontology, bilingual labels and definitions, and nothing outside OWL 2 RL."""
+
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+
+from kg.namespaces import KGO
+
+ONTOLOGY = Path(__file__).resolve().parents[1] / "ontology" / "kg.ttl"
+
+
+@pytest.fixture(scope="module")
+def ontology() -> Graph:
+    return Graph().parse(ONTOLOGY)
+
+
+def terms(graph: Graph) -> list[URIRef]:
+    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
+    return sorted({s for k in kinds for s in graph.subjects(RDF.type, k) if str(s).startswith(str(KGO))})
+
+
+def test_one_ontology_with_version_title_description_and_licence(ontology: Graph) -> None:
+    [header] = list(ontology.subjects(RDF.type, OWL.Ontology))
+    assert ontology.value(header, OWL.versionIRI) == URIRef("https://w3id.org/kg-mali/ontology/0.1.0")
+    for prop in (DCTERMS.title, DCTERMS.description):
+        assert {lit.language for lit in ontology.objects(header, prop)} == {"en", "fr"}
+    assert ontology.value(header, DCTERMS.license) == URIRef("https://creativecommons.org/licenses/by/4.0/")
+
+
+def test_every_class_and_property_is_labelled_and_defined_in_english_and_french(ontology: Graph) -> None:
+    found = terms(ontology)
+    assert len(found) == 104
+    for term in found:
+        assert {lit.language for lit in ontology.objects(term, RDFS.label)} == {"en", "fr"}, term
+        assert {lit.language for lit in ontology.objects(term, SKOS.definition)} == {"en", "fr"}, term
+
+
+def test_alignments_to_the_standard_vocabularies(ontology: Graph) -> None:
+    expected = {
+        (KGO.Actor, "http://www.w3.org/ns/prov#Agent"),
+        (KGO.Event, "http://www.w3.org/ns/prov#Activity"),
+        (KGO.Event, "http://schema.org/Event"),
+        (KGO.Person, "http://schema.org/Person"),
+        (KGO.State, "http://schema.org/Country"),
+        (KGO.Article, "http://schema.org/NewsArticle"),
+        (KGO.Organisation, "http://www.w3.org/ns/org#Organization"),
+        (KGO.OfficeHolding, "http://www.w3.org/ns/org#Membership"),
+        (KGO.Event, "http://semanticweb.cs.vu.nl/2009/11/sem/Event"),
+        (KGO.EquipmentCategory, "http://www.w3.org/2004/02/skos/core#Concept"),
+    }
+    found = {(s, str(o)) for s, o in ontology.subject_objects(RDFS.subClassOf)}
+    assert expected <= found
+    assert (KGO.startDate, URIRef("http://schema.org/startDate")) in set(
+        ontology.subject_objects(RDFS.subPropertyOf)
+    )
+
+
+def test_nothing_outside_owl2_rl_or_that_would_copy_triples(ontology: Graph) -> None:
+    # Existentials and unions in superclass position, cardinalities above one and owl:sameAs
+    # either fall outside OWL 2 RL or, for sameAs to Wikidata, copy every triple under OWL RL.
+    forbidden = (
+        OWL.someValuesFrom, OWL.unionOf, OWL.minCardinality, OWL.cardinality,
+        OWL.minQualifiedCardinality, OWL.qualifiedCardinality, OWL.sameAs, OWL.hasKey,
+        OWL.propertyChainAxiom, OWL.withRestrictions,
+    )
+    used = {p for p in forbidden if any(True for _ in ontology.triples((None, p, None)))}
+    assert used == set()
