@@ -61,7 +61,8 @@ def _log_warnings_as_lines() -> None:
 def main() -> None:
     """A knowledge graph of Mali's military cooperation, served as linked data.
 
-    The project folder is $KG_ROOT, or this source checkout when it is unset.
+    The project folder is $KG_ROOT, else this source checkout, else the ontology, shapes,
+    rules and queries installed with the package (validate files with --data).
     """
 
 
