@@ -317,3 +317,12 @@ def test_kg_serve_refuses_data_that_violate_the_shapes_before_serving(tmp_path, 
 
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1].startswith("kg: error: the build violates the shapes")
+
+
+def test_kg_serve_with_a_missing_data_file_exits_2_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("KG_ROOT", str(project(tmp_path / "project")))
+
+    result = CliRunner().invoke(main, ["serve", "--data", str(tmp_path / "missing.trig")])
+
+    assert result.exit_code == 2
+    assert result.stderr == f"kg: error: {tmp_path / 'missing.trig'}: cannot read: No such file or directory\n"

@@ -134,6 +134,11 @@ def test_query_usage_errors_exit_2(root, args, message):
         (("--name", "agreement_parties", "--format", "csv"),
          "kg: error: format 'csv' does not fit CONSTRUCT or DESCRIBE results; "
          "use one of table, turtle\n"),
+        # Refused before evaluation: pyoxigraph would call the endpoint from Rust.
+        (("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",),
+         "kg: error: query: SERVICE is not supported: kg queries only its own graphs\n"),
+        (("INSERT DATA { <urn:a> <urn:b> <urn:c> }",),
+         "kg: error: query: SPARQL Update is not supported: kg query is read-only\n"),
     ],
 )
 def test_query_errors_are_one_line_and_exit_2(root, args, stderr):

@@ -39,7 +39,7 @@ from rdflib.term import Node
 
 from kg import __version__
 from kg.derivation import derive, read_rules, rule_files
-from kg.errors import KgError
+from kg.errors import InputError, KgError
 from kg.loading import LoadedDataset, load_dataset
 from kg.namespaces import DERIVED_GRAPH, INFERRED_GRAPH, XSD
 from kg.project import (
@@ -480,7 +480,10 @@ def _graph_sizes(store: pyoxigraph.Store) -> dict[str, int]:
 
 
 def _input_file(role: str, path: Path, root: Path) -> InputFile:
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"{display_path(path)}: cannot read: {err.strerror}") from err
     try:
         relative = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:

@@ -11,7 +11,7 @@ from kg.build import BuildFailed, BuildOptions, PrintingReporter, describe
 from kg.build import build as run_build
 from kg.dataset import open_dataset_store
 from kg.dumps import write_dumps
-from kg.errors import InputError, KgError
+from kg.errors import InputError, KgError, QueryError
 from kg.export import EXPORT_FORMATS, FLATTENING_FORMATS, export_dataset
 from kg.namespaces import PREFIXES
 from kg.project import display_path
@@ -27,6 +27,7 @@ from kg.stats import STATS_FORMATS, compute_stats, format_stats
 from kg.store import run_query, with_merged_default_graph
 from kg.transfers import transfers_csv
 from kg.web.command import serve_command
+from kg.web.screening import screen
 
 
 class KgGroup(click.Group):
@@ -99,9 +100,24 @@ def query(query_text: str | None, query_file: Path | None, name: str | None, lis
         text, source, prefixes = click.get_text_stream("stdin").read(), "<stdin>", PREFIXES
     else:
         text, source, prefixes = query_text, "query", PREFIXES
+    _refuse_what_kg_never_does(text, source)
     store = with_merged_default_graph(open_dataset_store())
     results = run_query(store, text, union_default_graph=False, prefixes=prefixes, source=source)
-    click.echo(format_results(results, fmt or _default_format(results)), nl=False)
+    try:
+        # pyoxigraph evaluates lazily: errors can surface while the results are written.
+        output = format_results(results, fmt or _default_format(results))
+    except (OSError, RuntimeError) as err:
+        raise QueryError(f"{source}: the query failed: {' '.join(str(err).split())}") from err
+    click.echo(output, nl=False)
+
+
+def _refuse_what_kg_never_does(text: str, source: str) -> None:
+    """kg answers from its own graphs: no SERVICE calls to the network, no updates."""
+    screening = screen(text)
+    if screening.uses_service:
+        raise QueryError(f"{source}: SERVICE is not supported: kg queries only its own graphs")
+    if screening.is_update:
+        raise QueryError(f"{source}: SPARQL Update is not supported: kg query is read-only")
 
 
 def _named_query_list() -> str:
