@@ -54,7 +54,7 @@ def test_every_evidence_quote_occurs_verbatim_in_the_article(article_graph) -> N
         for s, o in article_graph.subject_objects(p)
     ]
     missing = [(str(s), text[:60]) for s, p, text in quoted if text not in body]
-    assert len(quoted) == 131
+    assert len(quoted) == 134
     assert missing == []
 
 
@@ -73,7 +73,7 @@ def test_every_node_of_the_article_graph_cites_the_article(article_graph) -> Non
         s for s in subjects
         if not any(str(o).strip() for o in article_graph.objects(s, KGO.evidence))
     }
-    assert len(subjects) == 97
+    assert len(subjects) == 100
     assert without_source == set()
     assert without_evidence == set()
 
