@@ -82,7 +82,7 @@ def test_every_background_node_cites_the_background_source(dataset: Dataset) -> 
     graph = dataset.graph(BACKGROUND_GRAPH)
     source = ID["source/background"]
     subjects = set(graph.subjects())
-    assert len(subjects) == 12
+    assert len(subjects) == 20
     assert {s for s in subjects if (s, PROV.wasDerivedFrom, source) not in graph} == set()
     assert {s for s in subjects if graph.value(s, KGO.evidence) is None} == set()
 

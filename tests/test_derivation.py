@@ -20,9 +20,13 @@ KEITA, TRAORE, IBK, TRANSITION = (
     "regime/mali-modibo-keita", "regime/mali-moussa-traore",
     "regime/mali-ibrahim-boubacar-keita", "regime/mali-transition-2020",
 )
+ATT, CNRDR, DIONCOUNDA = (
+    "regime/mali-amadou-toumani-toure", "regime/mali-cnrdr-2012", "regime/mali-dioncounda-traore",
+)
 
 # Regimes of Mali in the data: Modibo Keïta 1960-09-22 to 1968-11; Moussa Traoré 1968-11 to
-# 1991-03-26; Ibrahim Boubacar Keïta 2013-09-04 to 2020-08-18; the Transition from 2020-08-18.
+# 1991-03-26; Amadou Toumani Touré 2002-06-08 to 2012-03-22; the CNRDR junta to 2012-04-12;
+# Dioncounda Traoré to 2013-09-04; Ibrahim Boubacar Keïta to 2020-08-18; the Transition since.
 TRANSFERS = {
     "transfer/1961-btr-40": {KEITA},
     "transfer/1963-t-34-85": {KEITA},
@@ -40,8 +44,12 @@ EVENTS = {
     "event/1968-11-fall-of-modibo-keita": {KEITA, TRAORE},  # the month one fell and the next began
     "event/1985-war-mali-burkina-faso": {TRAORE},
     "event/1991-03-26-fall-of-moussa-traore": {TRAORE},  # its last day
-    "event/2013-recovery-of-territory": {IBK},  # "2013" overlaps the regime begun 2013-09-04
-    "event/2013-09-04-inauguration-of-ibrahim-boubacar-keita": {IBK},
+    # "2012" spans the last months of Touré, the junta and the start of the interim
+    "event/2012-rebellion": {ATT, CNRDR, DIONCOUNDA},
+    "event/2012-03-22-coup": {ATT, CNRDR},  # the day one ended and the other began
+    "event/2012-04-12-inauguration-of-dioncounda-traore": {CNRDR, DIONCOUNDA},
+    "event/2013-recovery-of-territory": {DIONCOUNDA, IBK},  # "2013" spans both
+    "event/2013-09-04-inauguration-of-ibrahim-boubacar-keita": {DIONCOUNDA, IBK},
     "event/agreement-for-peace-and-reconciliation": {IBK},  # 2015, from the background graph
     "event/2020-08-18-events": {IBK, TRANSITION},  # the day one ended and the other began
     "event/2020-resignation-of-ibrahim-boubacar-keita": {IBK, TRANSITION},  # IBK, president of Mali
@@ -64,9 +72,8 @@ EVENTS = {
     "event/2021-11-11-russia-commits-to-training": {TRANSITION},
     "event/2021-11-11-major-projects": {TRANSITION},
 }
-# Dated, but no regime: no regime of Mali in the data covers 2012; the journalist's closing
-# statement has no participant or place tied to a state.
-DATED_WITHOUT_REGIME = {"event/2012-rebellion", "statement/essor-russia-serious-partner"}
+# Dated, but no regime: the journalist's statements have no participant or place tied to a state.
+DATED_WITHOUT_REGIME = {"statement/essor-russia-serious-partner", "statement/essor-standfirst"}
 
 
 def copy_project(root: Path) -> Path:

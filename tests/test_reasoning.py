@@ -269,23 +269,33 @@ EVENTS = {
     "event/agreement-for-peace-and-reconciliation",
     # from the background graph
     "event/1991-03-26-fall-of-moussa-traore", "event/2013-09-04-inauguration-of-ibrahim-boubacar-keita",
+    "event/2012-03-22-coup", "event/2012-04-12-inauguration-of-dioncounda-traore",
+    # decisions the article reports
+    "event/keita-government-turns-to-moscow", "event/traore-continues-cooperation-with-ussr",
     # statements are events too
     "statement/2021-11-11-diop-impulse", "statement/2021-11-11-diop-russia-pragmatic-partner",
     "statement/2021-11-11-diop-support-requested", "statement/2021-11-11-diop-diversify-partners",
     "statement/2021-11-11-lavrov-help-against-terrorism", "statement/2021-11-11-lavrov-training",
     "statement/2021-11-11-lavrov-equipment", "statement/essor-russia-serious-partner",
+    "statement/essor-standfirst",
 }
 STATES = {
     "mali", "ussr", "russia", "france", "germany", "bulgaria", "united-states", "south-africa",
     "china", "united-arab-emirates", "qatar", "burkina-faso",
 }
-PERSONS = {"madiba-keita", "modibo-keita", "moussa-traore", "ibrahim-boubacar-keita", "abdoulaye-diop", "sergey-lavrov"}
+PERSONS = {
+    "madiba-keita", "modibo-keita", "moussa-traore", "ibrahim-boubacar-keita", "abdoulaye-diop",
+    "sergey-lavrov", "amadou-toumani-toure", "amadou-haya-sanogo", "dioncounda-traore",
+}
 ORGANISATIONS = {
     "lessor", "malian-armed-forces", "malian-defence-and-security-forces",
     "mali-ministry-of-foreign-affairs", "russia-ministry-of-foreign-affairs", "rebels-2012",
     "jihadist-groups", "criminal-organisations",
 }
-REGIMES = {"mali-modibo-keita", "mali-moussa-traore", "mali-ibrahim-boubacar-keita", "mali-transition-2020"}
+REGIMES = {
+    "mali-modibo-keita", "mali-moussa-traore", "mali-amadou-toumani-toure", "mali-cnrdr-2012",
+    "mali-dioncounda-traore", "mali-ibrahim-boubacar-keita", "mali-transition-2020",
+}
 
 
 def test_events_are_schema_events(store):
@@ -310,6 +320,10 @@ def test_what_the_background_compilation_gives(store):
         "event/2013-09-04-inauguration-of-ibrahim-boubacar-keita", "event/2020-08-18-events",
         "event/1985-war-mali-burkina-faso", "equipment/p-10",
         "event/agreement-for-peace-and-reconciliation",
+        "regime/mali-amadou-toumani-toure", "person/amadou-toumani-toure", "event/2012-03-22-coup",
+        "regime/mali-cnrdr-2012", "person/amadou-haya-sanogo",
+        "event/2012-04-12-inauguration-of-dioncounda-traore", "regime/mali-dioncounda-traore",
+        "person/dioncounda-traore",
     }
 
 
@@ -346,6 +360,9 @@ def test_heads_is_the_inverse_of_headed_by_and_an_org_head_of(store):
         ("person/modibo-keita", "regime/mali-modibo-keita"),
         ("person/moussa-traore", "regime/mali-moussa-traore"),
         ("person/ibrahim-boubacar-keita", "regime/mali-ibrahim-boubacar-keita"),
+        ("person/amadou-toumani-toure", "regime/mali-amadou-toumani-toure"),
+        ("person/amadou-haya-sanogo", "regime/mali-cnrdr-2012"),
+        ("person/dioncounda-traore", "regime/mali-dioncounda-traore"),
     }
     assert pairs(store, "SELECT ?p ?r WHERE { ?p kgo:heads ?r }") == heads
     assert pairs(store, "SELECT ?p ?r WHERE { ?p org:headOf ?r }") == heads
