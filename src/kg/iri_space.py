@@ -45,8 +45,16 @@ class IriSpace:
                 return iri[len(base) :]
         return None
 
-    def data_iri(self, path: str) -> NamedNode:
-        return NamedNode(self.data_base + path)
+    def data_iri(self, path: str) -> NamedNode | None:
+        """The data IRI a site path answers for; None when the path cannot make one.
+
+        A request path may hold what no IRI can (a space, a quote, `<`, a control character,
+        once percent-decoded): nothing in the graph has such an IRI.
+        """
+        try:
+            return NamedNode(self.data_base + path)
+        except ValueError:
+            return None
 
     def public_iri(self, path: str) -> str:
         return self.public_base + path

@@ -63,10 +63,10 @@ def run_query(
             substitutions=dict(substitutions) if substitutions else None,
         )
     except SyntaxError as err:
-        raise QueryError(_syntax_error_message(source, str(err))) from err
+        raise QueryError(syntax_error_message(source, str(err))) from err
 
 
-def _syntax_error_message(source: str, error: str) -> str:
+def syntax_error_message(source: str, error: str) -> str:
     """ "source:line:column: reason" from pyoxigraph's "error at line:column: reason"."""
     match = re.match(r"error at (\d+):(\d+): (.*)", error, re.DOTALL)
     if match is None:

@@ -2,7 +2,8 @@
 
 import pytest
 
-from kg.web.negotiation import ResultKind, choose_format, prefers_json
+from kg.web.negotiation import ResultKind, choose_format
+from kg.web.problems import HTML_PAGE, JSON_SHAPE, PLAIN_TEXT, error_body_type
 
 S, B, G = ResultKind.SOLUTIONS, ResultKind.BOOLEAN, ResultKind.GRAPH
 
@@ -45,19 +46,29 @@ def test_choose_format(
     assert (chosen.name if chosen else None) == expected
 
 
-@pytest.mark.parametrize(
-    ("accept", "json"),
-    [
-        (None, True),
-        ("*/*", True),
-        ("application/sparql-results+json", True),
-        ("application/ld+json", True),
-        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", True),  # a browser
-        ("text/plain", False),
-        ("text/csv", False),
-        ("application/sparql-results+xml", False),
-        ("application/json;q=0, text/plain", False),
-    ],
-)
-def test_error_format(accept: str | None, json: bool) -> None:
-    assert prefers_json(accept) is json
+# Accept → the error body it gets: a page for browsers, JSON for API clients, else plain text.
+ERROR_BODIES = [
+    (None, JSON_SHAPE),
+    ("", JSON_SHAPE),
+    ("*/*", JSON_SHAPE),
+    ("application/sparql-results+json", JSON_SHAPE),
+    ("application/ld+json", JSON_SHAPE),
+    ("application/json, text/html;q=0.5", JSON_SHAPE),
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", HTML_PAGE),  # a browser
+    ("text/html", HTML_PAGE),
+    ("application/xhtml+xml", HTML_PAGE),
+    ("text/html;q=0.5, application/rdf+xml", HTML_PAGE),  # the only error body it takes
+    ("text/html, application/json", JSON_SHAPE),  # a tie: not a preference for HTML
+    ("text/*", PLAIN_TEXT),  # HTML no better than text
+    ("text/plain", PLAIN_TEXT),
+    ("text/csv", PLAIN_TEXT),
+    ("text/turtle", PLAIN_TEXT),
+    ("application/sparql-results+xml", PLAIN_TEXT),
+    ("application/json;q=0, text/plain", PLAIN_TEXT),
+    ("text/html;q=0, */*", JSON_SHAPE),
+]
+
+
+@pytest.mark.parametrize(("accept", "body"), ERROR_BODIES)
+def test_error_body_type(accept: str | None, body: str) -> None:
+    assert error_body_type(accept) == body

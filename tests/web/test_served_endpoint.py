@@ -161,7 +161,7 @@ def test_sparqlwrapper_sees_a_query_error(served: Served) -> None:
     client = _sparqlwrapper(served, GET)
     client.setQuery("SELECT * WHERE { ?s ?p }")
     client.setReturnFormat(JSON)
-    with pytest.raises(Exception, match="line 1, column 25"):
+    with pytest.raises(Exception, match="syntax error in query:1:25: "):
         client.queryAndConvert()
 
 

@@ -196,13 +196,13 @@ PROTOCOL = {
     "GET two queries": Call("GET", 400, {"query": [ASK, SELECT]}, says="exactly one"),
     "GET empty query": Call("GET", 400, {"query": ""}, says="empty"),
     "GET malformed": Call(
-        "GET", 400, {"query": "SELECT * WHERE { ?s ?p }"}, says="line 1, column 25"
+        "GET", 400, {"query": "SELECT * WHERE { ?s ?p }"}, says="syntax error in query:1:25: "
     ),
     "GET malformed, multi-line": Call(
         "GET",
         400,
         {"query": "SELECT *\nWHERE {\n  ?s ?p ?o .\n  FILTER(?o = ) }"},
-        says="line 4, column",
+        says="syntax error in query:4:18: ",
     ),
     "GET bad graph IRI": Call(
         "GET", 400, {"query": ASK, "default-graph-uri": "not an iri"}, says="IRI"
@@ -312,7 +312,7 @@ def test_malformed_query_message_is_one_line_with_position(client: FlaskClient) 
     response = client.get("/sparql", query_string={"query": "ASK {"})
     message = _error_message(response)
     assert response.status_code == 400
-    assert message.startswith("syntax error at line 1, column 6: expected one of")
+    assert message.startswith("syntax error in query:1:6: expected one of")
     assert "\n" not in message and len(message) <= 240
 
 
@@ -322,7 +322,7 @@ def test_errors_are_plain_text_for_text_clients(client: FlaskClient) -> None:
         "/sparql", query_string={"query": "ASK {"}, headers={"Accept": XML_RESULTS}
     )
     assert (response.status_code, response.content_type) == (400, TEXT_ERROR)
-    assert response.get_data(as_text=True).startswith("syntax error at line 1")
+    assert response.get_data(as_text=True).startswith("syntax error in query:1:6: ")
 
 
 def test_unknown_path_has_the_error_shape(client: FlaskClient) -> None:

@@ -17,6 +17,7 @@ from kg.web.services import EXTENSION_KEY, Services
 from kg.web.settings import Settings
 
 _EXPOSED_HEADERS = f"{sparql.TRUNCATED_HEADER}, {sparql.MAX_ROWS_HEADER}"
+_METHOD_ORDER = ("GET", "HEAD", "POST", "OPTIONS")
 
 
 def create_app(settings: Settings) -> Flask:
@@ -56,7 +57,10 @@ def _shared_headers(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = _EXPOSED_HEADERS
     if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+        # What this URL takes (Flask's preflight answer lists it in Allow): POST only on /sparql.
+        allowed = set(response.allow) or {"GET", "HEAD", "OPTIONS"}
+        methods = [m for m in _METHOD_ORDER if m in allowed] + sorted(allowed - set(_METHOD_ORDER))
+        response.headers["Access-Control-Allow-Methods"] = ", ".join(methods)
         response.headers["Access-Control-Allow-Headers"] = request.headers.get(
             "Access-Control-Request-Headers", "Accept, Content-Type"
         )

@@ -2,7 +2,7 @@
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from kg.namespaces import PREFIXES
+from kg.namespaces import BASE, PREFIXES
 from kg.web.dataset import DatasetInfo
 from kg.web.negotiation import FORMATS
 from kg.web.settings import Settings
@@ -44,7 +44,9 @@ def service_description(endpoint: str, dataset: DatasetInfo, settings: Settings)
                 "cooperation. The default graph is the union of all named graphs. A query may "
                 f"run {settings.query_timeout:g} s (then 503); answers hold at most "
                 f"{settings.max_rows} rows (more are cut and flagged with the X-KG-Truncated "
-                "header). SPARQL Update, LOAD and SERVICE are refused."
+                "header). SPARQL Update, LOAD and SERVICE are refused. Queries speak the data's "
+                f"canonical IRIs: relative IRIs resolve against {BASE}, and answers name "
+                "resources by them, whatever base the site's pages publish."
             ),
         ),
         Triple(service, _sd("supportedLanguage"), _sd("SPARQL10Query")),

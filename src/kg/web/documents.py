@@ -21,17 +21,21 @@ from kg.namespaces import DCTERMS, ONTOLOGY_GRAPH, PREFIXES
 from kg.transfers import register_query
 from kg.void import DUMPS_PATH, VOID_PATH, void_triples
 from kg.web.evaluation import QueryJob
-from kg.web.negotiation import MediaFormat, ResultKind
+from kg.web.negotiation import ResultKind
 from kg.web.presenting import Presenter, TermView
 from kg.web.representations import (
     HTML,
+    JSON_LIST,
+    LISTING_FORMATS,
     Choice,
     alternates,
     as_quads,
     choose,
     context_url,
     finish,
+    finish_with,
     html_response,
+    listing_alternates,
     rdf_response,
     site_href,
     split_extension,
@@ -45,10 +49,6 @@ blueprint = Blueprint("documents", __name__)
 ONTOLOGY_PATH = "ontology"
 SHAPES_PATH = "shapes"
 TRANSFERS_FILE = "kg-mali-transfers.csv"
-_JSON = "application/json"
-JSON_LIST = MediaFormat(
-    "json", _JSON, "https://www.iana.org/assignments/media-types/application/json"
-)
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,8 @@ def dumps(extension: str | None = None) -> Response:
     if extension not in (None, "json", "html"):
         abort(404, f"/dumps.{extension}: the list of dumps comes as /dumps (HTML) or /dumps.json")
     by_extension = {"json": JSON_LIST, "html": HTML}.get(extension or "")
-    choice = choose(by_extension, (HTML, JSON_LIST))
+    choice = choose(by_extension, LISTING_FORMATS)
+    twins = listing_alternates("dumps", "dumps.json")
     if choice.format is JSON_LIST:
         listing = [
             {
@@ -175,7 +176,7 @@ def dumps(extension: str | None = None) -> Response:
             for d in state.dumps
         ]
         body = json.dumps({"dumps": listing}, indent=2) + "\n"
-        response = Response(body, 200, content_type=_JSON)
+        response = Response(body, 200, content_type=JSON_LIST.content_type)
     else:
         response = html_response(
             "dumps.html",
@@ -183,9 +184,9 @@ def dumps(extension: str | None = None) -> Response:
             parts=PARTS,
             formats=DUMP_FORMATS,
             checksums=CHECKSUMS_FILE,
-            alternates=[],
+            alternates=twins,
         )
-    return _finish_listing(response, choice)
+    return finish_with(response, twins, choice, f'<{site_href(VOID_PATH)}>; rel="describedby"')
 
 
 @blueprint.route("/dumps/<file_name>")
@@ -213,7 +214,7 @@ def transfers() -> Response:
         text=named.text,
         formats={ResultKind.SOLUTIONS: "csv", ResultKind.BOOLEAN: None, ResultKind.GRAPH: None},
         max_rows=state.settings.max_rows,
-        base_iri=state.settings.base_iri,
+        base_iri=site().iri_space.data_base,  # the store's IRIs, not the public ones
     )
     answer = state.evaluator.evaluate(job)
     response = Response(answer.body, 200, content_type="text/csv; charset=utf-8")
@@ -245,19 +246,6 @@ def _rdf(state: Site, choice: Choice, quads: list[Quad]) -> Response:
         context=state.context,
         context_url=context_url(state.iri_space, CONTEXT_FILE),
     )
-
-
-def _finish_listing(response: Response, choice: Choice) -> Response:
-    links = [
-        f'<{site_href("dumps.json")}>; rel="alternate"; type="{_JSON}"',
-        f'<{site_href(VOID_PATH)}>; rel="describedby"',
-    ]
-    response.headers["Link"] = ", ".join(links)
-    if not choice.by_extension:
-        response.headers["Content-Location"] = site_href(
-            "dumps" if choice.format is HTML else "dumps.json"
-        )
-    return response
 
 
 def _title(doc: VocabularyDoc, presenter: Presenter, fallback: str) -> str:

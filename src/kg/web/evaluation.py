@@ -31,12 +31,12 @@ from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, QueryTriples
 
 from kg.errors import KgError, QueryError, UnsupportedFormat
 from kg.namespaces import PREFIXES
+from kg.store import syntax_error_message
 from kg.web.negotiation import ResultKind, acceptable
 from kg.web.results import boolean_document, graph_document, solutions_document
 
 log = logging.getLogger(__name__)
 
-_MAX_REASON = 240
 _START_TIMEOUT = 10.0
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
@@ -72,7 +72,7 @@ class QueryJob:
     text: str
     formats: dict[ResultKind, str | None]  # format name per kind; None: nothing acceptable
     max_rows: int
-    base_iri: str | None = None
+    base_iri: str | None = None  # for relative IRIs: the data base, never the public one
     default_graphs: tuple[str, ...] | None = None  # protocol dataset: replaces the query's own
     named_graphs: tuple[str, ...] | None = None
     truncation_link: str | None = None
@@ -358,7 +358,10 @@ def _answer(store: pyoxigraph.Store, job: QueryJob) -> "Answer | _Refusal":
         results = store.query(job.text, base_iri=job.base_iri, prefixes=PREFIXES, **_dataset(job))
         return _serialized(results, job)
     except SyntaxError as err:
-        return _Refusal("syntax", _syntax_message(str(err)))
+        # "syntax error in query:1:6: expected …", positioned as the CLI positions it.
+        return _Refusal("syntax", "syntax error in " + syntax_error_message("query", str(err)))
+    except UnsupportedFormat as err:  # results the chosen format cannot carry (XML 1.0)
+        return _Refusal("format", str(err))
     except MemoryError:
         return _Refusal("memory", "out of memory")
     except Exception as err:  # noqa: BLE001 - the parent answers 500; the detail stays in the log
@@ -419,13 +422,3 @@ def _serialized(results: object, job: QueryJob) -> "Answer | _Refusal":
         )
         body = graph_document(items, format_name, note)
     return Answer(kind, format_name, body, truncated)
-
-
-def _syntax_message(error: str) -> str:
-    """One line with the position, from pyoxigraph's "error at L:C: expected one of …" lines."""
-    error = " ".join(error.split())
-    prefix, sep, rest = error.partition(": ")
-    if sep and prefix.startswith("error at ") and ":" in prefix:
-        line, _, column = prefix.removeprefix("error at ").partition(":")
-        error = f"syntax error at line {line}, column {column}: {rest}"
-    return error if len(error) <= _MAX_REASON else error[: _MAX_REASON - 1] + "…"

@@ -99,7 +99,11 @@ def choose_format(
     kind: ResultKind, accept: str | None, requested: str | None = None
 ) -> MediaFormat | None:
     """The format to answer `kind` in, or None when nothing the client asked for fits."""
-    return _choose(kind, (accept or "").strip(), (requested or "").strip().lower())
+    table = FORMATS[kind]
+    requested = (requested or "").strip().lower()
+    if requested:
+        return next((f for f in table if f.is_called(requested)), None)
+    return best_format(table, accept)
 
 
 def acceptable(kind: ResultKind) -> str:
@@ -107,43 +111,28 @@ def acceptable(kind: ResultKind) -> str:
     return ", ".join(f.media_type for f in FORMATS[kind])
 
 
-@lru_cache(maxsize=512)
-def _choose(kind: ResultKind, accept: str, requested: str) -> MediaFormat | None:
-    # Cached: clients repeat a few Accept headers, and ranking one costs far more than a lookup.
-    table = FORMATS[kind]
-    if requested:
-        return next((f for f in table if f.is_called(requested)), None)
-    if not accept:
-        return table[0]
-    # Canonical types before aliases, so `text/*` means CSV rather than XML sent as text/xml.
-    candidates = [f.media_type for f in table] + [a for f in table for a in f.aliases]
-    best = _parsed(accept).best_match(candidates)
-    return None if best is None else next(f for f in table if best in (f.media_type, *f.aliases))
-
-
-def _parsed(accept: str) -> MIMEAccept:
-    # werkzeug matches a range's parameters exactly, so `text/turtle;charset=utf-8` would match
-    # nothing; media-type parameters never change which format we send, so drop them.
-    entries = parse_accept_header(accept, MIMEAccept)
-    return MIMEAccept([(parse_options_header(value)[0], quality) for value, quality in entries])
-
-
-def prefers_json(accept: str | None) -> bool:
-    """Whether an error should be JSON (API clients, anyone without a preference) or plain text."""
-    if not accept or not accept.strip():
-        return True
-    entries = _parsed(accept)
-    if any(q > 0 and value.endswith(("/json", "+json")) for value, q in entries):
-        return True
-    return entries.best_match(["application/json", "text/plain"]) == "application/json"
-
-
 def best_format(formats: tuple[MediaFormat, ...], accept: str | None) -> MediaFormat | None:
     """Among `formats` (preference order), the one the Accept header ranks best; the first when
-    there is no Accept header; None when nothing fits. For tables other than FORMATS' (pages)."""
-    accept = (accept or "").strip()
+    there is no Accept header; None when nothing fits."""
+    return _best(formats, (accept or "").strip())
+
+
+@lru_cache(maxsize=512)
+def _best(formats: tuple[MediaFormat, ...], accept: str) -> MediaFormat | None:
+    # Cached: clients repeat a few Accept headers, and ranking one costs far more than a lookup.
     if not accept:
         return formats[0]
+    # Canonical types before aliases, so `text/*` means CSV rather than XML sent as text/xml.
     candidates = [f.media_type for f in formats] + [a for f in formats for a in f.aliases]
-    best = _parsed(accept).best_match(candidates)
+    best = parsed_accept(accept).best_match(candidates)
     return None if best is None else next(f for f in formats if best in (f.media_type, *f.aliases))
+
+
+def parsed_accept(accept: str) -> MIMEAccept:
+    """The header ranked by werkzeug, without media-type parameters.
+
+    werkzeug matches a range's parameters exactly, so `text/turtle;charset=utf-8` would match
+    nothing; media-type parameters never change which format we send, so they are dropped.
+    """
+    entries = parse_accept_header(accept, MIMEAccept)
+    return MIMEAccept([(parse_options_header(value)[0], quality) for value, quality in entries])

@@ -3,8 +3,10 @@
 Every document has twins at the same path plus an extension (`/id/x` → `/id/x.ttl`,
 `/id/x.jsonld`, …). At the bare path the Accept header chooses (HTML when it is absent or `*/*`,
 as LodView and DBpedia do; 406 when nothing fits); at an extension the extension does. Each answer
-lists its twins in a `Link:` header (rel="alternate"), as Datasette does, and a negotiated one names
-the twin it sent in `Content-Location`. `Vary: Accept` is added to every answer by the app.
+lists its twins (never itself) in a `Link:` header (rel="alternate"), as Datasette does; an HTML
+page lists the same twins as `<link rel="alternate">` elements; a negotiated answer names the twin
+it sent in `Content-Location`. Listings (`/id/`, `/id/{kind}/`, `/dumps`) come as HTML or JSON.
+`Vary: Accept` is added to every answer by the app.
 """
 
 from collections.abc import Iterable, Sequence
@@ -14,14 +16,15 @@ from urllib.parse import quote
 
 import pyoxigraph
 from flask import Response, render_template, request
-from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Triple
+from pyoxigraph import DefaultGraph, NamedNode, Quad, Triple
 
 from kg.describe import sorted_quads, triples_of
+from kg.documentation import SH
 from kg.errors import UnsupportedFormat
 from kg.iri_space import IriSpace
 from kg.jsonld import compact_document
-from kg.namespaces import PREFIXES
 from kg.querying import used_prefixes
+from kg.void import VOID_PREFIXES
 from kg.web.negotiation import (
     JSON_LD,
     N_QUADS,
@@ -32,6 +35,7 @@ from kg.web.negotiation import (
     MediaFormat,
     best_format,
 )
+from kg.web.results import PREFIXED, QUAD_SYNTAXES, RDF_SYNTAXES, refuse_if_not_xml
 
 HTML = MediaFormat(
     "html",
@@ -39,6 +43,10 @@ HTML = MediaFormat(
     "https://www.iana.org/assignments/media-types/text/html",
     aliases=("application/xhtml+xml",),
 )
+JSON_LIST = MediaFormat(
+    "json", "application/json", "https://www.iana.org/assignments/media-types/application/json"
+)
+LISTING_FORMATS: tuple[MediaFormat, ...] = (HTML, JSON_LIST)
 RDF_FORMATS: tuple[MediaFormat, ...] = (TURTLE, JSON_LD, N_TRIPLES, RDF_XML, TRIG, N_QUADS)
 PAGE_FORMATS: tuple[MediaFormat, ...] = (HTML, *RDF_FORMATS)
 EXTENSIONS: dict[str, MediaFormat] = {
@@ -60,18 +68,9 @@ FORMAT_LABELS = {
     "trig": "TriG",
     "nquads": "N-Quads",
 }
-_RDF = {
-    "turtle": RdfFormat.TURTLE,
-    "ntriples": RdfFormat.N_TRIPLES,
-    "rdfxml": RdfFormat.RDF_XML,
-    "trig": RdfFormat.TRIG,
-    "nquads": RdfFormat.N_QUADS,
-}
 # IRI characters that stay as they are in a URL path (and the fragment): RFC 3986's reserved and
 # unreserved ones; everything else (non-ASCII, spaces) is percent-encoded.
 _PATH_SAFE = "/#:@!$&'()*+,;=-._~%"
-_QUAD_FORMATS = frozenset({"trig", "nquads"})
-_PREFIXED = frozenset({"turtle", "trig", "rdfxml"})
 
 
 @dataclass(frozen=True)
@@ -133,27 +132,53 @@ def alternates(path: str, formats: Sequence[MediaFormat] = PAGE_FORMATS) -> list
     ]
 
 
+def listing_alternates(html_path: str, json_path: str) -> list[Alternate]:
+    """A listing's two forms: the page (at the listing's own path) and its JSON twin."""
+    return [
+        Alternate(site_href(html_path), HTML.media_type, "HTML"),
+        Alternate(site_href(json_path), JSON_LIST.media_type, "JSON"),
+    ]
+
+
 def finish(
     response: Response, path: str, choice: Choice, formats: Sequence[MediaFormat] = PAGE_FORMATS
 ) -> Response:
     """Add the twins' Link header, and Content-Location when Accept chose."""
-    twins = alternates(path, formats)
-    links = [
-        f'<{a.href}>; rel="alternate"; type="{a.media_type}"'
-        for a in twins
-        if a.media_type != choice.format.media_type
-    ]
-    if links:
-        response.headers["Link"] = ", ".join(links)
+    return finish_with(response, alternates(path, formats), choice)
+
+
+def finish_with(
+    response: Response, twins: Sequence[Alternate], choice: Choice, *links: str
+) -> Response:
+    """Link every twin but the one sent (then `links`), and name the one sent if Accept chose."""
+    sent = next(a for a in twins if a.media_type == choice.format.media_type)
+    del response.headers["Link"]
+    add_links(response, *_alternate_links(a for a in twins if a is not sent), *links)
     if not choice.by_extension:
-        response.headers["Content-Location"] = next(
-            a.href for a in twins if a.media_type == choice.format.media_type
-        )
+        response.headers["Content-Location"] = sent.href
     return response
 
 
-def html_response(template: str, status: int = 200, **context: Any) -> Response:
-    return Response(render_template(template, **context), status, content_type=HTML.content_type)
+def add_links(response: Response, *links: str) -> None:
+    """Append to the response's one Link header."""
+    values = [v for v in (response.headers.get("Link"), *links) if v]
+    if values:
+        response.headers["Link"] = ", ".join(values)
+
+
+def html_response(
+    template: str, status: int = 200, *, alternates: Sequence[Alternate] = (), **context: Any
+) -> Response:
+    """A page; its machine-readable twins go both into `<link rel="alternate">` and `Link:`."""
+    twins = [a for a in alternates if a.media_type != HTML.media_type]
+    body = render_template(template, alternates=twins, **context)
+    response = Response(body, status, content_type=HTML.content_type)
+    add_links(response, *_alternate_links(twins))
+    return response
+
+
+def _alternate_links(twins: Iterable[Alternate]) -> list[str]:
+    return [f'<{a.href}>; rel="alternate"; type="{a.media_type}"' for a in twins]
 
 
 def rdf_response(
@@ -168,7 +193,9 @@ def rdf_response(
     """The quads in an RDF format, IRIs as `iri_space` publishes them; triple formats merge."""
     published = list(iri_space.publish_quads(quads))
     name = media_format.name
-    if name in _QUAD_FORMATS:
+    if name == "rdfxml":
+        refuse_if_not_xml(published, "this document", "Turtle (text/turtle) or N-Triples")
+    if name in QUAD_SYNTAXES:
         statements: list[Quad] | list[Triple] = sorted_quads(published)
     else:
         statements = triples_of(published)
@@ -176,10 +203,10 @@ def rdf_response(
         main_iri = iri_space.publish(NamedNode(main)).value if main else None  # type: ignore[union-attr]
         body = compact_document(statements, context, context_url, main_iri)  # type: ignore[arg-type]
     else:
-        prefixes = _published_prefixes(iri_space) if name in _PREFIXED else None
+        prefixes = _published_prefixes(iri_space) if name in PREFIXED else None
         if prefixes is not None:
             prefixes = used_prefixes(_terms(statements), prefixes)
-        serialized = pyoxigraph.serialize(statements, format=_RDF[name], prefixes=prefixes)
+        serialized = pyoxigraph.serialize(statements, format=RDF_SYNTAXES[name], prefixes=prefixes)
         assert serialized is not None  # without an output file, serialize returns the bytes
         body = serialized
     return Response(body, 200, content_type=media_format.content_type)
@@ -191,16 +218,8 @@ def as_quads(triples: Iterable[Triple]) -> list[Quad]:
 
 
 def _published_prefixes(iri_space: IriSpace) -> dict[str, str]:
-    extra = {
-        "void": "http://rdfs.org/ns/void#",
-        "dcat": "http://www.w3.org/ns/dcat#",
-        "spdx": "http://spdx.org/rdf/terms#",
-        "foaf": "http://xmlns.com/foaf/0.1/",
-        "formats": "http://www.w3.org/ns/formats/",
-        "sh": "http://www.w3.org/ns/shacl#",
-        "shapes": iri_space.data_base + "shapes#",
-    }
-    prefixes = {**PREFIXES, **extra}
+    # The project's prefixes, VoID's vocabularies, and the shapes' (for /shapes).
+    prefixes = {**VOID_PREFIXES, "sh": SH, "shapes": iri_space.data_base + "shapes#"}
     return {p: str(iri_space.publish(NamedNode(ns)).value) for p, ns in prefixes.items()}  # type: ignore[union-attr]
 
 

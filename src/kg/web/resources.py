@@ -1,13 +1,15 @@
 """Dereferenceable IRIs: every resource under the base answers with a page or its RDF twins.
 
 `/id/…`, `/graph/…`, `/rule/…` and `/ontology/…` map to `{data base}id/…` and so on (see
-kg.iri_space); `/id/` and `/id/{kind}/` list the entities by the kind their IRI names. The page
-shows what kg.describe gathers; the RDF twin is the resource's own facts and the facts pointing at
-it, from every graph (TriG and N-Quads keep each fact's graph: its source). An IRI that names a
-graph answers with the graph's content instead. Unknown IRIs get 404: a page for browsers, the
-app's error shape for RDF clients.
+kg.iri_space); `/id/` and `/id/{kind}/` list the entities by the kind their IRI names (their JSON
+twins are `/id.json` and `/id/{kind}.json`). The page shows what kg.describe gathers; the RDF twin
+is the resource's own facts and the facts pointing at it, from every graph (TriG and N-Quads keep
+each fact's graph: its source). An IRI that names a graph answers with the graph's content
+instead. Unknown IRIs, and paths that make no IRI at all (`/id/a%20b`), get 404 in the app's
+error shapes (kg.web.problems).
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,13 +30,18 @@ from kg.web.presenting import Presenter, TermView
 from kg.web.problems import error_response
 from kg.web.representations import (
     HTML,
+    JSON_LIST,
+    LISTING_FORMATS,
     Choice,
     alternates,
     choose,
     context_url,
     finish,
+    finish_with,
     html_response,
+    listing_alternates,
     rdf_response,
+    site_href,
     split_extension,
 )
 from kg.web.site import Site, site
@@ -95,32 +102,88 @@ class Page:
 
 @blueprint.route("/id/")
 def kinds() -> Response:
-    choose(None, (HTML,))  # a navigation page: 406 for a client that takes no HTML
+    return _kinds(_listing_choice())
+
+
+@blueprint.route("/id.json")
+def kinds_json() -> Response:
+    return _kinds(Choice(JSON_LIST, True))
+
+
+def _kinds(choice: Choice) -> Response:
+    twins = listing_alternates("id/", "id.json")
     state = site()
     presenter = Presenter(state.iri_space, state.labeller)
     listed = [
         (kind, len(entities), _kind_name(state, presenter, kind))
         for kind, entities in state.entities.items()
     ]
-    return html_response("kinds.html", kinds=listed, alternates=[])
+    if choice.format is JSON_LIST:
+        document = {
+            "kinds": [
+                {
+                    "kind": kind,
+                    "name": name,
+                    "entities": count,
+                    "url": site_href(f"id/{kind}/"),
+                    "json": site_href(f"id/{kind}.json"),
+                }
+                for kind, count, name in listed
+            ]
+        }
+        return finish_with(_json(document), twins, choice)
+    page = html_response("kinds.html", kinds=listed, alternates=twins)
+    return finish_with(page, twins, choice)
 
 
 # Without strict slashes: werkzeug would otherwise redirect /id/x to /id/x/ before an entity
 # called id/x could answer.
 @blueprint.route("/id/<kind>/", strict_slashes=False)
 def kind(kind: str) -> Response:
-    if not request.path.endswith("/"):
-        return _resource("id/" + kind)
-    choose(None, (HTML,))
     state = site()
+    if not request.path.endswith("/"):
+        stem = kind.removesuffix(".json")
+        if stem == kind or stem not in state.entities or _known(state, "id/" + kind):
+            return _resource("id/" + kind)
+        kind = stem  # /id/{kind}.json: the listing's JSON twin
     entities = state.entities.get(kind)
     if not entities:
         abort(404, f"no entities of kind {kind!r} (their IRIs would start with id/{kind}/)")
+    twins = listing_alternates(f"id/{kind}/", f"id/{kind}.json")
+    choice = _listing_choice()
     presenter = Presenter(state.iri_space, state.labeller)
+    name = _kind_name(state, presenter, kind)
+    if choice.format is JSON_LIST:
+        publish = state.iri_space.publish
+        document = {
+            "kind": kind,
+            "name": name,
+            "entities": [
+                {
+                    "iri": publish(e.iri).value,  # type: ignore[union-attr]
+                    "url": site_href(e.path),
+                    "label": e.label,
+                    "types": [publish(t).value for t in e.types],  # type: ignore[union-attr]
+                }
+                for e in entities
+            ],
+        }
+        return finish_with(_json(document), twins, choice)
     rows = [(presenter.iri(e.iri), [presenter.iri(t) for t in e.types]) for e in entities]
-    return html_response(
-        "kind.html", kind=kind, name=_kind_name(state, presenter, kind), rows=rows, alternates=[]
-    )
+    page = html_response("kind.html", kind=kind, name=name, rows=rows, alternates=twins)
+    return finish_with(page, twins, choice)
+
+
+def _listing_choice() -> Choice:
+    """JSON at a `.json` twin; otherwise the Accept header's choice of page or JSON."""
+    if request.path.endswith(".json"):
+        return Choice(JSON_LIST, True)
+    return choose(None, LISTING_FORMATS)
+
+
+def _json(document: object) -> Response:
+    body = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return Response(body, 200, content_type=JSON_LIST.content_type)
 
 
 @blueprint.route("/id/<path:rest>")
@@ -148,13 +211,17 @@ def _resource(path: str) -> Response:
     stem, extension_format = split_extension(path)
     if extension_format is not None and _known(state, path):
         stem, extension_format = path, None  # the dot belongs to the IRI itself
-    choice = choose(extension_format)
     iri = state.iri_space.data_iri(stem)
+    if iri is None:
+        # Once percent-decoded, the path holds what no IRI may (a space, a quote, a control).
+        message = f"{site_href(stem)} is not in the graph: no IRI holds what this path does"
+        return error_response(404, message)
+    choice = choose(extension_format)
     description = describe(state.store, iri, incoming_limit=INCOMING_ON_PAGE)
     if description is None:
         if stem.startswith("id/") and stem.count("/") == 1 and stem[3:] in state.entities:
             return redirect(url_for("resources.kind", kind=stem[3:]), 308)  # type: ignore[return-value]
-        return _not_found(choice, state.iri_space.public_iri(stem))
+        return error_response(404, f"<{state.iri_space.public_iri(stem)}> is not in the graph")
     if choice.format is HTML:
         page = _page(state, stem, description)
         response = html_response("resource.html", page=page, alternates=alternates(stem))
@@ -175,14 +242,8 @@ def _resource(path: str) -> Response:
 
 
 def _known(state: Site, path: str) -> bool:
-    return is_known(state.store, state.iri_space.data_iri(path))
-
-
-def _not_found(choice: Choice, iri: str) -> Response:
-    message = f"<{iri}> is not in the graph"
-    if choice.format is HTML:
-        return html_response("not_found.html", 404, message=message, iri=iri, alternates=[])
-    return error_response(404, message)
+    iri = state.iri_space.data_iri(path)
+    return iri is not None and is_known(state.store, iri)
 
 
 def _kind_name(state: Site, presenter: Presenter, kind: str) -> str:

@@ -3,17 +3,23 @@
 pyoxigraph serializes a whole result iterator and cannot stop at a row count, so SPARQL result
 documents (JSON, XML, CSV, TSV) are written here from the rows kept; RDF graphs, which pyoxigraph
 serializes from any list of triples, are handed to it.
+
+XML 1.0 cannot carry most C0 control characters, not even as character references, so results
+holding one are refused (406) in SPARQL XML and RDF/XML rather than sent as malformed XML; JSON,
+CSV, TSV and the other RDF syntaxes carry them escaped.
 """
 
 import csv
 import io
 import json
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph
-from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple
 
+from kg.errors import UnsupportedFormat
 from kg.namespaces import PREFIXES
 
 Term = NamedNode | BlankNode | Literal | Triple
@@ -22,6 +28,23 @@ Row = Sequence[Term | None]
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
+# What XML 1.0 (its Char production) cannot hold: C0 controls but tab, LF and CR; U+FFFE, U+FFFF.
+_NOT_XML_1_0 = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+# The RDF syntaxes by format name (negotiation's MediaFormat.name), for every RDF writer of the app.
+RDF_SYNTAXES: dict[str, RdfFormat] = {
+    "turtle": RdfFormat.TURTLE,
+    "ntriples": RdfFormat.N_TRIPLES,
+    "jsonld": RdfFormat.JSON_LD,
+    "rdfxml": RdfFormat.RDF_XML,
+    "trig": RdfFormat.TRIG,
+    "nquads": RdfFormat.N_QUADS,
+}
+# Prefixes make these readable; the line formats have none (JSON-LD has its context instead).
+PREFIXED = frozenset({"turtle", "trig", "rdfxml"})
+# Syntaxes of quads: a graph's triples go in as default-graph quads.
+QUAD_SYNTAXES = frozenset({"trig", "nquads"})
+_COMMENTABLE = frozenset({"turtle", "ntriples", "trig", "nquads"})
 
 
 def boolean_document(value: bool, format_name: str) -> bytes:
@@ -48,28 +71,38 @@ def graph_document(
     prefixes: dict[str, str] = PREFIXES,
 ) -> bytes:
     """A CONSTRUCT/DESCRIBE answer; `note` becomes a leading comment where the syntax has one."""
-    rdf_format = _RDF_FORMATS[format_name]
-    if rdf_format in (RdfFormat.TRIG, RdfFormat.N_QUADS):
-        # Quad syntaxes take quads: the result graph is the default graph.
-        triples = [pyoxigraph.Quad(t.subject, t.predicate, t.object) for t in triples]
+    if format_name == "rdfxml":
+        refuse_if_not_xml(triples, "this graph", "Turtle (text/turtle) or N-Triples")
+    statements: Sequence[Triple] | list[Quad] = triples
+    if format_name in QUAD_SYNTAXES:
+        statements = [Quad(t.subject, t.predicate, t.object) for t in triples]
     # Prefixes make Turtle, TriG and RDF/XML readable; the line formats have none.
-    used = prefixes if rdf_format in _PREFIXED else None
-    body = pyoxigraph.serialize(triples, format=rdf_format, prefixes=used)
-    if note and rdf_format in _COMMENTABLE:
+    used = prefixes if format_name in PREFIXED else None
+    body = pyoxigraph.serialize(statements, format=RDF_SYNTAXES[format_name], prefixes=used)
+    assert body is not None  # without an output file, serialize returns the bytes
+    if note and format_name in _COMMENTABLE:
         body = f"# {note}\n".encode() + body
     return body
 
 
-_RDF_FORMATS = {
-    "turtle": RdfFormat.TURTLE,
-    "ntriples": RdfFormat.N_TRIPLES,
-    "jsonld": RdfFormat.JSON_LD,
-    "rdfxml": RdfFormat.RDF_XML,
-    "trig": RdfFormat.TRIG,
-    "nquads": RdfFormat.N_QUADS,
-}
-_COMMENTABLE = frozenset({RdfFormat.TURTLE, RdfFormat.N_TRIPLES, RdfFormat.TRIG, RdfFormat.N_QUADS})
-_PREFIXED = frozenset({RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML})
+def refuse_if_not_xml(statements: Iterable[Triple | Quad], what: str, instead: str) -> None:
+    """UnsupportedFormat (406) if a literal of the statements holds what XML 1.0 cannot carry."""
+    for statement in statements:
+        for term in (statement.subject, statement.object):
+            if isinstance(term, Triple):
+                refuse_if_not_xml([term], what, instead)
+            elif isinstance(term, Literal):
+                _check_xml_text(term.value, what, instead)
+
+
+def _check_xml_text(text: str, what: str, instead: str) -> str:
+    found = _NOT_XML_1_0.search(text)
+    if found is not None:
+        raise UnsupportedFormat(
+            f"{what} cannot be written as XML 1.0: a value holds the control character "
+            f"U+{ord(found.group()):04X}, which XML 1.0 cannot carry; ask for {instead}"
+        )
+    return text
 
 
 def _json_solutions(variables: Sequence[str], rows: Sequence[Row], link: str | None) -> bytes:
@@ -127,19 +160,22 @@ def _xml_solutions(variables: Sequence[str], rows: Sequence[Row], link: str | No
     return "".join(out).encode()
 
 
+def _xml_text(text: str) -> str:
+    return escape(_check_xml_text(text, "these results", "JSON (application/sparql-results+json)"))
+
+
 def _xml_term(term: Term) -> str:
     if isinstance(term, NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
+        return f"<uri>{_xml_text(term.value)}</uri>"
     if isinstance(term, BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
+        return f"<bnode>{_xml_text(term.value)}</bnode>"
     if isinstance(term, Literal):
+        text = _xml_text(term.value)
         if term.language:
-            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+            return f"<literal xml:lang={quoteattr(term.language)}>{text}</literal>"
         if term.datatype.value not in (_XSD_STRING, _RDF_LANG_STRING):
-            return (
-                f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
-            )
-        return f"<literal>{escape(term.value)}</literal>"
+            return f"<literal datatype={quoteattr(term.datatype.value)}>{text}</literal>"
+        return f"<literal>{text}</literal>"
     return (
         f"<triple><subject>{_xml_term(term.subject)}</subject>"
         f"<predicate>{_xml_term(term.predicate)}</predicate>"

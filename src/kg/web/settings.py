@@ -61,7 +61,8 @@ class Settings:
             "Public base IRI of the published documents. The default keeps the data's canonical "
             "IRIs (w3id.org redirects them here); another base (a mirror, staging) makes pages, RDF "
             "twins, VoID and dumps name every resource under it, so that its IRIs dereference on "
-            "this server. Relative IRIs in queries resolve against it."
+            "this server. SPARQL keeps the canonical IRIs: relative IRIs in queries resolve "
+            "against the data's own base, and answers name resources by it."
         ),
     )
 

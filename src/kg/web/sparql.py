@@ -4,12 +4,18 @@ A request goes: read the operation (GET, urlencoded POST or `application/sparql-
 updates refused 403, other bodies 415) → screen its text (update → 403, SERVICE → 400) →
 negotiate for the result kind (406 when nothing fits) → evaluate in a query worker (evaluation.py:
 400 malformed, 503 too slow or too big) → answer. A GET without a query gets the service
-description, negotiated like a graph.
+description, negotiated like a graph; a browser following a link here (it ranks text/html first)
+is sent on to the query form instead (303).
+
+SPARQL speaks the data's canonical IRIs (`kg.namespaces.BASE`, https://w3id.org/kg-mali/), whatever
+public base the site publishes its documents under (`--base-iri`): a query's relative IRIs resolve
+against the data base, so `<id/state/mali>` names what the store holds, and answers carry the
+canonical IRIs.
 """
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, redirect, request, url_for
 from pyoxigraph import NamedNode
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, Forbidden, UnsupportedMediaType
@@ -21,10 +27,19 @@ from kg.web.description import (
     service_description,
 )
 from kg.web.evaluation import QueryJob
-from kg.web.negotiation import MediaFormat, ResultKind, acceptable, choose_format
+from kg.web.negotiation import (
+    FORMATS,
+    MediaFormat,
+    ResultKind,
+    acceptable,
+    best_format,
+    choose_format,
+)
+from kg.web.representations import HTML
 from kg.web.results import graph_document
 from kg.web.screening import screen
 from kg.web.services import services
+from kg.web.site import site
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -51,6 +66,9 @@ class Operation:
 def endpoint() -> Response:
     operation = _read_operation()
     if operation is None:
+        if _wants_a_page():
+            # The home page's form is the human face of the endpoint.
+            return redirect(url_for("ui.home") + "#query", 303)  # type: ignore[return-value]
         return _describe_service()
     return _answer(operation)
 
@@ -135,7 +153,7 @@ def _answer(operation: Operation) -> Response:
         text=operation.text,
         formats={kind: f.name if f else None for kind, f in formats.items()},
         max_rows=settings.max_rows,
-        base_iri=settings.base_iri,
+        base_iri=site().iri_space.data_base,  # the store's IRIs, not the public ones
         default_graphs=operation.default_graphs if given_dataset else None,
         named_graphs=operation.named_graphs if given_dataset else None,
         truncation_link=request.base_url + TRUNCATION_FRAGMENT,
@@ -156,6 +174,17 @@ def _describe_service() -> Response:
     triples = service_description(request.base_url, state.dataset, state.settings)
     body = graph_document(triples, media_format.name, prefixes=DESCRIPTION_PREFIXES)
     return Response(body, 200, content_type=media_format.content_type)
+
+
+def _wants_a_page() -> bool:
+    """Whether a GET without a query comes from a browser: it ranks HTML above every RDF syntax.
+
+    HTML comes last among the candidates, so `*/*` and no Accept at all keep the description.
+    """
+    if request.args.get("format"):
+        return False
+    offered = (*FORMATS[ResultKind.GRAPH], HTML)
+    return best_format(offered, request.headers.get("Accept")) is HTML
 
 
 def _graph_format_or_406() -> MediaFormat:

@@ -10,13 +10,11 @@ its text in the form (`?example=NAME`); `?query=TEXT` fills in any text and runs
 import json
 
 from flask import Blueprint, Response, request
-from werkzeug.exceptions import HTTPException
-from werkzeug.http import parse_accept_header
 
 from kg.namespaces import PREFIXES
 from kg.querying import NamedQuery, get_named_query, list_named_queries
-from kg.web.problems import error_response
-from kg.web.representations import alternates, html_response
+from kg.void import VOID_PATH
+from kg.web.representations import add_links, alternates, html_response, site_href
 from kg.web.site import site
 
 blueprint = Blueprint("ui", __name__)
@@ -73,25 +71,8 @@ def home() -> Response:
         public_base=state.iri_space.public_base,
         # "<" escaped: the JSON sits in a <script> element.
         prefixes_json=json.dumps(PREFIXES).replace("<", "\\u003c"),
-        alternates=[a for a in alternates(".well-known/void") if a.media_type != "text/html"],
+        # The dataset's description in RDF is the machine-readable face of the home page.
+        alternates=alternates(VOID_PATH),
     )
-    response.headers["Link"] = f'<{request.script_root}/.well-known/void>; rel="describedby"'
+    add_links(response, f'<{site_href(VOID_PATH)}>; rel="describedby"')
     return response
-
-
-@blueprint.app_errorhandler(404)
-def not_found(error: HTTPException) -> Response:
-    """Browsers get a page for an unknown path; API clients the app's one error shape."""
-    message = error.description or "not found"
-    if _asks_for_html():
-        return html_response("not_found.html", 404, message=message, iri=None, alternates=[])
-    return error_response(404, message)
-
-
-def _asks_for_html() -> bool:
-    # Only a client that names HTML gets it: `*/*` or no Accept at all keeps the JSON shape.
-    accept = request.headers.get("Accept", "")
-    for value, quality in parse_accept_header(accept):
-        if quality > 0 and value.split(";")[0].strip() in ("text/html", "application/xhtml+xml"):
-            return True
-    return False
