@@ -218,3 +218,21 @@ def test_tables_right_align_the_columns_asked_for():
         "a     10\n"
         "bb     2\n"
     )
+
+
+def test_entity_iris_get_a_prefix_per_kind_instead_of_an_escaped_slash():
+    from pyoxigraph import NamedNode
+
+    from kg.querying import used_prefixes
+
+    terms = [
+        NamedNode("https://w3id.org/kg-mali/id/state/mali"),
+        NamedNode("https://w3id.org/kg-mali/id/transfer/1961-btr-40"),
+        NamedNode("https://w3id.org/kg-mali/ontology#supplier"),
+        NamedNode("https://w3id.org/kg-mali/id/org/lessor"),  # org: is W3C ORG's: left whole
+    ]
+    assert used_prefixes(terms) == {
+        "kgo": "https://w3id.org/kg-mali/ontology#",
+        "state": "https://w3id.org/kg-mali/id/state/",
+        "transfer": "https://w3id.org/kg-mali/id/transfer/",
+    }

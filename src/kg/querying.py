@@ -25,6 +25,8 @@ _RESULTS_FORMATS = {
 _HEADER_FIELD = re.compile(r"#\s*(?P<key>[a-z][a-z_-]*):\s*(?P<value>.*)")
 # Turtle's PN_LOCAL, simplified, plus "/" (id:transfer/1961-btr-40 reads better than the
 # whole IRI in a terminal); IRIs whose local part is not of this shape are shown whole.
+# A kind of entity, as in id/{kind}/{slug}, that can also serve as a Turtle prefix name.
+_KIND = re.compile(r"[a-z][a-z0-9-]*")
 _LOCAL_NAME = re.compile(r"(?:\w[\w./-]*)?(?<![.])")
 
 
@@ -124,13 +126,22 @@ def shorten_iri(iri: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
 def used_prefixes(
     terms: Iterable[object], prefixes: Mapping[str, str] = PREFIXES
 ) -> dict[str, str]:
-    """The prefixes whose namespace starts at least one of the IRIs among the terms."""
+    """The prefixes that shorten at least one IRI among the terms, plus one per kind of entity.
+
+    Entity IRIs are `id/{kind}/{slug}`; Turtle cannot write the slash of `id:state/mali` but
+    escaped (`id:state\\/mali`), so each kind in use gets its own prefix (`state:mali`).
+    """
     iris = {t.value for t in terms if isinstance(t, NamedNode)}
-    return {
-        prefix: namespace
-        for prefix, namespace in prefixes.items()
-        if any(iri.startswith(namespace) for iri in iris)
-    }
+    found: dict[str, str] = {}
+    for prefix, namespace in prefixes.items():
+        local_names = [iri[len(namespace):] for iri in iris if iri.startswith(namespace)]
+        if any("/" not in name for name in local_names):
+            found[prefix] = namespace
+        for name in local_names:
+            kind, slash, slug = name.partition("/")
+            if slash and slug and "/" not in slug and _KIND.fullmatch(kind) and kind not in prefixes:
+                found.setdefault(kind, f"{namespace}{kind}/")
+    return found
 
 
 def term_text(term: object) -> str:
