@@ -1,8 +1,8 @@
 """Fixtures for the linked-data tests: the project's own build, written once; an app per test."""
 
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph
 import pytest
@@ -32,19 +32,9 @@ def built_store(built_data: Path) -> pyoxigraph.Store:
 
 
 @pytest.fixture
-def make_app(built_data: Path) -> Iterator[Callable[..., Flask]]:
-    """Build an app over the build with some settings changed; its query workers stop after."""
-    apps: list[Flask] = []
-
-    def build(**overrides: Any) -> Flask:
-        app = create_app(Settings(**{"data": (built_data,), **overrides}))
-        app.testing = True
-        apps.append(app)
-        return app
-
-    yield build
-    for app in apps:
-        app.extensions["kg"].evaluator.close()
+def make_app(built_data: Path, apps_over: Callable[..., Flask]) -> Callable[..., Flask]:
+    """Build an app over the build with some settings changed."""
+    return functools.partial(apps_over, built_data)
 
 
 @pytest.fixture

@@ -1,15 +1,12 @@
 """Fixtures for the web tests: a small kg-shaped dataset written once, an app built per test."""
 
-from collections.abc import Callable, Iterator
+import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-
-from kg.web import Settings, create_app
-
 from web_sample import Shape, kg_quads
 
 
@@ -26,19 +23,9 @@ def shape() -> Shape:
 
 
 @pytest.fixture
-def make_app(kg_data: Path) -> Iterator[Callable[..., Flask]]:
-    """Build an app over the test data with some settings changed; its query workers are stopped after."""
-    apps: list[Flask] = []
-
-    def build(**overrides: Any) -> Flask:
-        app = create_app(Settings(**{"data": (kg_data,), **overrides}))
-        app.testing = True
-        apps.append(app)
-        return app
-
-    yield build
-    for app in apps:
-        app.extensions["kg"].evaluator.close()
+def make_app(kg_data: Path, apps_over: Callable[..., Flask]) -> Callable[..., Flask]:
+    """Build an app over the test data with some settings changed."""
+    return functools.partial(apps_over, kg_data)
 
 
 @pytest.fixture

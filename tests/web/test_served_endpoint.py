@@ -4,9 +4,7 @@ import concurrent.futures
 import json
 import os
 import re
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -36,91 +34,12 @@ class Served:
     log: Path
 
 
-def _serve_command() -> list[str]:
-    """`kg serve` once cli.py registers it; until then the very same click command, run alone."""
-    from kg.cli import main
-
-    if "serve" in main.commands:
-        return [str(Path(sys.executable).parent / "kg"), "serve"]
-    return [sys.executable, "-m", "kg.web.command"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_answering(endpoint: str, process: subprocess.Popen, limit: float = 30) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"kg serve exited with {process.returncode}"
-        try:
-            with urllib.request.urlopen(endpoint, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.02)  # polling: the server is not listening yet
-    raise AssertionError(f"kg serve did not answer at {endpoint} within {limit} s")
-
-
-def _process_tree(pid: int) -> set[int]:
-    found = {pid}
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        children = (task / "children").read_text().split() if (task / "children").exists() else []
-        for child in children:
-            found |= _process_tree(int(child))
-    return found
-
-
 @pytest.fixture(scope="module")
-def served(kg_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    port = _free_port()
+def served(kg_data: Path, kg_serve, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     log = tmp_path_factory.mktemp("served") / "kg-serve.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [
-                *_serve_command(),
-                "--data",
-                str(kg_data),
-                "--as-is",
-                "--port",
-                str(port),
-                "--query-timeout",
-                str(QUERY_TIMEOUT),
-                "--workers",
-                "3",
-            ],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    endpoint = f"http://127.0.0.1:{port}/sparql"
-    try:
-        _wait_until_answering(endpoint, process)
-        yield Served(endpoint, process, log)
-    finally:
-        tree = _process_tree(process.pid) if process.poll() is None else set()
-        process.terminate()
-        process.wait(timeout=30)
-        _assert_all_gone(tree)
-
-
-def _assert_all_gone(pids: set[int], limit: float = 10) -> None:
-    """Workers and their query workers end with the server, none left behind."""
-    deadline = time.monotonic() + limit
-    alive = pids
-    while alive and time.monotonic() < deadline:
-        alive = {pid for pid in alive if _alive(pid)}
-        time.sleep(0.02)
-    assert not alive, f"processes outlived kg serve: {alive}"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    args = ["--data", str(kg_data), "--as-is", "--query-timeout", str(QUERY_TIMEOUT), "--workers", "3"]
+    with kg_serve(args, log) as server:
+        yield Served(server.url + "/sparql", server.process, log)
 
 
 def _sparqlwrapper(served: Served, method: str) -> SPARQLWrapper:
