@@ -20,6 +20,7 @@ import pyoxigraph
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple
 
 from kg.errors import UnsupportedFormat
+from kg.export import EXPORT_FORMATS
 from kg.namespaces import PREFIXES
 
 Term = NamedNode | BlankNode | Literal | Triple
@@ -31,15 +32,9 @@ _RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
 # What XML 1.0 (its Char production) cannot hold: C0 controls but tab, LF and CR; U+FFFE, U+FFFF.
 _NOT_XML_1_0 = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
-# The RDF syntaxes by format name (negotiation's MediaFormat.name), for every RDF writer of the app.
-RDF_SYNTAXES: dict[str, RdfFormat] = {
-    "turtle": RdfFormat.TURTLE,
-    "ntriples": RdfFormat.N_TRIPLES,
-    "jsonld": RdfFormat.JSON_LD,
-    "rdfxml": RdfFormat.RDF_XML,
-    "trig": RdfFormat.TRIG,
-    "nquads": RdfFormat.N_QUADS,
-}
+# The RDF syntaxes by format name (negotiation's MediaFormat.name), for every RDF writer of the
+# app: the same names and syntaxes as `kg export`.
+RDF_SYNTAXES: dict[str, RdfFormat] = EXPORT_FORMATS
 # Prefixes make these readable; the line formats have none (JSON-LD has its context instead).
 PREFIXED = frozenset({"turtle", "trig", "rdfxml"})
 # Syntaxes of quads: a graph's triples go in as default-graph quads.
