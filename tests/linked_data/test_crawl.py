@@ -11,7 +11,7 @@ from pages import hrefs, ids, parse_html, text_of
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 # Links a browser follows through a redirect: the endpoint sends it on to the query form.
-REDIRECTS = {"/sparql": (303, "/#query")}
+REDIRECTS = {"/sparql": (303, "/#query"), "/ontology/0.1.0": (303, "/ontology")}
 
 
 def test_every_internal_link_answers(shared_client: FlaskClient) -> None:

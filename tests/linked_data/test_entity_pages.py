@@ -144,9 +144,8 @@ def test_a_graph_iri_answers_with_the_graph(
     assert f"names a graph of {size} triples" in text_of(doc.find(".//main"))
 
 
-def test_rule_statements_and_the_ontology_version_resolve(client: FlaskClient) -> None:
+def test_rule_statements_resolve(client: FlaskClient) -> None:
     page(client, "/rule/regime-in-power-of-transfers")
-    page(client, "/ontology/0.1.0")
 
 
 @pytest.mark.parametrize("accept", ["text/html", "text/html,application/xhtml+xml,*/*;q=0.8"])

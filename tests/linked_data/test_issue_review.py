@@ -302,3 +302,16 @@ def test_post_is_refused_off_the_endpoint(shared_client: FlaskClient) -> None:
     assert (response.status_code, response.content_type) == (405, JSON_TYPE)
     assert "POST" not in response.headers["Allow"]
     assert json.loads(response.data)["error"]["status"] == 405
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [("/ontology/0.1.0", "/ontology"), ("/ontology/0.1.0.ttl", "/ontology.ttl")],
+)
+def test_the_ontologys_version_iri_leads_to_the_ontology(client, path: str, location: str) -> None:
+    response = client.get(path)
+    assert (response.status_code, response.headers["Location"]) == (303, location)
+
+
+def test_an_unknown_ontology_version_is_404(client) -> None:
+    assert client.get("/ontology/9.9.9", headers={"Accept": "text/turtle"}).status_code == 404

@@ -26,6 +26,7 @@ from kg.describe import (
     is_known,
     resource_quads,
 )
+from kg.namespaces import ONTOLOGY_GRAPH, OWL
 from kg.web.presenting import Presenter, TermView
 from kg.web.problems import error_response
 from kg.web.representations import (
@@ -203,7 +204,21 @@ def rule(rest: str) -> Response:
 
 @blueprint.route("/ontology/<path:rest>")
 def ontology_version(rest: str) -> Response:
-    return _resource("ontology/" + rest)
+    """The current version IRI (owl:versionIRI) leads to the ontology itself, in any format."""
+    path = "ontology/" + rest
+    stem, extension_format = split_extension(path)
+    state = site()
+    iri = state.iri_space.data_iri(stem)
+    if iri is not None and _is_current_version(state, iri):
+        extension = path[len(stem):]  # "" or ".ttl", ".jsonld", …
+        return redirect(site_href("ontology" + extension), 303)
+    return _resource(path)
+
+
+def _is_current_version(state: Site, iri: NamedNode) -> bool:
+    version = NamedNode(str(OWL.versionIRI))
+    ontology_graph = NamedNode(str(ONTOLOGY_GRAPH))
+    return next(iter(state.store.quads_for_pattern(None, version, iri, ontology_graph)), None) is not None
 
 
 def _resource(path: str) -> Response:
