@@ -137,6 +137,9 @@ def test_query_usage_errors_exit_2(root, args, message):
         # Refused before evaluation: pyoxigraph would call the endpoint from Rust.
         (("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",),
          "kg: error: query: SERVICE is not supported: kg queries only its own graphs\n"),
+        (("SELECT * { BIND(<urn:no-such-function>(1) AS ?z) }",),
+         "kg: error: query: the query cannot be evaluated: "
+         "The custom function <urn:no-such-function> is not supported\n"),
         (("INSERT DATA { <urn:a> <urn:b> <urn:c> }",),
          "kg: error: query: SPARQL Update is not supported: kg query is read-only\n"),
     ],

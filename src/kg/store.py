@@ -64,6 +64,13 @@ def run_query(
         )
     except SyntaxError as err:
         raise QueryError(syntax_error_message(source, str(err))) from err
+    except RuntimeError as err:
+        raise QueryError(evaluation_error_message(source, str(err))) from err
+
+
+def evaluation_error_message(source: str, error: str) -> str:
+    """ "source: the query cannot be evaluated: reason", for what pyoxigraph parses but refuses."""
+    return f"{source}: the query cannot be evaluated: {_shortened(error)}"
 
 
 def syntax_error_message(source: str, error: str) -> str:

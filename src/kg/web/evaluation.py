@@ -31,7 +31,7 @@ from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, QueryTriples
 
 from kg.errors import KgError, QueryError, UnsupportedFormat
 from kg.namespaces import PREFIXES
-from kg.store import syntax_error_message
+from kg.store import evaluation_error_message, syntax_error_message
 from kg.web.negotiation import ResultKind, acceptable
 from kg.web.results import boolean_document, graph_document, solutions_document
 
@@ -90,7 +90,7 @@ class Answer:
 class _Refusal:
     """A worker's report that the query could not be answered; `reason` picks the error raised."""
 
-    reason: str  # "syntax" | "format" | "memory" | "internal"
+    reason: str  # "syntax" | "evaluation" | "format" | "memory" | "internal"
     message: str
 
 
@@ -175,7 +175,7 @@ class Evaluator:
         return WorkerFailure(f"query worker died with wait status {status}")
 
     def _error_for(self, refusal: _Refusal) -> Exception:
-        if refusal.reason == "syntax":
+        if refusal.reason in ("syntax", "evaluation"):
             return QueryError(refusal.message)
         if refusal.reason == "format":
             return UnsupportedFormat(refusal.message)
@@ -360,6 +360,9 @@ def _answer(store: pyoxigraph.Store, job: QueryJob) -> "Answer | _Refusal":
     except SyntaxError as err:
         # "syntax error in query:1:6: expected …", positioned as the CLI positions it.
         return _Refusal("syntax", "syntax error in " + syntax_error_message("query", str(err)))
+    except RuntimeError as err:
+        # pyoxigraph's word for a query it can parse but not evaluate (an unknown function…).
+        return _Refusal("evaluation", evaluation_error_message("query", str(err)))
     except UnsupportedFormat as err:  # results the chosen format cannot carry (XML 1.0)
         return _Refusal("format", str(err))
     except MemoryError:
