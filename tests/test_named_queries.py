@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyoxigraph
 import pytest
+import rdflib
+import rdflib.util
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDFS
 
 from kg.dataset import open_dataset_store
 from kg.querying import NamedQuery, list_named_queries, solution_rows
 from kg.store import run_query, with_merged_default_graph
 
 ID = "https://w3id.org/kg-mali/id/"
+DATA = Path(__file__).resolve().parents[1] / "data"
+GRAPH_ARTICLE = "https://w3id.org/kg-mali/graph/essor-2022-01-21-mali-russie"
+KGO = rdflib.Namespace("https://w3id.org/kg-mali/ontology#")
+KGO_EVIDENCE, KGO_NOTE = KGO.evidence, KGO.editorialNote
 USSR = "Union of Soviet Socialist Republics"
 KEITA, TRAORE, TRANSITION = "Modibo Keïta regime", "Moussa Traoré regime", "Transitional authorities (2020)"
 # Cells built with GROUP_CONCAT have no guaranteed order: compare them as sets.
@@ -207,15 +217,43 @@ def test_requests_and_commitments_say_who_for_whom_and_what(store, queries) -> N
     ]
 
 
+def article_graph() -> rdflib.Graph:
+    """The article's graph as rdflib reads it: an engine independent of the one under test."""
+    dataset = rdflib.Dataset()
+    dataset.parse(DATA / "essor-2022-01-21-mali-russie.trig", format="trig")
+    return dataset.graph(rdflib.URIRef(GRAPH_ARTICLE))
+
+
+def english_label(graph: rdflib.Graph, node: rdflib.term.Node) -> str | None:
+    return next((str(o) for o in graph.objects(node, RDFS.label) if o.language == "en"), None)
+
+
+def short(node: rdflib.term.Node) -> str:
+    return str(node).removeprefix(ID)
+
+
 def test_evidence_lists_every_quote_of_the_article_graph(store, queries) -> None:
+    graph = article_graph()
+    expected = sorted(
+        (short(node), english_label(graph, node), str(quote))
+        for node, quote in graph.subject_objects(KGO_EVIDENCE)
+        if english_label(graph, node) is not None
+    )
     rows = answer(store, queries["evidence"])
+    assert rows == expected  # ORDER BY ?node ?evidence: codepoint order, as Python sorts
     assert len(rows) == 110
     assert ("transfer/1961-btr-40", "1961: 15 BTR-40 from the USSR to Mali",
             "l’Union soviétique a livré 15 blindés\u00a0BTR-40 au Mali\u00a0 en\u00a01961") in rows
 
 
-def test_editorial_notes_cover_the_articles_errors(store, queries) -> None:
+def test_editorial_notes_are_every_note_of_the_article_graph(store, queries) -> None:
+    graph = article_graph()
+    expected = sorted(
+        (short(node), english_label(graph, node), str(note))
+        for node, note in graph.subject_objects(KGO_NOTE)
+    )
     rows = answer(store, queries["editorial-notes"])
+    assert rows == expected
     assert len(rows) == 28
     noted = {node for node, _, _ in rows}
     assert {"equipment/s-125m", "equipment/v-60", "state/united-arab-emirates",
@@ -232,10 +270,24 @@ def test_wikidata_links_are_the_verified_fourteen(store, queries) -> None:
 
 def test_transfer_records_construct_one_schema_transfer_per_transfer(store, queries) -> None:
     triples = list(run_query(store, queries["transfer-records"].text, union_default_graph=False))
-    transfers = {t.subject.value for t in triples
-                 if t.predicate.value.endswith("#type") and t.object.value == "http://schema.org/TransferAction"}
-    assert len(transfers) == 12
-    assert len(triples) == 88
+    found = rdflib.Graph()
+    for t in triples:
+        found.add(tuple(rdflib.util.from_n3(str(term)) for term in (t.subject, t.predicate, t.object)))
+    graph = article_graph()
+    schema, prov = rdflib.Namespace("http://schema.org/"), rdflib.Namespace("http://www.w3.org/ns/prov#")
+    mapping = {
+        KGO.supplier: schema.agent, KGO.recipient: schema.recipient, KGO.equipmentModel: schema.object,
+        KGO.quantity: KGO.quantity, KGO.deliveryYear: KGO.deliveryYear, KGO.evidence: KGO.evidence,
+        prov.wasDerivedFrom: prov.wasDerivedFrom,
+    }
+    expected = rdflib.Graph()
+    for transfer in graph.subjects(rdflib.RDF.type, KGO.ArmsTransfer):
+        expected.add((transfer, rdflib.RDF.type, schema.TransferAction))
+        for source, target in mapping.items():
+            for value in graph.objects(transfer, source):
+                expected.add((transfer, target, value))
+    assert isomorphic(found, expected)
+    assert len(set(found.subjects(rdflib.RDF.type, schema.TransferAction))) == 12
 
 
 def test_every_named_query_has_a_title_and_a_description(queries) -> None:
