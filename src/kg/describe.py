@@ -102,6 +102,8 @@ class Description:
     labels: tuple[Literal, ...]
     alt_labels: tuple[Literal, ...]
     definitions: tuple[Literal, ...]
+    # When the resource has no definition of its own: what each of its asserted types is.
+    type_definitions: tuple[tuple[NamedNode, Literal], ...]
     types: tuple[NamedNode, ...]  # asserted by a source (or the ontology)
     inferred_types: tuple[NamedNode, ...]  # entailed only
     facts: tuple[Fact, ...]  # asserted, other than the header's
@@ -162,12 +164,15 @@ def describe(store: Store, iri: NamedNode, *, incoming_limit: int = 500) -> Desc
         return [f.value for f in among if f.predicate in wanted]
 
     incoming, truncated = _incoming(store, iri, incoming_limit)
+    definitions = _literals(values(DEFINITIONS, facts))
+    types = tuple(v for v in values([TYPE], asserted) if isinstance(v, NamedNode))
     return Description(
         iri=iri,
         labels=_literals(values([LABEL, PREF_LABEL], facts)),
         alt_labels=_literals(values([ALT_LABEL], facts)),
-        definitions=_literals(values(DEFINITIONS, facts)),
-        types=tuple(v for v in values([TYPE], asserted) if isinstance(v, NamedNode)),
+        definitions=definitions,
+        type_definitions=() if definitions else _type_definitions(store, types),
+        types=types,
         inferred_types=tuple(v for v in values([TYPE], entailed) if isinstance(v, NamedNode)),
         facts=tuple(f for f in asserted if f.predicate not in HEADER_PREDICATES),
         inferred=tuple(f for f in entailed if f.predicate != TYPE),
@@ -186,6 +191,19 @@ def _graph_name(quad: Quad) -> NamedNode:
 
 
 _DEFAULT = NamedNode("urn:x-kg:default-graph")
+
+
+def _type_definitions(
+    store: Store, types: Iterable[NamedNode]
+) -> tuple[tuple[NamedNode, Literal], ...]:
+    """The skos:definition of each type, as the ontology gives it, English first."""
+    found = [
+        (t, quad.object)
+        for t in types
+        for quad in store.quads_for_pattern(t, DEFINITIONS[0], None, None)
+        if isinstance(quad.object, Literal)
+    ]
+    return tuple(sorted(found, key=lambda pair: (pair[0].value, pair[1].language != "en")))
 
 
 def _literals(terms: Iterable[Term]) -> tuple[Literal, ...]:

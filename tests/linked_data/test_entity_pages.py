@@ -208,3 +208,14 @@ def test_links_follow_the_mount_point_behind_a_proxy(client: FlaskClient) -> Non
     assert local and all(h.startswith("/kg/") for h in local), [
         h for h in local if not h.startswith("/kg/")
     ]
+
+
+def test_a_resource_without_a_definition_shows_its_types_definitions(client: FlaskClient) -> None:
+    _, doc = page(client, "/id/transfer/1961-btr-40")
+    definitions = [text_of(p) for p in doc.iter() if p.get("class") == "definition"]
+    assert definitions == [
+        "arms transfer: A delivery, or a planned delivery, of military equipment from a supplier "
+        "to a recipient; one per equipment model and year, as in the SIPRI trade register.",
+        "arms transfer: Livraison, effective ou prévue, de matériel militaire d'un fournisseur "
+        "à un destinataire ; une par modèle et par année, comme dans le registre du SIPRI.",
+    ]

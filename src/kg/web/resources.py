@@ -88,6 +88,7 @@ class Page:
     labels: list[TermView] = field(default_factory=list)
     alt_labels: list[TermView] = field(default_factory=list)
     definitions: list[TermView] = field(default_factory=list)
+    type_definitions: list[tuple[TermView, TermView]] = field(default_factory=list)
     types: list[TermView] = field(default_factory=list)
     inferred_types: list[TermView] = field(default_factory=list)
     facts: list[Row] = field(default_factory=list)
@@ -313,6 +314,7 @@ def _page(state: Site, path: str, d: Description) -> Page:
         ],
         alt_labels=[p.term(label) for label in d.alt_labels],
         definitions=[p.term(x) for x in d.definitions],
+        type_definitions=[(p.iri(t), p.term(x)) for t, x in d.type_definitions],
         types=[p.iri(t) for t in d.types],
         inferred_types=[p.iri(t) for t in d.inferred_types],
         facts=[Row(p.iri(f.predicate), p.term(f.value), cite(f.graphs)) for f in d.facts],
