@@ -1,13 +1,29 @@
 """Throughput and latency of `kg serve` against bare Oxigraph and rdflib-endpoint, same data, same queries.
 
-    .venv/bin/pip install oxigraph rdflib-endpoint[cli]   # the two reference servers
-    .venv/bin/python benchmarks/endpoint.py [--data build/dataset.nq] [--duration 10]
+    .venv/bin/pip install -e '.[bench]'   # oxigraph and rdflib-endpoint; `make bench` does it
+    .venv/bin/python benchmarks/endpoint.py [--duration 10] [--rounds 3]
+    .venv/bin/python benchmarks/endpoint.py --data build/dataset.nq   # the shipped build
+    .venv/bin/python benchmarks/endpoint.py --triples 100000 --seed 1 --only kg oxigraph
 
-Each server runs alone on a free 127.0.0.1 port and gets three queries (a lookup, an aggregate
-and a join) from 8 concurrent clients for a bounded time: `wrk` when installed
-(`apt-get install wrk`), otherwise a thread-pool client in Python. Prints a Markdown table of
-requests/s, p50 and p99 per server and query, with kg's ratios to the others, and kg's warm start
-(process start to first answer). Loopback only; every request loop stops by count and by time.
+The data: by default a synthetic graph of about 10^4 triples from the seeded
+benchmarks/synthetic.py (the seed build_speed.py uses), built by kg's own pipeline (OWL 2 RL
+closure and rules, no SHACL) in a scratch project, so that it holds kgo:regimeInPower like the
+real build; or, with --data, an N-Quads file such as build/dataset.nq. All three servers load
+the same N-Quads and query the union of its named graphs as their default graph: `kg serve
+--as-is`, `oxigraph serve-read-only --union-default-graph`, and rdflib-endpoint (whose
+Dataset has default_union).
+
+The queries have kg's shape: a lookup (everything about one arms transfer, the first one that
+has a regime in power), an aggregate (queries/totals-per-model.rq) and the regime join
+(deliveries with the regime in power and its head's label, ordered). Before any load, each
+server must return the very rows pyoxigraph returns in this process (order aside), or the script
+stops; their numbers go to stderr and into the table's header.
+
+Each server runs alone on a free 127.0.0.1 port and gets each query from 8 concurrent clients
+for a bounded time: `wrk` when installed (`apt-get install wrk`), otherwise a thread-pool client
+in Python. Prints a Markdown table of requests/s, p50 and p99 per server and query, with kg's
+ratios to the others, each server's start to first answer, and the machine's load. Loopback
+only; every request loop stops by count and by time.
 """
 
 import argparse
@@ -15,7 +31,6 @@ import concurrent.futures
 import http.client
 import json
 import os
-import random
 import re
 import shutil
 import socket
@@ -28,25 +43,39 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import pyoxigraph
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+# benchmarks/ is not a package: synthetic.py comes from the folder on the path.
+import synthetic
+
+from kg.build import BuildOptions, build
 
 BIN = Path(sys.executable).parent
-KG = "https://w3id.org/kg-mali/"
-PREFIXES = f"""PREFIX kgo: <{KG}ontology#>
+PREFIXES = """PREFIX kgo:  <https://w3id.org/kg-mali/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 """
-QUERIES = {
-    "lookup": f"SELECT ?p ?o WHERE {{ <{KG}id/agreement-42> ?p ?o }}",
-    "aggregate": "SELECT ?type (COUNT(?s) AS ?n) WHERE { ?s a ?type } GROUP BY ?type ORDER BY DESC(?n)",
-    "join": PREFIXES
-    + """SELECT ?agreement ?label ?date WHERE {
-  ?agreement a kgo:CooperationAgreement ; kgo:partner ?partner ; kgo:signedOn ?date .
-  ?partner rdfs:label ?label .
-  FILTER(?date >= "2015-01-01"^^xsd:date)
-} ORDER BY ?date ?agreement LIMIT 50""",
-}
+# The transfer the lookup asks about: the first, in IRI order, that the rules link to a regime.
+TRANSFER = PREFIXES + """SELECT ?transfer WHERE {
+  ?transfer a kgo:ArmsTransfer ; kgo:regimeInPower ?regime .
+} ORDER BY ?transfer LIMIT 1"""
+LOOKUP = "SELECT ?p ?o WHERE {{ <{transfer}> ?p ?o }}"
+AGGREGATE = ROOT / "queries" / "totals-per-model.rq"
+JOIN = PREFIXES + """SELECT ?transfer ?year ?regime ?head WHERE {
+  ?transfer a kgo:ArmsTransfer ;
+            kgo:deliveryYear ?year ;
+            kgo:regimeInPower ?regime .
+  ?regime kgo:headedBy ?person .
+  ?person rdfs:label ?head FILTER (lang(?head) = "en")
+} ORDER BY ?year ?transfer ?regime"""
 CONCURRENCY = 8
 MAX_REQUESTS = 200_000  # per run, on top of the time bound
+ACCEPT = {"Accept": "application/sparql-results+json"}
 
 
 @dataclass(frozen=True)
@@ -63,11 +92,24 @@ class Measure:
     p99_ms: float
 
 
+@dataclass(frozen=True)
+class Workload:
+    """The three queries, and the rows each returns from the data (pyoxigraph, in-process)."""
+
+    queries: dict[str, str]
+    answers: dict[str, list[str]]  # each query's rows, see _rows
+    quads: int
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--data", type=Path, help="N-Quads to serve (default: 10^4 synthetic triples)"
+        "--data",
+        type=Path,
+        help="N-Quads to serve, e.g. build/dataset.nq (default: a synthetic build)",
     )
+    parser.add_argument("--triples", type=int, default=10_000, help="size of the synthetic graph")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic graph")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per server and query")
     parser.add_argument("--workers", type=int, default=None, help="kg serve --workers")
     parser.add_argument("--rounds", type=int, default=1, help="measure each cell N times, keep the median")
@@ -79,23 +121,29 @@ def main() -> None:
     tool = "wrk" if args.tool == "auto" and shutil.which("wrk") else args.tool
     tool = "python" if tool == "auto" else tool
 
-    with tempfile.TemporaryDirectory(prefix="kg-bench-") as scratch:
-        data = args.data or _synthetic_data(Path(scratch) / "dataset.nq")
-        servers = _servers(data, Path(scratch), args.workers)
+    with tempfile.TemporaryDirectory(prefix="kg-bench-") as folder:
+        scratch = Path(folder)
+        if args.data:
+            data, label = args.data, str(args.data)
+        else:
+            data = _synthetic_build(scratch, args.triples, args.seed)
+            label = f"synthetic {args.triples:,} (seed {args.seed}), built"
+        workload = _workload(data)
+        servers = _servers(data, scratch, args.workers)
         if args.only:
             servers = [s for s in servers if s.name in args.only]
         running: dict[str, tuple[str, subprocess.Popen]] = {}
         starts: dict[str, float] = {}
         try:
             for server in servers:  # one at a time, so each start is timed on a quiet machine
-                url, process, starts[server.name] = _start(server)
+                url, process, starts[server.name] = _start(server, workload.queries["lookup"])
                 running[server.name] = (url, process)
-                _check_answers(url)
+                _check_answers(url, workload)
             # Servers idle while another is measured; taking each query's cells back to back
             # keeps the ratios fair when the machine's background load drifts.
             rounds: dict[tuple[str, str], list[Measure]] = {}
             for _ in range(args.rounds):
-                for query, text in QUERIES.items():
+                for query, text in workload.queries.items():
                     for name, (url, _process) in running.items():
                         measure = _load(url, text, args.duration, tool)
                         rounds.setdefault((name, query), []).append(measure)
@@ -103,13 +151,64 @@ def main() -> None:
             for _url, process in running.values():
                 process.terminate()
                 process.wait(timeout=30)
-        results = {
-            name: {query: _median(rounds[(name, query)]) for query in QUERIES} for name in running
-        }
-        print(_table(results, starts, len(_lines(data)), tool, args.duration, args.rounds))
+    results = {
+        name: {query: _median(rounds[(name, query)]) for query in workload.queries}
+        for name in running
+    }
+    print(_table(results, starts, workload, label, tool, args.duration, args.rounds))
 
 
-def _start(server: Server) -> tuple[str, subprocess.Popen, float]:
+def _synthetic_build(scratch: Path, triples: int, seed: int) -> Path:
+    """kg's build of a synthetic graph, in a scratch project with kg's ontology and rules."""
+    root = scratch / "project"
+    (root / "data").mkdir(parents=True)
+    for folder in ("ontology", "rules"):
+        (root / folder).symlink_to(ROOT / folder, target_is_directory=True)
+    source = root / "data" / f"synthetic-{triples}-{seed}.trig"
+    source.write_text(synthetic.generate(triples, seed), encoding="utf-8")
+    started = time.monotonic()
+    result = build(root, BuildOptions(validate=False), data=[source])
+    print(
+        f"# built {source.name}: {result.manifest['dataset']['quads']:,} quads "
+        f"in {time.monotonic() - started:.2f} s",
+        file=sys.stderr,
+    )
+    return result.dataset_path
+
+
+def _workload(data: Path) -> Workload:
+    """The queries on these data, with the rows each must return, as pyoxigraph answers them."""
+    store = pyoxigraph.Store()
+    store.bulk_load(path=str(data), format=pyoxigraph.RdfFormat.N_QUADS)
+
+    def select(text: str) -> list[str]:
+        results = store.query(text, use_default_graph_as_union=True)
+        return _rows(json.loads(results.serialize(format=pyoxigraph.QueryResultsFormat.JSON)))
+
+    transfers = [json.loads(row)["transfer"]["value"] for row in select(TRANSFER)]
+    if not transfers:
+        raise SystemExit(f"{data}: no arms transfer with a kgo:regimeInPower; is it a kg build?")
+    print(f"# lookup of <{transfers[0]}>", file=sys.stderr)
+    queries = {
+        "lookup": LOOKUP.format(transfer=transfers[0]),
+        "aggregate": AGGREGATE.read_text(encoding="utf-8"),
+        "join": JOIN,
+    }
+    return Workload(queries, {name: select(text) for name, text in queries.items()}, len(store))
+
+
+def _rows(results: dict[str, Any]) -> list[str]:
+    """SPARQL JSON results as comparable rows, in a fixed order; blank nodes match any other."""
+    return sorted(
+        json.dumps(
+            {k: {"type": "bnode"} if v["type"] == "bnode" else v for k, v in row.items()},
+            sort_keys=True,
+        )
+        for row in results["results"]["bindings"]
+    )
+
+
+def _start(server: Server, probe: str) -> tuple[str, subprocess.Popen, float]:
     port = _free_port()
     started = time.monotonic()
     process = subprocess.Popen(
@@ -119,7 +218,7 @@ def _start(server: Server) -> tuple[str, subprocess.Popen, float]:
     )
     url = f"http://127.0.0.1:{port}{server.endpoint}"
     try:
-        _wait_until_answering(url, QUERIES["lookup"], process)
+        _wait_until_answering(url, probe, process)
     except BaseException:
         process.terminate()
         raise
@@ -131,18 +230,10 @@ def _median(measures: list[Measure]) -> Measure:
     return ordered[len(ordered) // 2]
 
 
-def _kg_serve() -> list[str]:
-    """`kg serve` once cli.py registers it; until then the very same click command, run alone."""
-    from kg.cli import main
-
-    if "serve" in main.commands:
-        return [str(BIN / "kg"), "serve"]
-    return [str(BIN / "python"), "-m", "kg.web.command"]
-
-
 def _servers(data: Path, scratch: Path, workers: int | None) -> list[Server]:
     kg = [
-        *_kg_serve(),
+        str(BIN / "kg"),
+        "serve",
         "--data",
         str(data),
         "--as-is",
@@ -197,55 +288,6 @@ def _servers(data: Path, scratch: Path, workers: int | None) -> list[Server]:
     return servers
 
 
-def _synthetic_data(path: Path) -> Path:
-    """About 10^4 triples shaped like kg's: actors, agreements between them, in named graphs."""
-    rng = random.Random(7)
-    rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-    label = "<http://www.w3.org/2000/01/rdf-schema#label>"
-    data, inferred, ontology = f"<{KG}graph/data>", f"<{KG}graph/inferred>", f"<{KG}graph/ontology>"
-    lines = []
-    classes = [
-        "Country",
-        "ArmedForce",
-        "Ministry",
-        "InternationalOrganization",
-        "CooperationAgreement",
-        "TrainingMission",
-        "ArmsTransfer",
-    ]
-    for name in classes:
-        lines.append(
-            f"<{KG}ontology#{name}> {rdf_type} <http://www.w3.org/2002/07/owl#Class> {ontology} ."
-        )
-        lines.append(f'<{KG}ontology#{name}> {label} "{name}"@en {ontology} .')
-    actors = [f"actor-{i}" for i in range(600)]
-    for i, actor in enumerate(actors):
-        kind = classes[i % 4]
-        lines.append(f"<{KG}id/{actor}> {rdf_type} <{KG}ontology#{kind}> {data} .")
-        lines.append(f'<{KG}id/{actor}> {label} "Actor {i}"@fr {data} .')
-        lines.append(f"<{KG}id/{actor}> {rdf_type} <{KG}ontology#Agent> {inferred} .")
-    for i in range(1000):
-        subject = f"<{KG}id/agreement-{i}>"
-        kind = classes[4 + i % 3]
-        year, month = 1990 + i % 34, 1 + i % 12
-        lines += [
-            f"{subject} {rdf_type} <{KG}ontology#{kind}> {data} .",
-            f"{subject} {rdf_type} <{KG}ontology#CooperationAgreement> {inferred} .",
-            f'{subject} {label} "Agreement {i}"@en {data} .',
-            f'{subject} <{KG}ontology#signedOn> "{year}-{month:02d}-15"^^<http://www.w3.org/2001/XMLSchema#date> {data} .',
-            f"{subject} <{KG}ontology#partner> <{KG}id/{rng.choice(actors)}> {data} .",
-            f"{subject} <{KG}ontology#partner> <{KG}id/{rng.choice(actors)}> {data} .",
-            f'{subject} <{KG}ontology#amount> "{rng.randint(1, 10**6)}"^^<http://www.w3.org/2001/XMLSchema#integer> {data} .',
-            f"{subject} <http://www.w3.org/ns/prov#wasDerivedFrom> <{KG}source/{i % 97}> {data} .",
-        ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def _lines(path: Path) -> list[str]:
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -264,9 +306,7 @@ def _wait_until_answering(
         if process.poll() is not None:
             raise SystemExit(f"server exited with {process.returncode}: {process.args}")
         try:
-            request = urllib.request.Request(
-                _query_url(url, text), headers={"Accept": "application/sparql-results+json"}
-            )
+            request = urllib.request.Request(_query_url(url, text), headers=ACCEPT)
             with urllib.request.urlopen(request, timeout=5) as response:
                 if response.status == 200:
                     return
@@ -275,17 +315,26 @@ def _wait_until_answering(
     raise SystemExit(f"no answer from {url} within {limit} s")
 
 
-def _check_answers(url: str) -> None:
-    """Every server must return the same number of rows, or the comparison is meaningless."""
-    for name, text in QUERIES.items():
-        request = urllib.request.Request(
-            _query_url(url, text), headers={"Accept": "application/sparql-results+json"}
-        )
+def _check_answers(url: str, workload: Workload) -> None:
+    """Every server must return the rows pyoxigraph does, or the comparison is meaningless."""
+    for name, text in workload.queries.items():
+        request = urllib.request.Request(_query_url(url, text), headers=ACCEPT)
         with urllib.request.urlopen(request, timeout=60) as response:
-            rows = len(json.load(response)["results"]["bindings"])
-        if rows == 0:
-            raise SystemExit(f"{url}: query {name} returned no rows")
-        print(f"# {url} {name}: {rows} rows", file=sys.stderr)
+            rows = _rows(json.load(response))
+        print(f"# {url} {name}: {len(rows)} rows", file=sys.stderr)
+        if rows != workload.answers[name]:
+            expected = workload.answers[name]
+            raise SystemExit(
+                f"{url}: query {name} returned {len(rows)} rows, not the {len(expected)} "
+                f"pyoxigraph returns (first difference: {_first_difference(rows, expected)})"
+            )
+
+
+def _first_difference(rows: list[str], expected: list[str]) -> str:
+    extra, missing = sorted(set(rows) - set(expected)), sorted(set(expected) - set(rows))
+    if extra:
+        return f"unexpected {extra[0]}"
+    return f"missing {missing[0]}" if missing else "a row repeated"
 
 
 def _load(url: str, text: str, duration: float, tool: str) -> Measure:
@@ -303,7 +352,7 @@ def _wrk(url: str, text: str, duration: float) -> Measure:
             "30s",
             "--latency",
             "-H",
-            "Accept: application/sparql-results+json",
+            f"Accept: {ACCEPT['Accept']}",
             _query_url(url, text),
         ],
         check=True,
@@ -332,7 +381,7 @@ def _python_load(url: str, text: str, duration: float) -> Measure:
         connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
         while time.monotonic() < deadline and len(latencies) < budget:
             started = time.perf_counter()
-            connection.request("GET", target, headers={"Accept": "application/sparql-results+json"})
+            connection.request("GET", target, headers=ACCEPT)
             response = connection.getresponse()
             response.read()
             if response.status != 200:
@@ -357,21 +406,25 @@ def _python_load(url: str, text: str, duration: float) -> Measure:
 def _table(
     results: dict[str, dict[str, Measure]],
     starts: dict[str, float],
-    triples: int,
+    workload: Workload,
+    label: str,
     tool: str,
     duration: float,
     rounds: int,
 ) -> str:
+    rows = ", ".join(f"{query} {len(answer):,}" for query, answer in workload.answers.items())
     out = [
-        f"{triples} quads, concurrency {CONCURRENCY}, {duration:g} s per cell (median of "
-        f"{rounds}), load by {tool}, "
-        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end.",
+        (
+            f"{label}: {workload.quads:,} quads; rows per answer: {rows}. Concurrency "
+            f"{CONCURRENCY}, {duration:g} s per cell (median of {rounds}), load by {tool}, "
+            f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end."
+        ),
         "",
         "| query | server | req/s | p50 ms | p99 ms | kg ÷ server (req/s) |",
         "|---|---|---:|---:|---:|---:|",
     ]
     kg = results.get("kg", {})
-    for query in QUERIES:
+    for query in workload.queries:
         for server, measures in results.items():
             m = measures[query]
             ratio = f"{kg[query].rps / m.rps:.2f}x" if query in kg and server != "kg" else ""
