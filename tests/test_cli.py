@@ -278,3 +278,37 @@ def test_stats_as_json(root):
     counts = json.loads(result.stdout)
     assert (counts["statements"], counts["triples"]) == (27, 25)
     assert counts["classes"]["https://w3id.org/kg-mali/ontology#Country"] == 2
+
+
+def test_bind_gives_a_variable_a_value_before_evaluation(root):
+    # pyoxigraph binds only variables of the SELECT clause.
+    result = kg("query", "--bind", "label=Mali", "--format", "csv",
+                "SELECT ?country ?label WHERE { ?country rdfs:label ?l FILTER (STR(?l) = ?label) }")
+
+    assert (result.exit_code, result.stdout) == (0, "country,label\nhttps://w3id.org/kg-mali/id/mali,Mali\n")
+
+
+def test_bind_types_the_value_as_the_named_query_declares(root):
+    (root / "queries" / "by_year.rq").write_text(
+        "# title: By year\n# description: What happened in a year.\n# param: year xsd:gYear\n"
+        "SELECT ?year WHERE { VALUES ?y { \"1961\"^^<http://www.w3.org/2001/XMLSchema#gYear> } "
+        "FILTER (?y = ?year) }\n"
+    )
+    result = kg("query", "--name", "by_year", "--bind", "year=1961", "--format", "csv")
+
+    assert (result.exit_code, result.stdout) == (0, "year\n1961\n")
+
+
+@pytest.mark.parametrize(
+    ("bind", "stderr"),
+    [
+        ("year", "kg: error: --bind 'year': expected NAME=VALUE, e.g. year=1975\n"),
+        ("?y=1", "kg: error: --bind '?y=1': expected NAME=VALUE, e.g. year=1975\n"),
+        ("x=<not an iri>", "kg: error: --bind 'x=<not an iri>': "),
+    ],
+)
+def test_a_bad_bind_exits_2_in_one_line(root, bind, stderr):
+    result = kg("query", "--bind", bind, "ASK {}")
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith(stderr) and result.stderr.count("\n") == 1

@@ -12,7 +12,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDFS
 
 from kg.dataset import open_dataset_store
-from kg.querying import NamedQuery, list_named_queries, solution_rows
+from kg.querying import NamedQuery, bindings, list_named_queries, solution_rows
 from kg.store import run_query, with_merged_default_graph
 
 ID = "https://w3id.org/kg-mali/id/"
@@ -48,6 +48,13 @@ def answer(store: pyoxigraph.Store, query: NamedQuery) -> list[tuple]:
     ]
 
 
+IN_1981 = [
+    ("1981", "V-60 (SA-3B)", "100", "missiles V-60/SA-3B", "transfer/1981-v-60"),
+    ("1981", "T-34-85", "20", "chars\u00a0T-34-85", "transfer/1981-t-34-85"),
+    ("1981", "S-125M (SA-3B)", "3", "missiles air-sol\u00a0S-125M/SA-3B", "transfer/1981-s-125m"),
+    ("1981", "SON-9", "1", "radar de conduite de tir\u00a0SON-9", "transfer/1981-son-9"),
+]
+
 EXPECTED: dict[str, list[tuple]] = {
     "deliveries-by-year": [
         ("1961", USSR, "Mali", "BTR-40", "15", "delivered", KEITA, "transfer/1961-btr-40"),
@@ -61,11 +68,14 @@ EXPECTED: dict[str, list[tuple]] = {
         ("2021", "Russia", "Mali", "military equipment", None, "delivered", TRANSITION,
          "transfer/2021-10-first-russian-deliveries"),
     ],
+    # Unbound, as the web form runs it: every delivery year in turn.
     "deliveries-in-year": [
-        ("V-60 (SA-3B)", "100", "missiles V-60/SA-3B", "transfer/1981-v-60"),
-        ("T-34-85", "20", "chars\u00a0T-34-85", "transfer/1981-t-34-85"),
-        ("S-125M (SA-3B)", "3", "missiles air-sol\u00a0S-125M/SA-3B", "transfer/1981-s-125m"),
-        ("SON-9", "1", "radar de conduite de tir\u00a0SON-9", "transfer/1981-son-9"),
+        ("1961", "BTR-40", "15", "blindés\u00a0BTR-40", "transfer/1961-btr-40"),
+        ("1963", "T-34-85", "10", "chars\u00a0T-34-85", "transfer/1963-t-34-85"),
+        ("1975", "BRDM-2", "20", "véhicules de reconnaissance blindé BRDM-2", "transfer/1975-brdm-2"),
+        *IN_1981,
+        ("1983", "P-10", "3", "P-10", "transfer/1983-p-10"),
+        ("2021", None, None, "équipements", "transfer/2021-10-first-russian-deliveries"),
     ],
     "deliveries-by-regime": [
         (TRAORE, "6", "6", "147"),
@@ -312,3 +322,13 @@ def test_transfers_register_has_sipri_columns_and_one_row_per_transfer(store, qu
         (None, None, "2021", "delivered"), (None, None, None, "pending"),
         (None, None, None, "delivered"), (None, None, None, "delivered"),
     ]
+
+
+def test_a_declared_parameter_binds_the_year(store, queries) -> None:
+    query = queries["deliveries-in-year"]
+    assert query.params == {"year": "http://www.w3.org/2001/XMLSchema#gYear"}
+    results = run_query(store, query.text, union_default_graph=False,
+                        substitutions=bindings(["year=1981"], query.params))
+    rows = [tuple(v[len(ID):] if v and v.startswith(ID) else v for v in row.values())
+            for row in solution_rows(results)]
+    assert rows == IN_1981

@@ -17,6 +17,7 @@ from kg.namespaces import PREFIXES
 from kg.project import display_path
 from kg.querying import (
     RESULT_FORMATS,
+    bindings,
     format_results,
     get_named_query,
     list_named_queries,
@@ -75,8 +76,12 @@ def main() -> None:
 @click.option("--list", "list_only", is_flag=True, help="List the named queries and exit.")
 @click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS),
               help="Output format [default: table; turtle for CONSTRUCT and DESCRIBE].")
+@click.option("--bind", "binds", multiple=True, metavar="NAME=VALUE",
+              help="Bind ?NAME before evaluation, typed as the named query's '# param:' line "
+              "says (--name deliveries-in-year --bind year=1975); else <iri> or a string. "
+              "?NAME must be in the SELECT clause. Repeatable.")
 def query(query_text: str | None, query_file: Path | None, name: str | None, list_only: bool,
-          fmt: str | None) -> None:
+          fmt: str | None, binds: tuple[str, ...]) -> None:
     """Run a SPARQL query over all graphs of the dataset.
 
     Give exactly one of QUERY (the text, or - to read it from stdin), --file or --name.
@@ -91,9 +96,11 @@ def query(query_text: str | None, query_file: Path | None, name: str | None, lis
         return
     if given != 1:
         raise click.UsageError("give exactly one of QUERY, --file or --name.")
+    declared: dict[str, str] = {}
     if name is not None:
         named = get_named_query(name)
         text, source, prefixes = named.text, display_path(named.path), None
+        declared = dict(named.params)
     elif query_file is not None:
         text, source, prefixes = _read_query_file(query_file), display_path(query_file), PREFIXES
     elif query_text == "-":
@@ -102,7 +109,10 @@ def query(query_text: str | None, query_file: Path | None, name: str | None, lis
         text, source, prefixes = query_text, "query", PREFIXES
     _refuse_what_kg_never_does(text, source)
     store = with_merged_default_graph(open_dataset_store())
-    results = run_query(store, text, union_default_graph=False, prefixes=prefixes, source=source)
+    results = run_query(
+        store, text, union_default_graph=False, prefixes=prefixes, source=source,
+        substitutions=bindings(binds, declared),
+    )
     try:
         # pyoxigraph evaluates lazily: errors can surface while the results are written.
         output = format_results(results, fmt or _default_format(results))

@@ -2,16 +2,23 @@
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph
-from pyoxigraph import BlankNode, Literal, NamedNode, QueryResultsFormat, RdfFormat
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    QueryResultsFormat,
+    RdfFormat,
+    Variable,
+)
 
 from kg.errors import InputError, NotFound, UnsupportedFormat
 from kg.namespaces import PREFIXES
 from kg.project import display_path, query_dir
-from kg.store import QueryResults
+from kg.store import QueryResults, Term
 
 RESULT_FORMATS = ("table", "json", "csv", "tsv", "turtle")
 SOLUTION_FORMATS = ("table", "json", "csv", "tsv")
@@ -22,6 +29,8 @@ _RESULTS_FORMATS = {
     "csv": QueryResultsFormat.CSV,
     "tsv": QueryResultsFormat.TSV,
 }
+_PARAM = re.compile(r"#\s*param:\s*(?P<name>[A-Za-z_]\w*)\s+(?P<datatype>\S+)")
+_VARIABLE = re.compile(r"[A-Za-z_]\w*")
 _HEADER_FIELD = re.compile(r"#\s*(?P<key>[a-z][a-z_-]*):\s*(?P<value>.*)")
 # Turtle's PN_LOCAL, simplified, plus "/" (id:transfer/1961-btr-40 reads better than the
 # whole IRI in a terminal); IRIs whose local part is not of this shape are shown whole.
@@ -39,6 +48,8 @@ class NamedQuery:
     description: str
     text: str
     path: Path
+    # "# param: NAME DATATYPE" lines: variables a caller may bind (kg query --bind NAME=VALUE).
+    params: Mapping[str, str] = field(default_factory=dict)
 
 
 def read_named_query(path: Path) -> NamedQuery:
@@ -51,7 +62,8 @@ def read_named_query(path: Path) -> NamedQuery:
     for key in ("title", "description"):
         if not fields.get(key):
             raise InputError(f"{display_path(path)}:1: missing '# {key}:' header line")
-    return NamedQuery(path.stem, fields["title"], fields["description"], text, path)
+    params = _declared_params(text, display_path(path))
+    return NamedQuery(path.stem, fields["title"], fields["description"], text, path, params)
 
 
 def list_named_queries(directory: Path | None = None) -> list[NamedQuery]:
@@ -67,6 +79,46 @@ def get_named_query(name: str, directory: Path | None = None) -> NamedQuery:
         known = ", ".join(queries) or "none"
         raise NotFound(f"unknown query {name!r}; known queries: {known}")
     return queries[name]
+
+
+def bindings(assignments: Iterable[str], declared: Mapping[str, str]) -> dict[Variable, Term]:
+    """Values for variables from NAME=VALUE: typed as the query declares, else <iri> or a string."""
+    values: dict[Variable, Term] = {}
+    for assignment in assignments:
+        name, equals, value = assignment.partition("=")
+        if not equals or not _VARIABLE.fullmatch(name):
+            raise InputError(f"--bind {assignment!r}: expected NAME=VALUE, e.g. year=1975")
+        try:
+            if name in declared:
+                values[Variable(name)] = Literal(value, datatype=NamedNode(declared[name]))
+            elif value.startswith("<") and value.endswith(">"):
+                values[Variable(name)] = NamedNode(value[1:-1])
+            else:
+                values[Variable(name)] = Literal(value)
+        except ValueError as err:
+            raise InputError(f"--bind {assignment!r}: {err}") from err
+    return values
+
+
+def _declared_params(text: str, source: str) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if line and not line.startswith("#"):
+            break
+        match = _PARAM.fullmatch(line)
+        if match:
+            params[match["name"]] = _expanded(match["datatype"], f"{source}:{number}")
+    return params
+
+
+def _expanded(name: str, where: str) -> str:
+    prefix, colon, local = name.partition(":")
+    if name.startswith("<") and name.endswith(">"):
+        return name[1:-1]
+    if colon and prefix in PREFIXES:
+        return PREFIXES[prefix] + local
+    raise InputError(f"{where}: unknown datatype {name!r} in '# param:' (use xsd:… or <iri>)")
 
 
 def _header_fields(text: str) -> dict[str, str]:
