@@ -332,3 +332,15 @@ def test_a_declared_parameter_binds_the_year(store, queries) -> None:
     rows = [tuple(v[len(ID):] if v and v.startswith(ID) else v for v in row.values())
             for row in solution_rows(results)]
     assert rows == IN_1981
+
+
+def test_ad_hoc_queries_may_name_entities_by_kind_without_declaring_it() -> None:
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    result = CliRunner().invoke(main, [
+        "query", "--format", "csv",
+        "SELECT ?q WHERE { GRAPH graph:essor-2022-01-21-mali-russie { transfer:1961-btr-40 kgo:quantity ?q } }",
+    ])
+    assert (result.exit_code, result.stdout) == (0, "q\n15\n")

@@ -20,6 +20,13 @@ ONTOLOGY_GRAPH = URIRef(GRAPH["ontology"])
 INFERRED_GRAPH = URIRef(GRAPH["inferred"])
 DERIVED_GRAPH = URIRef(GRAPH["derived"])
 
+# A prefix per kind of entity, so that queries can say transfer:1961-btr-40 (a prefixed name cannot
+# hold the slash of id:transfer/1961-btr-40). Organisations have none: org: is W3C ORG's.
+ENTITY_KINDS = (
+    "source", "state", "person", "regime", "place", "equipment", "category", "transfer", "event",
+    "statement", "cooperation", "office-holding", "office",
+)
+
 PREFIXES: dict[str, str] = {
     "kgo": str(KGO),
     "id": str(ID),
@@ -38,8 +45,12 @@ PREFIXES: dict[str, str] = {
     "wd": str(WD),
 }
 
+# What a query may use without declaring it (kg query, the endpoint): the prefixes above and one
+# per kind of entity.
+QUERY_PREFIXES: dict[str, str] = {**PREFIXES, **{kind: f"{ID}{kind}/" for kind in ENTITY_KINDS}}
+
 __all__ = [
     "BASE", "KGO", "ID", "GRAPH", "SHAPES", "RULE", "SCHEMA", "ORG", "SEM", "TIME", "WD",
-    "ONTOLOGY_GRAPH", "INFERRED_GRAPH", "DERIVED_GRAPH", "PREFIXES",
+    "ONTOLOGY_GRAPH", "INFERRED_GRAPH", "DERIVED_GRAPH", "PREFIXES", "QUERY_PREFIXES", "ENTITY_KINDS",
     "DCTERMS", "OWL", "PROV", "RDF", "RDFS", "SKOS", "XSD",
 ]

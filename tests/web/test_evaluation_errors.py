@@ -17,3 +17,4 @@ def test_an_unknown_function_is_a_400_with_the_reason(client: FlaskClient) -> No
             "The custom function <urn:no-such-function> is not supported",
         }
     }
+
