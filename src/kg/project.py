@@ -112,10 +112,6 @@ def shape_files(root: Path | None = None) -> list[Path]:
     return _files(shapes_dir(root), "*.ttl")
 
 
-def query_files(root: Path | None = None) -> list[Path]:
-    return _files(query_dir(root), "*.rq")
-
-
 def display_path(path: Path) -> str:
     """The path as the user would type it: relative to the working folder when inside it."""
     try:

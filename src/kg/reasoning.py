@@ -82,10 +82,6 @@ _SCHEMA_PREDICATES = frozenset({
     RDFS.subClassOf, OWL.equivalentClass, RDFS.subPropertyOf, OWL.equivalentProperty,
     RDFS.domain, RDFS.range, OWL.inverseOf, OWL.disjointWith, OWL.propertyDisjointWith,
 })
-_CHARACTERISTICS = frozenset({
-    OWL.SymmetricProperty, OWL.TransitiveProperty, OWL.FunctionalProperty,
-    OWL.InverseFunctionalProperty, OWL.IrreflexiveProperty, OWL.AsymmetricProperty,
-})
 # OWL 2 RL constructs the fast reasoner does not implement: class expressions, keys, chains,
 # list-based axioms and negative assertions.
 _UNSUPPORTED_PREDICATES = frozenset({

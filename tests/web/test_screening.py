@@ -7,51 +7,41 @@ from kg.web.screening import screen
 
 SOLUTIONS, BOOLEAN, GRAPH = ResultKind.SOLUTIONS, ResultKind.BOOLEAN, ResultKind.GRAPH
 
-# text → (kind, is_update, uses_service, has_dataset_clause)
+# text → (kind, is_update, uses_service)
 CASES = {
-    "SELECT * { ?s ?p ?o }": (SOLUTIONS, False, False, False),
-    "ask {}": (BOOLEAN, False, False, False),
-    "CONSTRUCT WHERE { ?s ?p ?o }": (GRAPH, False, False, False),
-    "DESCRIBE <http://e/x>": (GRAPH, False, False, False),
-    "PREFIX ex: <http://e/> BASE <http://b/>\n# a comment\nSELECT * {}": (
-        SOLUTIONS,
-        False,
-        False,
-        False,
-    ),
-    "PREFIX : <http://e/> SELECT * { :SELECT :ASK :SERVICE }": (SOLUTIONS, False, False, False),
-    "SELECT * { SERVICE <http://e/sparql> { ?s ?p ?o } }": (SOLUTIONS, False, True, False),
-    "SELECT * { service silent ?endpoint { ?s ?p ?o } }": (SOLUTIONS, False, True, False),
-    "SELECT * {SERVICE<http://e/>{}}": (SOLUTIONS, False, True, False),
-    "SELECT * { FILTER(?a<?b) SERVICE <http://e/> {} }": (SOLUTIONS, False, True, False),
-    'SELECT * { ?s ?p "SERVICE <http://e/> {}" }': (SOLUTIONS, False, False, False),
-    "SELECT * { ?s ?p '''long\nSERVICE''' }": (SOLUTIONS, False, False, False),
-    'SELECT * { ?s ?p "escaped \\" SERVICE" }': (SOLUTIONS, False, False, False),
-    'SELECT * { ?s ?p "x"@service }': (SOLUTIONS, False, False, False),
-    "SELECT ?service { ?service ex:service _:SERVICE }": (SOLUTIONS, False, False, False),
-    "SELECT * { <http://e/#SERVICE> ?p ?o } # SERVICE <x> {}": (SOLUTIONS, False, False, False),
+    "SELECT * { ?s ?p ?o }": (SOLUTIONS, False, False),
+    "ask {}": (BOOLEAN, False, False),
+    "CONSTRUCT WHERE { ?s ?p ?o }": (GRAPH, False, False),
+    "DESCRIBE <http://e/x>": (GRAPH, False, False),
+    "PREFIX ex: <http://e/> BASE <http://b/>\n# a comment\nSELECT * {}": (SOLUTIONS, False, False),
+    "PREFIX : <http://e/> SELECT * { :SELECT :ASK :SERVICE }": (SOLUTIONS, False, False),
+    "SELECT * { SERVICE <http://e/sparql> { ?s ?p ?o } }": (SOLUTIONS, False, True),
+    "SELECT * { service silent ?endpoint { ?s ?p ?o } }": (SOLUTIONS, False, True),
+    "SELECT * {SERVICE<http://e/>{}}": (SOLUTIONS, False, True),
+    "SELECT * { FILTER(?a<?b) SERVICE <http://e/> {} }": (SOLUTIONS, False, True),
+    'SELECT * { ?s ?p "SERVICE <http://e/> {}" }': (SOLUTIONS, False, False),
+    "SELECT * { ?s ?p '''long\nSERVICE''' }": (SOLUTIONS, False, False),
+    'SELECT * { ?s ?p "escaped \\" SERVICE" }': (SOLUTIONS, False, False),
+    'SELECT * { ?s ?p "x"@service }': (SOLUTIONS, False, False),
+    "SELECT ?service { ?service ex:service _:SERVICE }": (SOLUTIONS, False, False),
+    "SELECT * { <http://e/#SERVICE> ?p ?o } # SERVICE <x> {}": (SOLUTIONS, False, False),
     # A broken string: the rest is still read, so a SERVICE in it is refused, never missed.
-    'SELECT * { ?s ?p "unterminated SERVICE <http://e/> {} }': (SOLUTIONS, False, True, False),
-    "SELECT * FROM <http://e/g> { ?s ?p ?o }": (SOLUTIONS, False, False, True),
-    "SELECT * FROM NAMED <http://e/g> { GRAPH ?g { ?s ?p ?o } }": (SOLUTIONS, False, False, True),
-    'SELECT * { ?s ?p "FROM" }': (SOLUTIONS, False, False, False),
-    "INSERT DATA { <a:s> <a:p> <a:o> }": (None, True, False, False),
-    "PREFIX ex: <http://e/> WITH ex:g DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }": (
-        None,
-        True,
-        False,
-        False,
-    ),
-    "load <http://e/data.ttl>": (None, True, False, False),
-    "CLEAR ALL": (None, True, False, False),
-    "DROP GRAPH <http://e/g>": (None, True, False, False),
-    "not sparql at all": (None, False, False, False),
+    'SELECT * { ?s ?p "unterminated SERVICE <http://e/> {} }': (SOLUTIONS, False, True),
+    "SELECT * FROM <http://e/g> { ?s ?p ?o }": (SOLUTIONS, False, False),
+    "SELECT * FROM NAMED <http://e/g> { GRAPH ?g { ?s ?p ?o } }": (SOLUTIONS, False, False),
+    'SELECT * { ?s ?p "FROM" }': (SOLUTIONS, False, False),
+    "INSERT DATA { <a:s> <a:p> <a:o> }": (None, True, False),
+    "PREFIX ex: <http://e/> WITH ex:g DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }": (None, True, False),
+    "load <http://e/data.ttl>": (None, True, False),
+    "CLEAR ALL": (None, True, False),
+    "DROP GRAPH <http://e/g>": (None, True, False),
+    "not sparql at all": (None, False, False),
 }
 
 
 @pytest.mark.parametrize("text", CASES, ids=range(len(CASES)))
 def test_screen(text: str) -> None:
     found = screen(text)
-    assert (found.kind, found.is_update, found.uses_service, found.has_dataset_clause) == CASES[
+    assert (found.kind, found.is_update, found.uses_service) == CASES[
         text
     ]

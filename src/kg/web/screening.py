@@ -58,14 +58,13 @@ class Screening:
     kind: ResultKind | None
     is_update: bool
     uses_service: bool
-    has_dataset_clause: bool  # FROM / FROM NAMED: the query picks its own graphs
 
 
 def screen(text: str) -> Screening:
-    """Tokenize once; note the first keyword after the prologue and any SERVICE or FROM."""
+    """Tokenize once; note the first keyword after the prologue and any SERVICE."""
     first: str | None = None
     in_prologue = True
-    uses_service = has_dataset_clause = False
+    uses_service = False
     for match in _TOKEN.finditer(text):
         group = match.lastgroup
         if group in _INSIGNIFICANT:
@@ -79,11 +78,8 @@ def screen(text: str) -> Screening:
             first = word
         if word == "SERVICE":
             uses_service = True
-        elif word == "FROM":
-            has_dataset_clause = True
     return Screening(
         kind=_FORMS.get(first or ""),
         is_update=first in _UPDATE_WORDS,
         uses_service=uses_service,
-        has_dataset_clause=has_dataset_clause,
     )
