@@ -9,13 +9,13 @@ from click.testing import CliRunner
 from flask import Flask
 
 from kg.errors import InputError
-from kg.serving import gunicorn_options
+from kg.serving import ACCESS_LOG_FORMAT, granian_options
 from kg.web import Settings, create_app
+from kg.web.caching import AnswerCacheMiddleware
 from kg.web.command import serve_command
 
 # Settings that are not `kg serve` flags, and why.
 NOT_FLAGS = {
-    "query_workers": "per HTTP process; sync gunicorn workers use one each",
     "max_body_bytes": "a protocol constant (1 MiB) rather than a deployment choice",
 }
 
@@ -41,7 +41,8 @@ def test_every_deployment_setting_is_a_flag() -> None:
         {"workers": 0},
         {"max_body_bytes": 0},
         {"query_memory_bytes": 0},
-        {"query_workers": 0},
+        {"threads": 0},
+        {"answer_cache_bytes": -1},
     ],
 )
 def test_impossible_settings_are_refused(bad: dict[str, int]) -> None:
@@ -66,15 +67,31 @@ def test_default_data_is_the_build_output(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert Settings().data == (tmp_path / "build" / "dataset.nq",)
 
 
-def test_gunicorn_runs_as_configured(make_app: Callable[..., Flask]) -> None:
-    settings = Settings(data=(), host="127.0.0.2", port=9999, workers=5, query_timeout=40)
-    options = gunicorn_options(settings, make_app())
-    assert options["bind"] == ["127.0.0.2:9999"]
-    assert (options["workers"], options["worker_class"], options["preload_app"]) == (
+def test_granian_runs_as_configured() -> None:
+    settings = Settings(data=(), host="127.0.0.2", port=9999, workers=5, threads=3)
+    options = granian_options(settings)
+    assert (options["address"], options["port"]) == ("127.0.0.2", 9999)
+    assert (options["interface"].value, options["workers"], options["blocking_threads"]) == (
+        "wsgi",
         5,
-        "sync",
-        True,
+        3,
     )
-    # gunicorn must never kill a worker that is only waiting for a query to be stopped.
-    assert options["timeout"] > settings.query_timeout
-    assert "%(s)s" in options["access_log_format"] and "%(M)sms" in options["access_log_format"]
+    assert (options["log_access"], options["log_access_format"]) == (True, ACCESS_LOG_FORMAT)
+    assert options["respawn_failed_workers"] is True
+
+
+def test_an_access_line_has_the_status_and_the_time() -> None:
+    line = ACCESS_LOG_FORMAT % {
+        "addr": "127.0.0.1",
+        "method": "GET",
+        "path": "/sparql",
+        "protocol": "HTTP/1.1",
+        "status": 200,
+        "dt_ms": 1.234,
+    }
+    assert line == '127.0.0.1 "GET /sparql HTTP/1.1" 200 1.2ms'
+
+
+def test_the_answer_cache_is_off_at_zero(make_app: Callable[..., Flask]) -> None:
+    assert isinstance(make_app().wsgi_app, AnswerCacheMiddleware)
+    assert not isinstance(make_app(answer_cache_bytes=0).wsgi_app, AnswerCacheMiddleware)

@@ -9,6 +9,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from kg.web import documents, resources, sparql, ui
+from kg.web.caching import with_answer_cache
 from kg.web.dataset import describe_store, load_store
 from kg.store import with_merged_default_graph
 from kg.web.evaluation import Evaluator
@@ -30,7 +31,7 @@ def create_app(settings: Settings) -> Flask:
         with_merged_default_graph(store),
         timeout=settings.query_timeout,
         memory_bytes=settings.query_memory_bytes,
-        max_workers=settings.query_workers,
+        max_workers=settings.threads,
     )
     app.extensions[EXTENSION_KEY] = Services(settings, evaluator, describe_store(store), store)
     install_error_handlers(app)
@@ -40,6 +41,8 @@ def create_app(settings: Settings) -> Flask:
     app.register_blueprint(resources.blueprint)
     app.register_blueprint(documents.blueprint)
     app.register_blueprint(ui.blueprint)
+    # Outermost, so a repeated query is answered before Flask is involved at all.
+    app.wsgi_app = with_answer_cache(app.wsgi_app, settings.answer_cache_bytes)  # type: ignore[method-assign]
     return app
 
 

@@ -67,6 +67,22 @@ def _checked_base_iri(ctx: click.Context, param: click.Parameter, value: str) ->
     help=_help("workers"),
 )
 @click.option(
+    "--threads",
+    default=_DEFAULTS.threads,
+    show_default=True,
+    type=click.IntRange(min=1),
+    metavar="N",
+    help=_help("threads"),
+)
+@click.option(
+    "--answer-cache",
+    default=_DEFAULTS.answer_cache_bytes // MIB,
+    show_default=True,
+    type=click.IntRange(min=0),
+    metavar="MiB",
+    help=_help("answer_cache_bytes"),
+)
+@click.option(
     "--query-memory",
     default=_DEFAULTS.query_memory_bytes // MIB,
     show_default=True,
@@ -88,21 +104,25 @@ def _checked_base_iri(ctx: click.Context, param: click.Parameter, value: str) ->
 @click.option("--as-is", is_flag=True,
               help="With --data: serve the files exactly as given: no reasoning, rules or validation.")
 def serve_command(
-    data: tuple[Path, ...], query_memory: int, no_reasoning: bool, no_validation: bool,
-    as_is: bool, **options: Any,
+    data: tuple[Path, ...], query_memory: int, answer_cache: int, no_reasoning: bool,
+    no_validation: bool, as_is: bool, **options: Any,
 ) -> None:
     """Serve the built graph as a read-only SPARQL 1.1 endpoint at /sparql.
 
     The default graph is the merge of all named graphs; each named graph is also reachable by
-    name (GRAPH, FROM, named-graph-uri). Runs gunicorn and logs one line per request.
+    name (GRAPH, FROM, named-graph-uri). Runs granian and logs one line per request.
 
     With --data, the files go through the build first (reasoned with the project's ontology,
     derived with its rules, validated with its shapes; cached in build/served/), unless
     --no-reasoning, --no-validation or --as-is says otherwise.
     """
-    from kg.serving import serve  # gunicorn is only needed when actually serving
+    from kg.serving import serve  # granian is only needed when actually serving
 
-    fields = {"query_memory_bytes": query_memory * MIB, **options}
+    fields = {
+        "query_memory_bytes": query_memory * MIB,
+        "answer_cache_bytes": answer_cache * MIB,
+        **options,
+    }
     if data and not as_is:
         data = (_built(list(data), no_reasoning, no_validation),)
     # A KgError (data missing or unreadable) goes up to the `kg` group, which prints it as one line.
@@ -121,7 +141,7 @@ def _built(data: list[Path], no_reasoning: bool, no_validation: bool) -> Path:
 
 
 def _to_stderr(line: str) -> None:
-    # stdout carries gunicorn's access log, one line per request.
+    # stdout carries granian's access log, one line per request.
     click.echo(line, err=True)
 
 

@@ -21,6 +21,7 @@ import os
 import resource
 import signal
 import threading
+import time
 import traceback
 from dataclasses import dataclass
 from multiprocessing import Pipe
@@ -40,7 +41,8 @@ log = logging.getLogger(__name__)
 _START_TIMEOUT = 10.0
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
-_PR_SET_PDEATHSIG = 1
+# How often a worker checks that the HTTP process that forked it is still there.
+_PARENT_CHECK_INTERVAL = 0.25
 
 
 class QueryTimeout(KgError):
@@ -225,7 +227,7 @@ class Evaluator:
         return worker.stop()
 
     def _claim_process(self) -> None:
-        # After a fork (gunicorn's preloaded master to a worker) the inherited workers are the
+        # After a fork (the server's main process to a worker) the inherited workers are the
         # parent's: forget them and start this process's own.
         if os.getpid() != self._pid:
             self._start_fresh()
@@ -328,14 +330,27 @@ def _isolate(keep_fd: int, parent: int, memory_bytes: int) -> bool:
     libc = ctypes.CDLL(None, use_errno=True)
     # A new user namespace lets an unprivileged process own a new, empty network namespace.
     isolated = libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0
-    # Set after unshare, which resets it; then make sure the parent did not die before this.
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:
-        os._exit(0)
+    _end_with(parent)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     address_space = _address_space() + memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
     return isolated
+
+
+def _end_with(parent: int) -> None:
+    """Exit soon after the HTTP process that forked this worker is gone, even mid-query.
+
+    Not PR_SET_PDEATHSIG: it fires when the forking *thread* ends, and the server's request
+    threads come and go while the workers they forked serve others.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_CHECK_INTERVAL)
+        os._exit(0)
+
+    # pyoxigraph evaluates without the GIL, so this thread runs during the longest query.
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _address_space() -> int:

@@ -1,8 +1,9 @@
 """Reading a request's SPARQL text before it is evaluated: its form, and what it must not do.
 
-The endpoint needs three facts before evaluation: the result kind (to negotiate and answer 406
-early), whether the text is an update (refused, 403) and whether it uses SERVICE (refused, 400:
-pyoxigraph would fetch the remote endpoint, measured). A regex on the raw string would be fooled by
+The endpoint needs four facts before evaluation: the result kind (to negotiate and answer 406
+early), whether the text is an update (refused, 403), whether it uses SERVICE (refused, 400:
+pyoxigraph would fetch the remote endpoint, measured), and whether its answer may be replayed
+(caching.py: not when it calls NOW, RAND, UUID or STRUUID). A regex on the raw string would be fooled by
 `"SERVICE"` in a literal, `ex:service`, `?service`, `@service` or a comment; a full parse is too
 slow for the hot path (rdflib's parser takes about 1.5 ms a query, more than the whole rest of a
 request). So this is a tokenizer of the SPARQL 1.1 grammar's terminals: strings, IRIs, comments,
@@ -43,6 +44,8 @@ _INSIGNIFICANT = frozenset({"space", "comment"})
 _UPDATE_WORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 )
+# Functions whose value changes from one evaluation to the next: such answers are never replayed.
+_FRESH_EACH_TIME = frozenset({"NOW", "RAND", "UUID", "STRUUID"})
 _FORMS = {
     "SELECT": ResultKind.SOLUTIONS,
     "ASK": ResultKind.BOOLEAN,
@@ -58,13 +61,15 @@ class Screening:
     kind: ResultKind | None
     is_update: bool
     uses_service: bool
+    is_repeatable: bool = True  # the same data give the same answer (no NOW, RAND, UUID, STRUUID)
 
 
 def screen(text: str) -> Screening:
-    """Tokenize once; note the first keyword after the prologue and any SERVICE."""
+    """Tokenize once; note the first keyword after the prologue, any SERVICE, any NOW or RAND."""
     first: str | None = None
     in_prologue = True
     uses_service = False
+    is_repeatable = True
     for match in _TOKEN.finditer(text):
         group = match.lastgroup
         if group in _INSIGNIFICANT:
@@ -78,8 +83,11 @@ def screen(text: str) -> Screening:
             first = word
         if word == "SERVICE":
             uses_service = True
+        elif word in _FRESH_EACH_TIME:
+            is_repeatable = False
     return Screening(
         kind=_FORMS.get(first or ""),
         is_update=first in _UPDATE_WORDS,
         uses_service=uses_service,
+        is_repeatable=is_repeatable,
     )

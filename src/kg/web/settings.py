@@ -33,8 +33,14 @@ class Settings:
     host: str = field(default="127.0.0.1", metadata=_help("Interface to listen on."))
     port: int = field(default=8000, metadata=_help("TCP port to listen on."))
     workers: int = field(
-        default=3,
-        metadata=_help("HTTP worker processes; each owns one query-worker process."),
+        default=2,
+        metadata=_help("HTTP worker processes (granian's); the data are shared between them."),
+    )
+    threads: int = field(
+        default=4,
+        metadata=_help(
+            "Requests one HTTP worker serves at once, each query in its own query-worker process."
+        ),
     )
     query_timeout: float = field(
         default=10.0,
@@ -51,9 +57,12 @@ class Settings:
         default=2048 * MIB,
         metadata=_help("Memory one query may claim beyond the loaded data before it is stopped."),
     )
-    query_workers: int = field(
-        default=4,
-        metadata=_help("Query-worker processes one HTTP process may run at once (threaded use)."),
+    answer_cache_bytes: int = field(
+        default=64 * MIB,
+        metadata=_help(
+            "Room, per HTTP worker, for answers to repeated GET queries, replayed without "
+            "evaluation (the data never change while served); 0 turns the cache off."
+        ),
     )
     base_iri: str = field(
         default=BASE,
@@ -74,10 +83,12 @@ class Settings:
             "max_rows",
             "max_body_bytes",
             "query_memory_bytes",
-            "query_workers",
+            "threads",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.answer_cache_bytes < 0:
+            raise ValueError(f"answer_cache_bytes cannot be negative, not {self.answer_cache_bytes}")
         if self.query_timeout <= 0:
             raise ValueError(f"query_timeout must be positive, not {self.query_timeout}")
         if not self.base_iri.startswith(("http://", "https://")) or not self.base_iri.endswith("/"):

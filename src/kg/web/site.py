@@ -1,7 +1,7 @@
 """What the linked-data blueprints share per app: the IRI space, and documents made once.
 
 The store never changes while the app runs, so the dumps, the VoID counts, the JSON-LD context,
-the shapes and the index of entities are made on first use and kept (per process: gunicorn's
+the shapes and the index of entities are made on first use and kept (per process: the server's
 workers each make their own from the same store, so the same bytes and checksums).
 """
 

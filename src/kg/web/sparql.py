@@ -13,14 +13,19 @@ against the data base, so `<id/state/mali>` names what the store holds, and answ
 canonical IRIs.
 """
 
+import functools
+import hashlib
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, redirect, request, url_for
 from pyoxigraph import NamedNode
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, Forbidden, UnsupportedMediaType
+from werkzeug.http import quote_etag
+from werkzeug.sansio.utils import get_current_url
 
 from kg.errors import UnsupportedFormat
+from kg.web.caching import KEEPABLE
 from kg.web.description import (
     DESCRIPTION_PREFIXES,
     TRUNCATION_FRAGMENT,
@@ -156,7 +161,8 @@ def _answer(operation: Operation) -> Response:
         base_iri=site().iri_space.data_base,  # the store's IRIs, not the public ones
         default_graphs=operation.default_graphs if given_dataset else None,
         named_graphs=operation.named_graphs if given_dataset else None,
-        truncation_link=request.base_url + TRUNCATION_FRAGMENT,
+        truncation_link=_endpoint_url(request.scheme, request.host, request.root_path)
+        + TRUNCATION_FRAGMENT,
     )
     answer = state.evaluator.evaluate(job)
     media_format = formats[answer.kind]
@@ -165,7 +171,19 @@ def _answer(operation: Operation) -> Response:
     if answer.truncated:
         response.headers[TRUNCATED_HEADER] = "true"
         response.headers[MAX_ROWS_HEADER] = str(settings.max_rows)
+    # The answer stands as long as this server runs; caches may keep it if they check back.
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["ETag"] = quote_etag(hashlib.sha1(answer.body).hexdigest())
+    request.environ[KEEPABLE] = screening.is_repeatable
+    if "If-None-Match" in request.headers or "If-Modified-Since" in request.headers:
+        return response.make_conditional(request)
     return response
+
+
+@functools.lru_cache(maxsize=64)
+def _endpoint_url(scheme: str, host: str, root_path: str) -> str:
+    """This endpoint's URL as the client reached it (request.base_url, computed once per host)."""
+    return get_current_url(scheme, host, root_path, "/sparql")
 
 
 def _describe_service() -> Response:

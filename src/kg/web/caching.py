@@ -1,0 +1,176 @@
+"""Whole answers of `GET /sparql`, kept and replayed: the served graph never changes while it runs.
+
+A server loads one build and holds it read-only until it stops, so the same request gets the same
+answer for the server's whole life, unless the query asks for something new each time (NOW, RAND,
+UUID, STRUUID; see screening.py), which the endpoint then does not offer for keeping. The
+endpoint marks an answer it may keep (`KEEPABLE` in the WSGI environ); this middleware, in front
+of the whole Flask app, keeps such 200 answers in a least-recently-used cache bounded in bytes and
+replays them without Flask, the query screen or a query worker: the whole cost of a repeated query
+is then a dictionary lookup. Wikidata's query service keeps answers for five minutes and QLever
+keeps results in memory; here they can be kept as long as the process lives.
+
+The key is everything such an answer depends on: the path, the query string (query, dataset
+parameters, format), the Accept header, and the host and scheme (an answer cut at --max-rows links
+to this server's description). POSTs, HEADs and requests with a body always go to the app.
+
+Each answer says how it was made in a `Cache-Status` header (RFC 9211): `kg; hit`, or
+`kg; fwd=miss; stored`. Answers carry an ETag, and a request whose If-None-Match holds it gets 304.
+"""
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from cachetools import LRUCache
+from werkzeug.http import http_date, is_resource_modified
+
+KEEPABLE = "kg.keepable"  # set to True in the environ by the endpoint: this answer may be kept
+CACHE_STATUS = "Cache-Status"
+_HIT = "kg; hit"
+_STORED = "kg; fwd=miss; stored"
+_NOT_MODIFIED = "304 Not Modified"
+# What a 304 repeats from the 200 it stands for (RFC 9110, section 15.4.5), CORS aside.
+_NOT_MODIFIED_HEADERS = frozenset({"etag", "vary", "cache-control", "content-location", "date"})
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+_Key = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KeptAnswer:
+    status: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    etag: str | None
+
+
+class AnswerCache:
+    """Answers by request key, least recently used first out, at most `capacity` bytes of bodies."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        # One answer may take an eighth of the room, so a few big ones cannot flush the rest.
+        self.largest = capacity // 8
+        self._answers: LRUCache[_Key, KeptAnswer] = LRUCache(
+            maxsize=capacity, getsizeof=lambda answer: len(answer.body)
+        )
+        self._lock = threading.Lock()  # LRUCache reorders itself on every read
+
+    def get(self, key: _Key) -> KeptAnswer | None:
+        with self._lock:
+            return self._answers.get(key)
+
+    def put(self, key: _Key, answer: KeptAnswer) -> bool:
+        """Keep the answer unless it is too large; whether it was kept."""
+        if len(answer.body) > self.largest:
+            return False
+        with self._lock:
+            self._answers[key] = answer
+        return True
+
+    @property
+    def size(self) -> int:
+        """Bytes of bodies held now."""
+        with self._lock:
+            return int(self._answers.currsize)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._answers)
+
+
+class AnswerCacheMiddleware:
+    """WSGI middleware: replays kept answers to `GET path`, keeps the keepable ones it passes on."""
+
+    def __init__(self, app: WsgiApp, cache: AnswerCache, path: str = "/sparql") -> None:
+        self.app = app
+        self.cache = cache
+        self.path = path
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        key = self._key(environ)
+        if key is None:
+            return self.app(environ, start_response)
+        kept = self.cache.get(key)
+        if kept is not None:
+            return _replay(kept, environ, start_response)
+        return self._pass_on(key, environ, start_response)
+
+    def _key(self, environ: dict[str, Any]) -> _Key | None:
+        if (
+            environ.get("PATH_INFO") != self.path
+            or environ.get("REQUEST_METHOD") != "GET"
+            or not environ.get("QUERY_STRING")
+            or environ.get("CONTENT_LENGTH") not in (None, "", "0")
+            or "HTTP_TRANSFER_ENCODING" in environ
+        ):
+            return None
+        return (
+            environ.get("wsgi.url_scheme", "http"),
+            environ.get("HTTP_HOST", ""),
+            environ.get("SCRIPT_NAME", ""),
+            environ["QUERY_STRING"],
+            environ.get("HTTP_ACCEPT", ""),
+        )
+
+    def _pass_on(
+        self, key: _Key, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        seen: dict[str, Any] = {}
+
+        def note_headers(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if status.startswith("200") and environ.get(KEEPABLE):
+                length = _length(headers)
+                if length is not None and length <= self.cache.largest:
+                    seen.update(status=status, headers=tuple(headers))
+                    headers = [*headers, (CACHE_STATUS, _STORED)]
+            return start_response(status, headers, exc_info)
+
+        chunks = self.app(environ, note_headers)
+        if not seen:
+            return chunks
+        try:
+            body = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        # A replay states its own date.
+        headers = tuple((name, value) for name, value in seen["headers"] if name.lower() != "date")
+        etag = next((value for name, value in headers if name.lower() == "etag"), None)
+        self.cache.put(key, KeptAnswer(seen["status"], headers, body, etag))
+        return [body]
+
+
+def with_answer_cache(app: WsgiApp, capacity: int) -> WsgiApp:
+    """The app behind an answer cache of `capacity` bytes; the app itself when capacity is 0."""
+    if capacity <= 0:
+        return app
+    return AnswerCacheMiddleware(app, AnswerCache(capacity))
+
+
+def _replay(
+    kept: KeptAnswer, environ: dict[str, Any], start_response: StartResponse
+) -> Iterable[bytes]:
+    if (
+        kept.etag is not None
+        and "HTTP_IF_NONE_MATCH" in environ
+        and not is_resource_modified(environ, etag=kept.etag)
+    ):
+        headers = [
+            (name, value)
+            for name, value in kept.headers
+            if name.lower() in _NOT_MODIFIED_HEADERS or name.lower().startswith("access-control-")
+        ]
+        start_response(_NOT_MODIFIED, [*headers, ("Date", http_date()), (CACHE_STATUS, _HIT)])
+        return []
+    start_response(kept.status, [*kept.headers, ("Date", http_date()), (CACHE_STATUS, _HIT)])
+    return [kept.body]
+
+
+def _length(headers: Iterable[tuple[str, str]]) -> int | None:
+    for name, value in headers:
+        if name.lower() == "content-length":
+            return int(value)
+    return None
