@@ -8,10 +8,11 @@
 The data: by default a synthetic graph of about 10^4 triples from the seeded
 benchmarks/synthetic.py (the seed build_speed.py uses), built by kg's own pipeline (OWL 2 RL
 closure and rules, no SHACL) in a scratch project, so that it holds kgo:regimeInPower like the
-real build; or, with --data, an N-Quads file such as build/dataset.nq. All three servers load
-the same N-Quads and query the union of its named graphs as their default graph: `kg serve
---as-is`, `oxigraph serve-read-only --union-default-graph`, and rdflib-endpoint (whose
-Dataset has default_union).
+real build; or, with --data, an N-Quads file such as build/dataset.nq. All servers load the
+same N-Quads and query the union of its named graphs as their default graph: `kg serve --as-is`
+as served (repeated queries answered from its answer cache), the same with `--answer-cache 0`
+(every request evaluated: what a query never asked before costs), `oxigraph serve-read-only
+--union-default-graph`, and rdflib-endpoint (whose Dataset has default_union).
 
 The queries have kg's shape: a lookup (everything about one arms transfer, the first one that
 has a regime in power), an aggregate (queries/totals-per-model.rq) and the regime join
@@ -21,7 +22,7 @@ stops; their numbers go to stderr and into the table's header.
 
 Each server runs alone on a free 127.0.0.1 port and gets each query from 8 concurrent clients
 for a bounded time: `wrk` when installed (`apt-get install wrk`), otherwise a thread-pool client
-in Python. Prints a Markdown table of requests/s, p50 and p99 per server and query, with kg's
+in Python. Prints a Markdown table of requests/s, p50 and p99 per server and query, with both kg's
 ratios to the others, each server's start to first answer, and the machine's load. Loopback
 only; every request loop stops by count and by time.
 """

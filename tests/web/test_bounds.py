@@ -14,7 +14,7 @@ import pyoxigraph
 import pytest
 from flask import Flask
 
-from kg.web.evaluation import QueryJob, WorkerFailure
+from kg.web.evaluation import QueryJob, WorkerFailure, _Worker
 from kg.web.negotiation import ResultKind
 
 from web_sample import Shape
@@ -148,3 +148,60 @@ def test_a_worker_killed_while_idle_is_replaced_unnoticed(make_app: Callable[...
         os.waitpid(pid, 0)  # reaped here, as a real outside kill would leave it for its parent
     response = client.get("/sparql", query_string={"query": SIMPLE})
     assert (response.status_code, response.get_json()) == (200, {"head": {}, "boolean": True})
+
+
+def _cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def _running(pid: int) -> bool:
+    """Whether the process exists and is not a zombie (an orphan's reaper may be slow or absent)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _orphan_a_busy_worker(store: pyoxigraph.Store) -> int:
+    """Fork a stand-in HTTP process that hands its worker RUNAWAY and dies; the worker's pid."""
+    read_end, write_end = os.pipe()
+    stand_in = os.fork()
+    if stand_in == 0:  # never returns
+        code = 1
+        try:
+            os.close(read_end)
+            worker = _Worker.fork(store, 256 * 2**20)
+            idle = _cpu_ticks(worker.pid)
+            worker.hand(QueryJob(RUNAWAY, {kind: "json" for kind in ResultKind}, max_rows=10))
+            deadline = time.monotonic() + 5
+            while _cpu_ticks(worker.pid) < idle + 10 and time.monotonic() < deadline:
+                time.sleep(0.01)  # until it has spent 0.1 s of CPU on the query
+            if _cpu_ticks(worker.pid) >= idle + 10:
+                os.write(write_end, str(worker.pid).encode())
+                code = 0
+        finally:
+            os._exit(code)  # without stopping the worker, as a killed server would
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        written = reader.read()
+    assert os.waitpid(stand_in, 0)[1] == 0, "the stand-in HTTP process saw its worker evaluate"
+    return int(written)
+
+
+def test_a_query_worker_ends_soon_after_its_http_process_dies_even_mid_query() -> None:
+    store = pyoxigraph.Store()
+    p = pyoxigraph.NamedNode("http://e/p")
+    store.extend(
+        pyoxigraph.Quad(pyoxigraph.NamedNode(f"http://e/s{i}"), p, pyoxigraph.Literal(i))
+        for i in range(300)
+    )  # RUNAWAY counts 300**4 = 8e9 rows: far longer than this test waits
+    worker = _orphan_a_busy_worker(store)
+    try:
+        deadline = time.monotonic() + 5
+        while _running(worker) and time.monotonic() < deadline:
+            time.sleep(0.02)  # polling: it checks for its parent every 0.25 s
+        assert not _running(worker), f"query worker {worker} outlived its HTTP process"
+    finally:
+        if _running(worker):
+            os.kill(worker, signal.SIGKILL)

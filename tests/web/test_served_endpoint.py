@@ -11,6 +11,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.client import HTTPMessage
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,48 @@ def test_one_log_line_per_request_with_status_and_time(served: Served) -> None:
         ("/sparql", "200"),
         ("/sparql", "400"),
     ]
+
+
+def _get(
+    endpoint: str, query: str, headers: dict[str, str]
+) -> tuple[int, HTTPMessage, bytes]:
+    url = f"{endpoint}?{urllib.parse.urlencode({'query': query})}"
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:  # urllib takes a 304 for an error
+        return error.code, error.headers, error.read()
+
+
+def test_a_repeated_get_is_replayed_by_the_worker_that_kept_it(served: Served) -> None:
+    # Unique text, so no earlier test's answer is kept; each of the 3 workers keeps its own.
+    query = f"{COUNTRIES} # {os.getpid()}x{time.monotonic_ns()}"
+    accept = {"Accept": "application/sparql-results+json"}
+    answers = [_get(served.endpoint, query, accept) for _ in range(6)]
+    assert [status for status, _, _ in answers] == [200] * 6
+    assert len({body for _, _, body in answers}) == 1
+    assert len(json.loads(answers[0][2])["results"]["bindings"]) == 20
+    kept = [headers["Cache-Status"] for _, headers, _ in answers]
+    assert kept[0] == "kg; fwd=miss; stored"
+    # Six requests over three workers: some worker saw the query twice, and kept it once.
+    assert set(kept) == {"kg; fwd=miss; stored", "kg; hit"}
+    assert kept.count("kg; fwd=miss; stored") <= 3
+    for _, headers, _ in answers:
+        assert len(headers.get_all("Date")) == 1
+
+
+def test_a_known_etag_gets_304_without_a_body(served: Served) -> None:
+    query = f"{COUNTRIES} # {os.getpid()}x{time.monotonic_ns()}"
+    status, headers, body = _get(served.endpoint, query, {})
+    assert status == 200 and body
+    etag = headers["ETag"]
+    status, headers, body = _get(served.endpoint, query, {"If-None-Match": etag})
+    assert (status, body, headers["ETag"]) == (304, b"", etag)
+
+
+def test_a_get_query_of_60_kib_is_answered(served: Served) -> None:
+    # gunicorn refused request lines over 8 KiB; granian takes URLs up to 64 KiB.
+    query = "ASK { ?s ?p ?o } # " + "x" * 60 * 1024
+    status, _, body = _timed_get(served.endpoint, query)
+    assert (status, json.loads(body)) == (200, {"head": {}, "boolean": True})

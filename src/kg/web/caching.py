@@ -13,8 +13,8 @@ The key is everything such an answer depends on: the path, the query string (que
 parameters, format), the Accept header, and the host and scheme (an answer cut at --max-rows links
 to this server's description). POSTs, HEADs and requests with a body always go to the app.
 
-Each answer says how it was made in a `Cache-Status` header (RFC 9211): `kg; hit`, or
-`kg; fwd=miss; stored`. Answers carry an ETag, and a request whose If-None-Match holds it gets 304.
+Each answer to such a GET says how it was made in a `Cache-Status` header (RFC 9211): `kg; hit`,
+`kg; fwd=miss; stored`, or `kg; fwd=miss` (not kept: an error, a NOW(), or too large). Answers carry an ETag, and a request whose If-None-Match holds it gets 304.
 """
 
 import threading
@@ -29,6 +29,7 @@ KEEPABLE = "kg.keepable"  # set to True in the environ by the endpoint: this ans
 CACHE_STATUS = "Cache-Status"
 _HIT = "kg; hit"
 _STORED = "kg; fwd=miss; stored"
+_MISSED = "kg; fwd=miss"
 _NOT_MODIFIED = "304 Not Modified"
 # What a 304 repeats from the 200 it stands for (RFC 9110, section 15.4.5), CORS aside.
 _NOT_MODIFIED_HEADERS = frozenset({"etag", "vary", "cache-control", "content-location", "date"})
@@ -121,12 +122,16 @@ class AnswerCacheMiddleware:
         seen: dict[str, Any] = {}
 
         def note_headers(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            if status.startswith("200") and environ.get(KEEPABLE):
-                length = _length(headers)
-                if length is not None and length <= self.cache.largest:
-                    seen.update(status=status, headers=tuple(headers))
-                    headers = [*headers, (CACHE_STATUS, _STORED)]
-            return start_response(status, headers, exc_info)
+            length = _length(headers)
+            if (
+                status.startswith("200")
+                and environ.get(KEEPABLE)
+                and length is not None
+                and length <= self.cache.largest
+            ):
+                seen.update(status=status, headers=tuple(headers))
+                return start_response(status, [*headers, (CACHE_STATUS, _STORED)], exc_info)
+            return start_response(status, [*headers, (CACHE_STATUS, _MISSED)], exc_info)
 
         chunks = self.app(environ, note_headers)
         if not seen:
