@@ -7,9 +7,10 @@ bare WSGI callable about 50,000, so the HTTP side stops being what limits the en
 
 The app is made once in the main process, before granian forks its workers, so the Store is
 parsed once and shared copy-on-write. Each worker process runs `threads` requests at once, each
-request's query in a query-worker process forked from that worker (kg.web.evaluation), so a
+request's query in a query-worker process from that worker's pool (kg.web.evaluation), so a
 runaway query holds one thread of one worker until the time limit while the others keep serving.
-A worker that dies is replaced.
+A worker that dies is replaced. In front of the app, each worker keeps the answers to repeated
+GET queries (kg.web.caching).
 """
 
 import logging
@@ -50,8 +51,6 @@ def granian_options(settings: Settings) -> dict[str, Any]:
         "interface": Interfaces.WSGI,
         "workers": settings.workers,
         "blocking_threads": settings.threads,
-        # Idle threads are kept: each may own a query worker, which is costly to fork again.
-        "blocking_threads_idle_timeout": 600,
         "websockets": False,
         "log_access": True,
         "log_access_format": ACCESS_LOG_FORMAT,

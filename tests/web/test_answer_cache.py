@@ -101,6 +101,31 @@ def test_a_repeated_get_is_replayed_without_evaluation(counted: Callable[..., Co
     assert served.evaluated == [SELECT]
 
 
+@pytest.mark.parametrize(
+    "asks", [{"Cache-Control": "no-cache"}, {"Cache-Control": "max-age=0"}, {"Pragma": "no-cache"}]
+)
+def test_a_client_asking_for_a_fresh_answer_gets_one_that_is_then_kept(
+    counted: Callable[..., Counted], asks: dict[str, str]
+) -> None:
+    served = counted()
+    statuses = [
+        _get(served.client, SELECT).headers["Cache-Status"],
+        _get(served.client, SELECT, **asks).headers["Cache-Status"],
+        _get(served.client, SELECT).headers["Cache-Status"],
+    ]
+    assert statuses == [STORED, STORED, HIT]
+    assert served.evaluated == [SELECT, SELECT]
+
+
+def test_no_store_is_evaluated_and_not_kept(counted: Callable[..., Counted]) -> None:
+    served = counted()
+    asked = _get(served.client, SELECT, **{"Cache-Control": "no-store"})
+    after = _get(served.client, SELECT)
+    assert (asked.status_code, asked.headers["Cache-Status"]) == (200, MISSED)
+    assert after.headers["Cache-Status"] == STORED
+    assert served.evaluated == [SELECT, SELECT]
+
+
 def test_each_accepted_format_is_kept_apart(counted: Callable[..., Counted]) -> None:
     served = counted()
     answers = [

@@ -11,7 +11,9 @@ keeps results in memory; here they can be kept as long as the process lives.
 
 The key is everything such an answer depends on: the path, the query string (query, dataset
 parameters, format), the Accept header, and the host and scheme (an answer cut at --max-rows links
-to this server's description). POSTs, HEADs and requests with a body always go to the app.
+to this server's description). POSTs, HEADs and requests with a body always go to the app. A
+client that says `Cache-Control: no-cache` (or `max-age=0`, or `Pragma: no-cache`) gets a fresh
+evaluation, which then replaces the kept answer; `no-store` is evaluated and not kept.
 
 Each answer to such a GET says how it was made in a `Cache-Status` header (RFC 9211): `kg; hit`,
 `kg; fwd=miss; stored`, or `kg; fwd=miss` (not kept: an error, a NOW(), or too large). Answers carry an ETag, and a request whose If-None-Match holds it gets 304.
@@ -23,7 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cachetools import LRUCache
-from werkzeug.http import http_date, is_resource_modified
+from werkzeug.datastructures import RequestCacheControl
+from werkzeug.http import http_date, is_resource_modified, parse_cache_control_header
 
 KEEPABLE = "kg.keepable"  # set to True in the environ by the endpoint: this answer may be kept
 CACHE_STATUS = "Cache-Status"
@@ -94,9 +97,13 @@ class AnswerCacheMiddleware:
         key = self._key(environ)
         if key is None:
             return self.app(environ, start_response)
-        kept = self.cache.get(key)
-        if kept is not None:
-            return _replay(kept, environ, start_response)
+        wants = _client_cache_control(environ)
+        if wants is not None and wants.no_store:
+            return self._pass_on(None, environ, start_response)
+        if wants is None or not (wants.no_cache or wants.max_age == 0):
+            kept = self.cache.get(key)
+            if kept is not None:
+                return _replay(kept, environ, start_response)
         return self._pass_on(key, environ, start_response)
 
     def _key(self, environ: dict[str, Any]) -> _Key | None:
@@ -117,14 +124,16 @@ class AnswerCacheMiddleware:
         )
 
     def _pass_on(
-        self, key: _Key, environ: dict[str, Any], start_response: StartResponse
+        self, key: _Key | None, environ: dict[str, Any], start_response: StartResponse
     ) -> Iterable[bytes]:
+        """The app's answer, kept under `key` if the endpoint allows it (never when key is None)."""
         seen: dict[str, Any] = {}
 
         def note_headers(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             length = _length(headers)
             if (
-                status.startswith("200")
+                key is not None
+                and status.startswith("200")
                 and environ.get(KEEPABLE)
                 and length is not None
                 and length <= self.cache.largest
@@ -134,7 +143,7 @@ class AnswerCacheMiddleware:
             return start_response(status, [*headers, (CACHE_STATUS, _MISSED)], exc_info)
 
         chunks = self.app(environ, note_headers)
-        if not seen:
+        if key is None or not seen:
             return chunks
         try:
             body = b"".join(chunks)
@@ -172,6 +181,16 @@ def _replay(
         return []
     start_response(kept.status, [*kept.headers, ("Date", http_date()), (CACHE_STATUS, _HIT)])
     return [kept.body]
+
+
+def _client_cache_control(environ: dict[str, Any]) -> RequestCacheControl | None:
+    """What the request asks of caches; None when it says nothing (the common case, kept cheap)."""
+    value = environ.get("HTTP_CACHE_CONTROL")
+    if value is None:
+        if environ.get("HTTP_PRAGMA", "").lower() != "no-cache":
+            return None
+        value = "no-cache"  # HTTP/1.0's spelling (RFC 9111, section 5.4)
+    return parse_cache_control_header(value, cls=RequestCacheControl)
 
 
 def _length(headers: Iterable[tuple[str, str]]) -> int | None:
