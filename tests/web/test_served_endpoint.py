@@ -131,10 +131,13 @@ def test_a_runaway_query_gets_503_while_others_keep_their_latency(served: Served
 
 
 def test_one_log_line_per_request_with_status_and_time(served: Served) -> None:
-    pattern = re.compile(r'^127\.0\.0\.1 "GET (/\S*) HTTP/1\.1" (\d{3}) \d+\.\dms$')
+    pattern = re.compile(
+        r'^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}\] 127\.0\.0\.1 "GET (/\S*) HTTP/1\.1" '
+        r"(\d{3}) (?:\d+|-) \d+\.\dms$"
+    )
 
     def access_lines() -> list[str]:
-        return [line for line in served.log.read_text().splitlines() if line.startswith("127.")]
+        return [line for line in served.log.read_text().splitlines() if "] 127.0.0.1 " in line]
 
     before = len(access_lines())
     marker = f"marker{os.getpid()}x{time.monotonic_ns()}"
