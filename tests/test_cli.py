@@ -128,7 +128,7 @@ def test_query_usage_errors_exit_2(root, args, message):
          "kg: error: unknown query 'nope'; known queries: agreement_parties, countries\n"),
         (("SELECT * WHERE { ?s ?p ?o } LIMIT many",),
          "kg: error: query:1:35: expected one of HAVING, OFFSET, OPTIONAL, VALUES, "
-         "a name character\n"),
+         "a digit\n"),
         (("--file", "nowhere.rq"),
          "kg: error: nowhere.rq: cannot read: No such file or directory\n"),
         (("--name", "agreement_parties", "--format", "csv"),
@@ -158,7 +158,7 @@ def test_a_broken_named_query_is_reported_at_its_line_in_its_file(root):
     assert result.exit_code == 2
     assert result.stderr == (
         "kg: error: queries/bad_syntax_line_3.rq:3:35: expected one of HAVING, OFFSET, "
-        "OPTIONAL, VALUES, a name character\n"
+        "OPTIONAL, VALUES, a digit\n"
     )
 
 

@@ -76,7 +76,7 @@ def test_a_syntax_error_gives_source_line_and_column():
 
     assert str(caught.value) == (
         "bad_syntax_line_3.rq:3:35: "
-        "expected one of HAVING, OFFSET, OPTIONAL, VALUES, a name character"
+        "expected one of HAVING, OFFSET, OPTIONAL, VALUES, a digit"
     )
 
 
@@ -236,3 +236,13 @@ def test_entity_iris_get_a_prefix_per_kind_instead_of_an_escaped_slash():
         "state": "https://w3id.org/kg-mali/id/state/",
         "transfer": "https://w3id.org/kg-mali/id/transfer/",
     }
+
+
+def test_a_syntax_error_names_the_characters_expected_in_words():
+    with pytest.raises(QueryError) as caught:
+        run_query(pyoxigraph.Store(), "SELECT ?", source="query")
+
+    # pyoxigraph lists character classes as Unicode ranges over several lines.
+    assert str(caught.value) == (
+        "query:1:9: expected one of DESCRIBE, a digit, a name character, '_', any character"
+    )

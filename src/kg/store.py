@@ -73,6 +73,14 @@ def evaluation_error_message(source: str, error: str) -> str:
     return f"{source}: the query cannot be evaluated: {_shortened(error)}"
 
 
+_CHARACTER_CLASSES = (
+    (re.compile(r"\['0'\s*\.\.=\s*'9'\]"), "a digit"),
+    (re.compile(r"\[[^\[\]]*\.\.=[^\[\]]*\]"), "a name character"),
+    (re.compile(r"\['(.)'\]"), r"'\1'"),
+    (re.compile(r"\[_\]"), "any character"),
+)
+
+
 def syntax_error_message(source: str, error: str) -> str:
     """ "source:line:column: reason" from pyoxigraph's "error at line:column: reason"."""
     match = re.match(r"error at (\d+):(\d+): (.*)", error, re.DOTALL)
@@ -83,7 +91,9 @@ def syntax_error_message(source: str, error: str) -> str:
 
 
 def _shortened(reason: str) -> str:
-    # pyoxigraph spells out the Unicode ranges of a name character, over several lines.
+    # pyoxigraph names the characters it expected as its parser's classes, the Unicode ranges of a
+    # name character spelled out over several lines.
     reason = " ".join(reason.split())
-    reason = re.sub(r"\[[^\[\]]*\.\.=[^\[\]]*\]", "a name character", reason)
+    for pattern, words in _CHARACTER_CLASSES:
+        reason = pattern.sub(words, reason)
     return reason if len(reason) <= _MAX_REASON else reason[: _MAX_REASON - 1] + "…"
