@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from kg.namespaces import GRAPH, ONTOLOGY_GRAPH
-from kg.web.caching import AnswerCache, KeptAnswer
+from kg.web.caching import AnswerCache, KeptAnswer, entry_size
 from kg.web.evaluation import Answer, QueryJob
 from kg.web.screening import screen
 from kg.web.services import EXTENSION_KEY
@@ -28,25 +28,38 @@ def _kept(size: int) -> KeptAnswer:
     return KeptAnswer("200 OK", (("Content-Type", "text/plain"),), b"x" * size, None)
 
 
+UNIT = entry_size(("k00",), _kept(50))  # one small answer, as the cache counts it
+
+
 def test_the_least_recently_used_answers_make_room_by_bytes() -> None:
-    cache = AnswerCache(800)  # an answer may take 100 bytes
+    cache = AnswerCache(16 * UNIT)  # an entry may take 2 units
     for i in range(16):
-        assert cache.put((f"k{i}",), _kept(50))
-    assert (cache.size, len(cache)) == (800, 16)
-    assert cache.get(("k0",)) == _kept(50)  # k0 is now the most recently used
-    assert cache.put(("big",), _kept(100))
-    # 100 bytes made room for: the two least recently used answers went, k0 stayed.
-    assert (cache.size, len(cache)) == (800, 15)
-    assert [i for i in range(16) if cache.get((f"k{i}",)) is None] == [1, 2]
-    assert cache.get(("big",)) == _kept(100)
+        assert cache.put((f"k{i:02d}",), _kept(50))
+    assert (cache.size, len(cache)) == (16 * UNIT, 16)
+    assert cache.get(("k00",)) == _kept(50)  # k00 is now the most recently used
+    big = _kept(UNIT + 50)
+    assert entry_size(("big",), big) == 2 * UNIT
+    assert cache.put(("big",), big)
+    # 2 units made room for: the two least recently used answers went, k00 stayed.
+    assert (cache.size, len(cache)) == (16 * UNIT, 15)
+    assert [i for i in range(16) if cache.get((f"k{i:02d}",)) is None] == [1, 2]
+    assert cache.get(("big",)) == big
 
 
-def test_an_answer_over_an_eighth_of_the_room_is_refused() -> None:
-    cache = AnswerCache(800)
-    assert cache.put(("too big",), _kept(101)) is False
+def test_an_entry_over_an_eighth_of_the_room_is_refused() -> None:
+    cache = AnswerCache(16 * UNIT)
+    assert cache.put(("too big",), _kept(2 * UNIT)) is False
     assert (cache.get(("too big",)), cache.size, len(cache)) == (None, 0, 0)
-    assert cache.put(("largest",), _kept(100)) is True
-    assert (cache.size, len(cache)) == (100, 1)
+    assert cache.put(("k00",), _kept(50)) is True
+    assert (cache.size, len(cache)) == (UNIT, 1)
+
+
+def test_a_long_key_counts_like_a_long_body() -> None:
+    # A 64 KiB query whose answer is a few bytes is not a few bytes to keep.
+    long_key = ("http", "host", "", "query=" + "x" * 65_536, "*/*")
+    assert entry_size(long_key, _kept(2)) > 65_536
+    cache = AnswerCache(8 * 65_536)
+    assert cache.put(long_key, _kept(2)) is False
 
 
 @dataclass(frozen=True)

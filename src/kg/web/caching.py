@@ -22,7 +22,7 @@ Each answer to such a GET says how it was made in a `Cache-Status` header (RFC 9
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cachetools import LRUCache
 from werkzeug.datastructures import RequestCacheControl
@@ -40,6 +40,9 @@ _NOT_MODIFIED_HEADERS = frozenset({"etag", "vary", "cache-control", "content-loc
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 _Key = tuple[str, ...]
+# Bytes allowed per entry for the objects around its characters (str and tuple headers, the
+# dataclass, the cache's bookkeeping): about 2,100 for an answer with 8 headers, by sys.getsizeof.
+ENTRY_OVERHEAD = 2048
 
 
 @dataclass(frozen=True)
@@ -51,38 +54,56 @@ class KeptAnswer:
 
 
 class AnswerCache:
-    """Answers by request key, least recently used first out, at most `capacity` bytes of bodies."""
+    """Answers by request key, least recently used first out, within `capacity` bytes.
+
+    An entry's bytes are its body's, its key's and its headers', plus a fixed allowance for the
+    objects holding them: a key may be a 64 KiB query string whose answer is a few bytes, so
+    counting bodies alone would let many such queries take unbounded memory.
+    """
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        # One answer may take an eighth of the room, so a few big ones cannot flush the rest.
+        # One entry may take an eighth of the room, so a few big ones cannot flush the rest.
         self.largest = capacity // 8
-        self._answers: LRUCache[_Key, KeptAnswer] = LRUCache(
-            maxsize=capacity, getsizeof=lambda answer: len(answer.body)
+        self._entries: LRUCache[_Key, _Entry] = LRUCache(
+            maxsize=capacity, getsizeof=lambda entry: entry.size
         )
         self._lock = threading.Lock()  # LRUCache reorders itself on every read
 
     def get(self, key: _Key) -> KeptAnswer | None:
         with self._lock:
-            return self._answers.get(key)
+            entry = self._entries.get(key)
+        return None if entry is None else entry.answer
 
     def put(self, key: _Key, answer: KeptAnswer) -> bool:
         """Keep the answer unless it is too large; whether it was kept."""
-        if len(answer.body) > self.largest:
+        size = entry_size(key, answer)
+        if size > self.largest:
             return False
         with self._lock:
-            self._answers[key] = answer
+            self._entries[key] = _Entry(answer, size)
         return True
 
     @property
     def size(self) -> int:
-        """Bytes of bodies held now."""
+        """Bytes held now (see entry_size)."""
         with self._lock:
-            return int(self._answers.currsize)
+            return int(self._entries.currsize)
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self._answers)
+            return len(self._entries)
+
+
+def entry_size(key: _Key, answer: KeptAnswer) -> int:
+    """What keeping this answer under this key costs, in bytes, as the cache counts it."""
+    headers = sum(len(name) + len(value) for name, value in answer.headers)
+    return len(answer.body) + sum(map(len, key)) + headers + ENTRY_OVERHEAD
+
+
+class _Entry(NamedTuple):
+    answer: KeptAnswer
+    size: int
 
 
 class AnswerCacheMiddleware:
