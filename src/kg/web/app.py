@@ -10,6 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from kg.web import documents, resources, sparql, ui
 from kg.web.caching import with_answer_cache
+from kg.web.compression import Compression
 from kg.web.dataset import describe_store, load_store
 from kg.store import with_merged_default_graph
 from kg.web.evaluation import Evaluator
@@ -41,8 +42,10 @@ def create_app(settings: Settings) -> Flask:
     app.register_blueprint(resources.blueprint)
     app.register_blueprint(documents.blueprint)
     app.register_blueprint(ui.blueprint)
-    # Outermost, so a repeated query is answered before Flask is involved at all.
+    # Around Flask, so a repeated query is answered before Flask is involved at all; compression
+    # outside it, so the cache keeps one plain answer for every client.
     app.wsgi_app = with_answer_cache(app.wsgi_app, settings.answer_cache_bytes)  # type: ignore[method-assign]
+    app.wsgi_app = Compression(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

@@ -1,0 +1,120 @@
+"""gzip for the clients that ask for it: results, pages and dumps travel 5 to 16 times smaller.
+
+Measured on the shipped build: the N-Quads dump is 732 KB, 46 KB gzipped (level 6, 4.6 ms). Fuseki
+compresses its answers the same way (Jetty's GzipHandler). Every kg answer is whole in memory
+before it is sent, so compressing it is one call; answers under a packet, and types that are
+compressed already, go as they are.
+
+An answer that might be compressed says `Vary: Accept-Encoding`, compressed or not. Its strong
+ETag is a different one once compressed (`"…-gzip"`, RFC 9110 section 8.8.3), and that suffix is
+taken off a request's If-None-Match before the app compares it, as Apache's mod_deflate does, so a
+client holding the gzipped answer still gets its 304.
+"""
+
+import gzip
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.http import parse_accept_header
+
+MIN_SIZE = 1400  # about one TCP segment: smaller answers gain nothing worth the work
+LEVEL = 6  # zlib's default: 16x on the dump at 4.6 ms, 51 µs for a 3.6 KB answer
+_SUFFIX = "-gzip"
+_ALREADY_COMPRESSED = ("image/", "video/", "audio/", "application/gzip", "application/zip")
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+class Compression:
+    """WSGI middleware: gzip-encodes compressible answers for clients that accept gzip."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        accepts = _accepts_gzip(environ)
+        held_gzipped = False  # the client's If-None-Match names a gzipped answer
+        if accepts and _SUFFIX in environ.get("HTTP_IF_NONE_MATCH", ""):
+            environ["HTTP_IF_NONE_MATCH"] = environ["HTTP_IF_NONE_MATCH"].replace(_SUFFIX + '"', '"')
+            held_gzipped = True
+        held: list[Any] = []
+
+        def hold(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if status.startswith("304") and held_gzipped:
+                # It still holds the gzipped answer: confirm that one.
+                return start_response(status, _suffixed_etag(headers), exc_info)
+            if not _may_compress(status, headers, environ):
+                return start_response(status, headers, exc_info)
+            if not accepts:
+                return start_response(status, _with_vary(headers), exc_info)
+            held[:] = [status, headers, exc_info]
+            return _refuse_write
+
+        chunks = self.app(environ, hold)
+        if not held:
+            return chunks
+        status, headers, exc_info = held
+        try:
+            body = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        compressed = gzip.compress(body, compresslevel=LEVEL, mtime=0)
+        start_response(status, _encoded(_with_vary(headers), len(compressed)), exc_info)
+        return [compressed]
+
+
+def _accepts_gzip(environ: dict[str, Any]) -> bool:
+    value = environ.get("HTTP_ACCEPT_ENCODING")
+    if not value or ("gzip" not in value and "*" not in value):
+        return False
+    return parse_accept_header(value).quality("gzip") > 0
+
+
+def _may_compress(status: str, headers: list[tuple[str, str]], environ: dict[str, Any]) -> bool:
+    if not status.startswith("200") or environ.get("REQUEST_METHOD") == "HEAD":
+        return False
+    length = content_type = None
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "content-length":
+            length = int(value)
+        elif lowered == "content-type":
+            content_type = value
+        elif lowered == "content-encoding":
+            return False
+    return (
+        length is not None
+        and length >= MIN_SIZE
+        and content_type is not None
+        and not content_type.startswith(_ALREADY_COMPRESSED)
+    )
+
+
+def _with_vary(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    for index, (name, value) in enumerate(headers):
+        if name.lower() == "vary":
+            return [*headers[:index], (name, f"{value}, Accept-Encoding"), *headers[index + 1 :]]
+    return [*headers, ("Vary", "Accept-Encoding")]
+
+
+def _encoded(headers: list[tuple[str, str]], length: int) -> list[tuple[str, str]]:
+    out = [("Content-Encoding", "gzip")]
+    for name, value in _suffixed_etag(headers):
+        out.append((name, str(length) if name.lower() == "content-length" else value))
+    return out
+
+
+def _suffixed_etag(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The headers with a strong ETag made the gzipped answer's own; a weak one stays."""
+    return [
+        (name, value[:-1] + _SUFFIX + '"')
+        if name.lower() == "etag" and value.endswith('"') and not value.startswith("W/")
+        else (name, value)
+        for name, value in headers
+    ]
+
+
+def _refuse_write(data: bytes) -> None:
+    raise RuntimeError("kg's answers are returned whole, never written through write()")
