@@ -300,12 +300,47 @@ def test_the_dataset_parameters_are_keyed(counted: Callable[..., Counted], shape
         ("SELECT (STRUUID() AS ?u) {}", False),
         ("SELECT ?t { BIND(now () AS ?t) }", False),
         ("SELECT ?now WHERE { ?now ?p ?o }", True),
-        ('SELECT * { ?s ?p "NOW()" }', True),
+        # Compact comparisons: the tokenizer reads `<2&&RAND()>` as an IRI, SPARQL does not.
+        ('SELECT ?x { BIND(1 AS ?a) BIND(IF(?a<2&&RAND()>0.5,"h","t") AS ?x) }', False),
+        ("SELECT * { ?s ?p ?d FILTER(?d<NOW()&&?d>0) }", False),
+        # The search errs towards evaluating: a call spelled in a string or comment counts.
+        ('SELECT * { ?s ?p "NOW()" }', False),
+        ("SELECT * { ?s ?p ?o } # NOW()", False),
+        ('SELECT * { ?s ?p "now" }', True),
         ("PREFIX ex: <http://e/> SELECT * { ?s ex:rand ?o }", True),
-        ("SELECT * { ?s ?p ?o } # NOW()", True),
+        ("PREFIX ex: <http://e/> SELECT * { ?s ?p ?o FILTER(ex:rand(?o)) }", True),
         ("SELECT * { <http://e/NOW> ?p ?o }", True),
         ("SELECT * { ?s ?p ?o }", True),
     ],
 )
 def test_screen_tells_whether_an_answer_repeats(text: str, repeatable: bool) -> None:
     assert screen(text).is_repeatable is repeatable
+
+
+@pytest.mark.parametrize(
+    ("text", "nesting"),
+    [
+        ("SELECT * { ?s ?p ?o }", 1),
+        ("SELECT * { ?s ?p ?o FILTER((?o > 1)) }", 3),
+        ('SELECT * { ?s ?p "((((" }', 1),
+        ("SELECT * { ?s ?p <http://e/(((> }", 1),
+        ("SELECT (" + "(" * 1500 + "1" + ")" * 1500 + " AS ?x) {}", 1501),
+    ],
+)
+def test_screen_measures_how_deep_brackets_nest(text: str, nesting: int) -> None:
+    assert screen(text).nesting == nesting
+
+
+def test_a_query_nested_too_deeply_is_refused_before_evaluation(
+    counted: Callable[..., Counted],
+) -> None:
+    served = counted()
+    query = "SELECT (" + "(" * 1200 + "1" + ")" * 1200 + " AS ?x) {}"
+    response = served.client.post("/sparql", data={"query": query})
+    assert (response.status_code, response.get_json()["error"]["message"]) == (
+        400,
+        "the query nests brackets 1201 deep; this endpoint takes at most 1000",
+    )
+    assert served.evaluated == []
+    deep_enough = "SELECT (" + "(" * 998 + "1" + ")" * 998 + " AS ?x) {}"
+    assert served.client.post("/sparql", data={"query": deep_enough}).status_code == 200

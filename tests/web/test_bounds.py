@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 
 from kg.web.evaluation import QueryJob, WorkerFailure, _Worker
+from kg.web.services import EXTENSION_KEY
 from kg.web.negotiation import ResultKind
 
 from web_sample import Shape
@@ -135,13 +136,12 @@ def test_query_workers_have_no_network(make_app: Callable[..., Flask]) -> None:
 
 
 def test_a_worker_killed_while_idle_is_replaced_unnoticed(make_app: Callable[..., Flask]) -> None:
-    client = make_app().test_client()
+    app = make_app()
+    client = app.test_client()
     assert client.get("/sparql", query_string={"query": SIMPLE}).status_code == 200
-    workers = [
-        int(pid)
-        for task in Path(f"/proc/{os.getpid()}/task").iterdir()
-        for pid in (task / "children").read_text().split()
-    ]
+    # This app's own query workers only: other children of the test process (a `kg serve` of
+    # another test) are not ours to kill.
+    workers = [worker.pid for worker in app.extensions[EXTENSION_KEY].evaluator._live]
     assert workers, "the query ran in a forked worker"
     for pid in workers:
         os.kill(pid, signal.SIGKILL)
@@ -205,3 +205,20 @@ def test_a_query_worker_ends_soon_after_its_http_process_dies_even_mid_query() -
     finally:
         if _running(worker):
             os.kill(worker, signal.SIGKILL)
+
+
+def test_each_query_worker_draws_its_own_random_numbers() -> None:
+    store = pyoxigraph.Store()
+    pyoxigraph.BlankNode()  # seeds this thread's random state, which a fork would copy
+    formats = {kind: "json" for kind in ResultKind}
+    job = QueryJob("SELECT (STRUUID() AS ?u) (RAND() AS ?r) {}", formats, max_rows=1)
+    workers = [_Worker.fork(store, 256 * 2**20) for _ in range(3)]
+    try:
+        answers = []
+        for worker in workers:
+            worker.hand(job)
+            answers.append(worker.reply(10).body)
+    finally:
+        for worker in workers:
+            worker.stop()
+    assert len(set(answers)) == 3, answers

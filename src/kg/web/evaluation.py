@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 _START_TIMEOUT = 10.0
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
+# The evaluating thread's stack: pyoxigraph parses and evaluates recursively.
+_STACK_BYTES = 64 * 2**20
 # How often a worker checks that the HTTP process that forked it is still there.
 _PARENT_CHECK_INTERVAL = 0.25
 
@@ -262,10 +264,8 @@ class _Worker:
             code = 1
             try:
                 ours.close()
-                isolated = _isolate(theirs.fileno(), parent, memory_bytes)
-                theirs.send(isolated)  # the hello: alive, and whether it has any network
-                _serve(theirs, store)
-                code = 0
+                isolated = _isolate(theirs.fileno(), parent)
+                code = _serve_on_a_fresh_thread(theirs, store, isolated, memory_bytes)
             except BaseException:
                 _report(traceback.format_exc())
             finally:
@@ -303,8 +303,8 @@ class _Worker:
             return 0
 
 
-def _isolate(keep_fd: int, parent: int, memory_bytes: int) -> bool:
-    """Make the fresh child a worker: its own signals, no inherited files, no network, capped.
+def _isolate(keep_fd: int, parent: int) -> bool:
+    """Make the fresh child a worker: its own signals, no inherited files, no network.
 
     True if it is cut off from the network (the kernel may refuse unprivileged namespaces).
     """
@@ -331,10 +331,38 @@ def _isolate(keep_fd: int, parent: int, memory_bytes: int) -> bool:
     # A new user namespace lets an unprivileged process own a new, empty network namespace.
     isolated = libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0
     _end_with(parent)
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    address_space = _address_space() + memory_bytes
-    resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
     return isolated
+
+
+def _serve_on_a_fresh_thread(
+    conn: Connection, store: pyoxigraph.Store, isolated: bool, memory_bytes: int
+) -> int:
+    """Answer jobs until the parent is done, on a new thread; the exit code.
+
+    Not on the thread that forked: that is a copy of one of the server's request threads, with
+    its small stack (a deeply nested query overflowed it) and its copy of Rust's per-thread random
+    state (every worker forked from it would give the same UUID(), RAND() and blank nodes). A new
+    thread gets a deep stack and its own random seed.
+    """
+    outcome = [1]
+
+    def run() -> None:
+        try:
+            # The cap comes once this thread's stack is mapped, and is on top of it.
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            address_space = _address_space() + memory_bytes
+            resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+            conn.send(isolated)  # the hello: alive, and whether it has any network
+            _serve(conn, store)
+            outcome[0] = 0
+        except BaseException:
+            _report(traceback.format_exc())
+
+    threading.stack_size(_STACK_BYTES)
+    worker = threading.Thread(target=run, name="query-worker")
+    worker.start()
+    worker.join()
+    return outcome[0]
 
 
 def _end_with(parent: int) -> None:

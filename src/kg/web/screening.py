@@ -1,9 +1,10 @@
 """Reading a request's SPARQL text before it is evaluated: its form, and what it must not do.
 
-The endpoint needs four facts before evaluation: the result kind (to negotiate and answer 406
+The endpoint needs five facts before evaluation: the result kind (to negotiate and answer 406
 early), whether the text is an update (refused, 403), whether it uses SERVICE (refused, 400:
-pyoxigraph would fetch the remote endpoint, measured), and whether its answer may be replayed
-(caching.py: not when it calls NOW, RAND, UUID or STRUUID). A regex on the raw string would be fooled by
+pyoxigraph would fetch the remote endpoint, measured), how deep its brackets nest (refused past
+MAX_NESTING, 400: deeper crashed the parser), and whether its answer may be replayed (caching.py:
+not when it calls NOW, RAND, UUID or STRUUID). A regex on the raw string would be fooled by
 `"SERVICE"` in a literal, `ex:service`, `?service`, `@service` or a comment; a full parse is too
 slow for the hot path (rdflib's parser takes about 1.5 ms a query, more than the whole rest of a
 request). So this is a tokenizer of the SPARQL 1.1 grammar's terminals: strings, IRIs, comments,
@@ -44,8 +45,14 @@ _INSIGNIFICANT = frozenset({"space", "comment"})
 _UPDATE_WORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 )
-# Functions whose value changes from one evaluation to the next: such answers are never replayed.
-_FRESH_EACH_TIME = frozenset({"NOW", "RAND", "UUID", "STRUUID"})
+# Calls whose value changes from one evaluation to the next: such answers are never replayed. A
+# plain search of the whole text, not of the tokens: `?a<2&&RAND()>0` reads as one IRI to the
+# tokenizer but as a comparison to SPARQL, and a false alarm only costs one evaluation.
+_FRESH_EACH_TIME = re.compile(r"(?<![\w:?$])(?:NOW|RAND|UUID|STRUUID)\s*\(", re.IGNORECASE)
+_OPENING, _CLOSING = frozenset("({["), frozenset(")}]")
+# pyoxigraph parses and evaluates nested brackets recursively: 100,000 deep overflowed even the
+# query worker's 64 MiB stack (30,000 did not). No query written by hand comes near this.
+MAX_NESTING = 1000
 _FORMS = {
     "SELECT": ResultKind.SOLUTIONS,
     "ASK": ResultKind.BOOLEAN,
@@ -62,14 +69,15 @@ class Screening:
     is_update: bool
     uses_service: bool
     is_repeatable: bool = True  # the same data give the same answer (no NOW, RAND, UUID, STRUUID)
+    nesting: int = 0  # the deepest nesting of brackets, ( { [
 
 
 def screen(text: str) -> Screening:
-    """Tokenize once; note the first keyword after the prologue, any SERVICE, any NOW or RAND."""
+    """Tokenize once; note the first keyword after the prologue, any SERVICE, the bracket depth."""
     first: str | None = None
     in_prologue = True
     uses_service = False
-    is_repeatable = True
+    depth = nesting = 0
     for match in _TOKEN.finditer(text):
         group = match.lastgroup
         if group in _INSIGNIFICANT:
@@ -83,11 +91,16 @@ def screen(text: str) -> Screening:
             first = word
         if word == "SERVICE":
             uses_service = True
-        elif word in _FRESH_EACH_TIME:
-            is_repeatable = False
+        elif group == "other":
+            if match.group() in _OPENING:
+                depth += 1
+                nesting = max(nesting, depth)
+            elif match.group() in _CLOSING:
+                depth -= 1
     return Screening(
         kind=_FORMS.get(first or ""),
         is_update=first in _UPDATE_WORDS,
         uses_service=uses_service,
-        is_repeatable=is_repeatable,
+        is_repeatable=_FRESH_EACH_TIME.search(text) is None,
+        nesting=nesting,
     )

@@ -42,7 +42,7 @@ from kg.web.negotiation import (
 )
 from kg.web.representations import HTML
 from kg.web.results import graph_document
-from kg.web.screening import screen
+from kg.web.screening import MAX_NESTING, screen
 from kg.web.services import services
 from kg.web.site import site
 
@@ -146,6 +146,11 @@ def _answer(operation: Operation) -> Response:
         raise Forbidden(READ_ONLY)
     if screening.uses_service:
         raise BadRequest(NO_SERVICE)
+    if screening.nesting > MAX_NESTING:
+        raise BadRequest(
+            f"the query nests brackets {screening.nesting} deep; this endpoint takes at most "
+            f"{MAX_NESTING}"
+        )
     accept = request.headers.get("Accept")
     formats = {kind: choose_format(kind, accept, operation.requested_format) for kind in ResultKind}
     if screening.kind is not None and formats[screening.kind] is None:
@@ -173,7 +178,9 @@ def _answer(operation: Operation) -> Response:
         response.headers[MAX_ROWS_HEADER] = str(settings.max_rows)
     # The answer stands as long as this server runs; caches may keep it if they check back.
     response.headers["Cache-Control"] = "no-cache"
-    response.headers["ETag"] = quote_etag(hashlib.sha1(answer.body).hexdigest())
+    # Strong validators differ between representations (RFC 9110, 8.8.3): the type is hashed too.
+    digest = hashlib.sha1(media_format.content_type.encode() + b"\0" + answer.body)
+    response.headers["ETag"] = quote_etag(digest.hexdigest())
     request.environ[KEEPABLE] = screening.is_repeatable
     if "If-None-Match" in request.headers or "If-Modified-Since" in request.headers:
         return response.make_conditional(request)
