@@ -38,6 +38,10 @@ class RunningServer:
     process: subprocess.Popen
     log: Path
 
+    def processes(self) -> set[int]:
+        """The server's process and every process under it, now."""
+        return _process_tree(self.process.pid)
+
 
 StartServer = Callable[..., AbstractContextManager[RunningServer]]
 
@@ -57,14 +61,23 @@ def _running_kg_serve(
     with log.open("w") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    started: set[int] = set()
     try:
         _wait_until_answering(url + ready_path, process, limit)
+        # Taken now as well as at the end: if the main process dies early, its workers must still go.
+        started = _process_tree(process.pid)
         yield RunningServer(url, process, log)
     finally:
-        tree = _process_tree(process.pid) if process.poll() is None else set()
+        tree = started | (_process_tree(process.pid) if process.poll() is None else set())
         process.terminate()
         process.wait(timeout=30)
-        _assert_all_gone(tree)
+        assert_all_gone(tree)
+
+
+@pytest.fixture(scope="session")
+def processes_end() -> Callable[..., None]:
+    """Assert that these processes end within a time limit (zombies count as ended)."""
+    return assert_all_gone
 
 
 def _free_port() -> int:
@@ -95,7 +108,7 @@ def _process_tree(pid: int) -> set[int]:
     return found
 
 
-def _assert_all_gone(pids: set[int], limit: float = 10) -> None:
+def assert_all_gone(pids: set[int], limit: float = 10) -> None:
     """Workers and their query workers end with the server, none left behind."""
     deadline = time.monotonic() + limit
     alive = pids

@@ -14,7 +14,11 @@ GET queries (kg.web.caching).
 """
 
 import logging
+import multiprocessing
 import os
+import signal
+import threading
+import time
 from typing import Any
 
 from flask import Flask
@@ -27,6 +31,7 @@ from kg.web.services import EXTENSION_KEY
 
 # Seconds a worker has to finish its requests when the server stops, before it is killed.
 _SHUTDOWN_GRACE = 5
+_ORPHAN_CHECK_INTERVAL = 0.5
 
 
 def serve(settings: Settings) -> None:
@@ -37,8 +42,11 @@ def serve(settings: Settings) -> None:
     )
     app = create_app(settings)
     server = Server("kg.web:create_app", **granian_options(settings))
-    # Workers fork from this process (Linux's default start method), so they share the loaded app.
-    server.serve(target_loader=lambda _target: _in_worker(app), wrap_loader=True)
+    # Workers fork from this process, so they share the loaded app; forking is Linux's default
+    # up to Python 3.13, and said here for 3.14 on (whose default would pickle the app).
+    multiprocessing.set_start_method("fork", force=True)
+    main = os.getpid()
+    server.serve(target_loader=lambda _target: _in_worker(app, main), wrap_loader=True)
 
 
 def granian_options(settings: Settings) -> dict[str, Any]:
@@ -58,8 +66,23 @@ def granian_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _in_worker(app: Flask) -> Any:
+def _in_worker(app: Flask, main: int) -> Any:
     """The WSGI callable a freshly forked worker serves, its first query worker already started."""
     app.extensions[EXTENSION_KEY].evaluator.warm()
+    _stop_when_orphaned(main)
     logging.getLogger(__name__).info("worker %d ready", os.getpid())
     return AccessLog(app)
+
+
+def _stop_when_orphaned(main: int) -> None:
+    """Stop this worker once the main process is gone (killed outright, it could not stop it)."""
+
+    def watch() -> None:
+        while os.getppid() == main:
+            time.sleep(_ORPHAN_CHECK_INTERVAL)
+        logging.getLogger(__name__).warning("main process %d is gone; worker stopping", main)
+        os.kill(os.getpid(), signal.SIGTERM)  # granian's own graceful stop
+        time.sleep(_SHUTDOWN_GRACE)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()

@@ -203,3 +203,16 @@ def test_a_get_query_of_60_kib_is_answered(served: Served) -> None:
     query = "ASK { ?s ?p ?o } # " + "x" * 60 * 1024
     status, _, body = _timed_get(served.endpoint, query)
     assert (status, json.loads(body)) == (200, {"head": {}, "boolean": True})
+
+
+def test_workers_stop_when_the_main_process_is_killed_outright(
+    kg_data: Path, kg_serve, processes_end, tmp_path: Path
+) -> None:
+    args = ["--data", str(kg_data), "--as-is", "--workers", "2"]
+    with kg_serve(args, tmp_path / "kg-serve.log") as server:
+        processes = server.processes()
+        assert len(processes) == 5  # the main, two workers, a query worker each
+        server.process.kill()  # SIGKILL: the main cannot stop its workers
+        server.process.wait(timeout=10)
+        # Each worker notices within half a second and stops, and its query worker with it.
+        processes_end(processes, limit=8)
