@@ -28,7 +28,11 @@ def _kept(size: int) -> KeptAnswer:
     return KeptAnswer("200 OK", (("Content-Type", "text/plain"),), b"x" * size, None)
 
 
-UNIT = entry_size(("k00",), _kept(50))  # one small answer, as the cache counts it
+def _size(key: tuple[str, ...], answer: KeptAnswer) -> int:
+    return entry_size(key, answer.headers, len(answer.body))
+
+
+UNIT = _size(("k00",), _kept(50))  # one small answer, as the cache counts it
 
 
 def test_the_least_recently_used_answers_make_room_by_bytes() -> None:
@@ -38,7 +42,7 @@ def test_the_least_recently_used_answers_make_room_by_bytes() -> None:
     assert (cache.size, len(cache)) == (16 * UNIT, 16)
     assert cache.get(("k00",)) == _kept(50)  # k00 is now the most recently used
     big = _kept(UNIT + 50)
-    assert entry_size(("big",), big) == 2 * UNIT
+    assert _size(("big",), big) == 2 * UNIT
     assert cache.put(("big",), big)
     # 2 units made room for: the two least recently used answers went, k00 stayed.
     assert (cache.size, len(cache)) == (16 * UNIT, 15)
@@ -57,7 +61,7 @@ def test_an_entry_over_an_eighth_of_the_room_is_refused() -> None:
 def test_a_long_key_counts_like_a_long_body() -> None:
     # A 64 KiB query whose answer is a few bytes is not a few bytes to keep.
     long_key = ("http", "host", "", "query=" + "x" * 65_536, "*/*")
-    assert entry_size(long_key, _kept(2)) > 65_536
+    assert _size(long_key, _kept(2)) > 65_536
     cache = AnswerCache(8 * 65_536)
     assert cache.put(long_key, _kept(2)) is False
 
@@ -126,7 +130,7 @@ def test_a_client_asking_for_a_fresh_answer_gets_one_that_is_then_kept(
         _get(served.client, SELECT, **asks).headers["Cache-Status"],
         _get(served.client, SELECT).headers["Cache-Status"],
     ]
-    assert statuses == [STORED, STORED, HIT]
+    assert statuses == [STORED, "kg; fwd=request; stored", HIT]
     assert served.evaluated == [SELECT, SELECT]
 
 
@@ -134,7 +138,7 @@ def test_no_store_is_evaluated_and_not_kept(counted: Callable[..., Counted]) -> 
     served = counted()
     asked = _get(served.client, SELECT, **{"Cache-Control": "no-store"})
     after = _get(served.client, SELECT)
-    assert (asked.status_code, asked.headers["Cache-Status"]) == (200, MISSED)
+    assert (asked.status_code, asked.headers["Cache-Status"]) == (200, "kg; fwd=request")
     assert after.headers["Cache-Status"] == STORED
     assert served.evaluated == [SELECT, SELECT]
 
@@ -344,3 +348,12 @@ def test_a_query_nested_too_deeply_is_refused_before_evaluation(
     assert served.evaluated == []
     deep_enough = "SELECT (" + "(" * 998 + "1" + ")" * 998 + " AS ?x) {}"
     assert served.client.post("/sparql", data={"query": deep_enough}).status_code == 200
+
+
+def test_stored_is_said_only_of_what_is_kept(make_app: Callable[..., Flask]) -> None:
+    # Room for an entry of 4 KiB at most: the body fits, body and a long query string do not.
+    client = make_app(answer_cache_bytes=32 * 1024).test_client()
+    short = _get(client, SELECT)
+    long = _get(client, SELECT + " #" + "x" * 3000)
+    assert (short.headers["Cache-Status"], long.headers["Cache-Status"]) == (STORED, MISSED)
+    assert _get(client, SELECT + " #" + "x" * 3000).headers["Cache-Status"] == MISSED

@@ -16,7 +16,8 @@ client that says `Cache-Control: no-cache` (or `max-age=0`, or `Pragma: no-cache
 evaluation, which then replaces the kept answer; `no-store` is evaluated and not kept.
 
 Each answer to such a GET says how it was made in a `Cache-Status` header (RFC 9211): `kg; hit`,
-`kg; fwd=miss; stored`, or `kg; fwd=miss` (not kept: an error, a NOW(), or too large). Answers carry an ETag, and a request whose If-None-Match holds it gets 304.
+`kg; fwd=miss; stored`, or `kg; fwd=miss` (not kept: an error, a NOW(), or too large); `fwd=request`
+instead of `fwd=miss` when the client asked for a fresh answer. Answers carry an ETag, and a request whose If-None-Match holds it gets 304.
 """
 
 import threading
@@ -31,8 +32,6 @@ from werkzeug.http import http_date, is_resource_modified, parse_cache_control_h
 KEEPABLE = "kg.keepable"  # set to True in the environ by the endpoint: this answer may be kept
 CACHE_STATUS = "Cache-Status"
 _HIT = "kg; hit"
-_STORED = "kg; fwd=miss; stored"
-_MISSED = "kg; fwd=miss"
 _NOT_MODIFIED = "304 Not Modified"
 # What a 304 repeats from the 200 it stands for (RFC 9110, section 15.4.5), CORS aside.
 _NOT_MODIFIED_HEADERS = frozenset({"etag", "vary", "cache-control", "content-location", "date"})
@@ -77,7 +76,7 @@ class AnswerCache:
 
     def put(self, key: _Key, answer: KeptAnswer) -> bool:
         """Keep the answer unless it is too large; whether it was kept."""
-        size = entry_size(key, answer)
+        size = entry_size(key, answer.headers, len(answer.body))
         if size > self.largest:
             return False
         with self._lock:
@@ -95,10 +94,10 @@ class AnswerCache:
             return len(self._entries)
 
 
-def entry_size(key: _Key, answer: KeptAnswer) -> int:
-    """What keeping this answer under this key costs, in bytes, as the cache counts it."""
-    headers = sum(len(name) + len(value) for name, value in answer.headers)
-    return len(answer.body) + sum(map(len, key)) + headers + ENTRY_OVERHEAD
+def entry_size(key: _Key, headers: Iterable[tuple[str, str]], body_length: int) -> int:
+    """What keeping an answer under this key costs, in bytes, as the cache counts it."""
+    header_length = sum(len(name) + len(value) for name, value in headers)
+    return body_length + sum(map(len, key)) + header_length + ENTRY_OVERHEAD
 
 
 class _Entry(NamedTuple):
@@ -119,13 +118,19 @@ class AnswerCacheMiddleware:
         if key is None:
             return self.app(environ, start_response)
         wants = _client_cache_control(environ)
-        if wants is not None and wants.no_store:
-            return self._pass_on(None, environ, start_response)
-        if wants is None or not (wants.no_cache or wants.max_age == 0):
+        if wants is None:
             kept = self.cache.get(key)
             if kept is not None:
                 return _replay(kept, environ, start_response)
-        return self._pass_on(key, environ, start_response)
+            return self._pass_on(key, environ, start_response, "miss")
+        if wants.no_store:
+            return self._pass_on(None, environ, start_response, "request")
+        if wants.no_cache or wants.max_age == 0:
+            return self._pass_on(key, environ, start_response, "request")
+        kept = self.cache.get(key)
+        if kept is not None:
+            return _replay(kept, environ, start_response)
+        return self._pass_on(key, environ, start_response, "miss")
 
     def _key(self, environ: dict[str, Any]) -> _Key | None:
         if (
@@ -145,23 +150,34 @@ class AnswerCacheMiddleware:
         )
 
     def _pass_on(
-        self, key: _Key | None, environ: dict[str, Any], start_response: StartResponse
+        self,
+        key: _Key | None,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        forward: str,
     ) -> Iterable[bytes]:
-        """The app's answer, kept under `key` if the endpoint allows it (never when key is None)."""
+        """The app's answer, kept under `key` if the endpoint allows it (never when key is None).
+
+        `forward` is why the app is asked (RFC 9211's fwd): "miss", or "request" when the client
+        asked for a fresh answer.
+        """
         seen: dict[str, Any] = {}
 
         def note_headers(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            cache_status = f"kg; fwd={forward}"
             length = _length(headers)
             if (
                 key is not None
                 and status.startswith("200")
                 and environ.get(KEEPABLE)
                 and length is not None
-                and length <= self.cache.largest
             ):
-                seen.update(status=status, headers=tuple(headers))
-                return start_response(status, [*headers, (CACHE_STATUS, _STORED)], exc_info)
-            return start_response(status, [*headers, (CACHE_STATUS, _MISSED)], exc_info)
+                # A replay states its own date.
+                kept = tuple((name, value) for name, value in headers if name.lower() != "date")
+                if entry_size(key, kept, length) <= self.cache.largest:
+                    seen.update(status=status, headers=kept)
+                    cache_status += "; stored"
+            return start_response(status, [*headers, (CACHE_STATUS, cache_status)], exc_info)
 
         chunks = self.app(environ, note_headers)
         if key is None or not seen:
@@ -171,8 +187,7 @@ class AnswerCacheMiddleware:
         finally:
             if hasattr(chunks, "close"):
                 chunks.close()
-        # A replay states its own date.
-        headers = tuple((name, value) for name, value in seen["headers"] if name.lower() != "date")
+        headers = seen["headers"]
         etag = next((value for name, value in headers if name.lower() == "etag"), None)
         self.cache.put(key, KeptAnswer(seen["status"], headers, body, etag))
         return [body]
