@@ -74,10 +74,15 @@ def evaluation_error_message(source: str, error: str) -> str:
 
 
 _CHARACTER_CLASSES = (
+    (re.compile(r"^expected \[_\]$"), "the query ends too early"),
     (re.compile(r"\['0'\s*\.\.=\s*'9'\]"), "a digit"),
+    (
+        re.compile(r"\['0'\s*\.\.=\s*'9'\s*\|\s*'A'\s*\.\.=\s*'F'\s*\|\s*'a'\s*\.\.=\s*'f'\]"),
+        "a hexadecimal digit",
+    ),
     (re.compile(r"\[[^\[\]]*\.\.=[^\[\]]*\]"), "a name character"),
     (re.compile(r"\['(.)'\]"), r"'\1'"),
-    (re.compile(r"\[_\]"), "any character"),
+    (re.compile(r"\[_\]"), "more text"),
 )
 
 

@@ -9,7 +9,7 @@ import pytest
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
-from kg.web.access_log import AccessLog
+from kg.web.access_log import AccessLog, _readable
 
 LINE = re.compile(
     r'^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}\] (\S+) "(\S+) (\S+) (\S+)" (\d{3}) (\S+) '
@@ -74,3 +74,26 @@ def test_a_log_nobody_reads_does_not_fail_the_request() -> None:
         assert client.get("/").get_data() == b"fine"
     finally:
         os.close(write)
+
+
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        ("/id/a%22b", '/id/a\\"b'),  # a quote cannot end the request field early
+        ("/id/a%5Cb", "/id/a\\\\b"),
+        ("/id/a%C2%85b", "/id/a\\x85b"),  # NEL, a line break to some viewers
+        ("/id/caf%C3%A9", "/id/café"),
+    ],
+)
+def test_a_path_is_logged_readable_and_safe(
+    log_pipe: tuple[int, int], path: str, logged: str
+) -> None:
+    read, write = log_pipe
+    Client(AccessLog(_answering(200, b""), fd=write)).get(path)
+    [line] = _lines(read)
+    assert f'"GET {logged} HTTP/1.1" 200 0 ' in line
+
+
+def test_a_path_that_is_not_utf8_is_logged_by_its_bytes() -> None:
+    # What a server puts in PATH_INFO for /id/%FF: the byte as a latin-1 character.
+    assert _readable("/id/\xff") == "/id/\\xff"

@@ -94,6 +94,7 @@ def test_a_client_holding_either_answer_gets_304_with_its_etag(
         b"",
         held.headers["ETag"],
     )
+    assert _vary(check) == _vary(held) == ["Accept", "Accept-Encoding"]
 
 
 def test_a_gzipped_dump_unpacks_to_its_published_checksum(client: FlaskClient) -> None:
@@ -116,3 +117,18 @@ def _png(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
 def test_a_compressed_type_is_left_alone() -> None:
     response = Client(Compression(_png)).get("/shot.png", headers=GZIP)
     assert (response.headers.get("Content-Encoding"), len(response.data)) == (None, 4004)
+
+
+def test_the_same_answer_is_compressed_once(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    real = gzip.compress
+
+    def counting(data: bytes, *args: Any, **kwargs: Any) -> bytes:
+        calls.append(len(data))
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(gzip, "compress", counting)
+    answers = [_sparql(client, EVERYTHING, **GZIP).data for _ in range(3)]
+    assert len(set(answers)) == 1 and len(calls) == 1

@@ -19,8 +19,15 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-# A request path may hold a percent-encoded newline: escaped, so it cannot forge a log line.
-_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)}
+# A request path may hold percent-encoded newlines, quotes or C1 controls (U+0085 breaks lines in
+# some viewers): escaped, so a path cannot forge a line or end the quoted field early.
+_ESCAPES = {
+    **{code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))},
+    ord('"'): '\\"',
+    ord("\\"): "\\\\",
+    # Bytes that are not UTF-8, as surrogateescape decodes them.
+    **{0xDC00 + byte: f"\\x{byte:02x}" for byte in range(0x80, 0x100)},
+}
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -50,7 +57,7 @@ class AccessLog:
             self._write(environ, answer[0], answer[1], time.perf_counter() - started)
 
     def _write(self, environ: dict[str, Any], status: str, size: str, elapsed: float) -> None:
-        path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).translate(_CONTROLS)
+        path = _readable(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
         line = (
             f'[{self._now()}] {environ.get("REMOTE_ADDR", "-")} "{environ.get("REQUEST_METHOD")} '
             f'{path} {environ.get("SERVER_PROTOCOL", "HTTP/1.1")}" {status} {size} '
@@ -69,3 +76,10 @@ class AccessLog:
             self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(now))
             self._second = second
         return self._stamp
+
+
+def _readable(path: str) -> str:
+    """The path as the client sent it, UTF-8 decoded where it is, with anything unsafe escaped."""
+    # WSGI hands the path's bytes over as latin-1 characters.
+    raw = path.encode("latin-1", "backslashreplace")
+    return raw.decode("utf-8", "surrogateescape").translate(_ESCAPES)

@@ -141,7 +141,7 @@ def _built(data: list[Path], no_reasoning: bool, no_validation: bool) -> Path:
 
 
 def _to_stderr(line: str) -> None:
-    # stdout carries granian's access log, one line per request.
+    # stdout carries the access log, one line per request.
     click.echo(line, err=True)
 
 

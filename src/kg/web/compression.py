@@ -12,9 +12,11 @@ client holding the gzipped answer still gets its 304.
 """
 
 import gzip
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from cachetools import LRUCache
 from werkzeug.http import parse_accept_header
 
 MIN_SIZE = 1400  # about one TCP segment: smaller answers gain nothing worth the work
@@ -27,10 +29,17 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 class Compression:
-    """WSGI middleware: gzip-encodes compressible answers for clients that accept gzip."""
+    """WSGI middleware: gzip-encodes compressible answers for clients that accept gzip.
 
-    def __init__(self, app: WsgiApp) -> None:
+    Compressed bodies are kept by their strong ETag: kg's are digests of the bytes (an answer's of
+    its type and body, a dump's its SHA-256), so the same ETag is the same body, and a replayed
+    answer or a dump is compressed once, not on every request.
+    """
+
+    def __init__(self, app: WsgiApp, memory: int = 32 * 2**20) -> None:
         self.app = app
+        self._compressed: LRUCache[str, bytes] = LRUCache(maxsize=memory, getsizeof=len)
+        self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         accepts = _accepts_gzip(environ)
@@ -41,9 +50,13 @@ class Compression:
         held: list[Any] = []
 
         def hold(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            if status.startswith("304") and held_gzipped:
-                # It still holds the gzipped answer: confirm that one.
-                return start_response(status, _suffixed_etag(headers), exc_info)
+            if status.startswith("304"):
+                # The same Vary as the 200 it stands for; if the client holds the gzipped answer,
+                # confirm that one.
+                headers = _with_vary(headers)
+                if held_gzipped:
+                    headers = _suffixed_etag(headers)
+                return start_response(status, headers, exc_info)
             if not _may_compress(status, headers, environ):
                 return start_response(status, headers, exc_info)
             if not accepts:
@@ -60,9 +73,21 @@ class Compression:
         finally:
             if hasattr(chunks, "close"):
                 chunks.close()
-        compressed = gzip.compress(body, compresslevel=LEVEL, mtime=0)
+        compressed = self._compress(body, _etag(headers))
         start_response(status, _encoded(_with_vary(headers), len(compressed)), exc_info)
         return [compressed]
+
+    def _compress(self, body: bytes, etag: str | None) -> bytes:
+        if etag is None:
+            return gzip.compress(body, compresslevel=LEVEL, mtime=0)
+        with self._lock:
+            compressed = self._compressed.get(etag)
+        if compressed is None:
+            compressed = gzip.compress(body, compresslevel=LEVEL, mtime=0)
+            if len(compressed) <= self._compressed.maxsize // 8:
+                with self._lock:
+                    self._compressed[etag] = compressed
+        return compressed
 
 
 def _accepts_gzip(environ: dict[str, Any]) -> bool:
@@ -92,9 +117,19 @@ def _may_compress(status: str, headers: list[tuple[str, str]], environ: dict[str
     )
 
 
+def _etag(headers: list[tuple[str, str]]) -> str | None:
+    """The strong ETag, if the answer has one."""
+    for name, value in headers:
+        if name.lower() == "etag" and not value.startswith("W/"):
+            return value
+    return None
+
+
 def _with_vary(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     for index, (name, value) in enumerate(headers):
         if name.lower() == "vary":
+            if "accept-encoding" in value.lower():
+                return headers
             return [*headers[:index], (name, f"{value}, Accept-Encoding"), *headers[index + 1 :]]
     return [*headers, ("Vary", "Accept-Encoding")]
 
