@@ -69,7 +69,7 @@ def test_a_small_answer_goes_as_it_is(client: FlaskClient) -> None:
         {"head": {}, "boolean": True},
         None,
     )
-    assert _vary(response) == ["Accept"]
+    assert _vary(response) == ["Accept", "Accept-Encoding"]
 
 
 def test_head_is_not_gzipped(client: FlaskClient) -> None:

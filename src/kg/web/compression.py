@@ -5,7 +5,8 @@ compresses its answers the same way (Jetty's GzipHandler). Every kg answer is wh
 before it is sent, so compressing it is one call; answers under a packet, and types that are
 compressed already, go as they are.
 
-An answer that might be compressed says `Vary: Accept-Encoding`, compressed or not. Its strong
+Every 200 and 304 of a type that is not compressed already says `Vary: Accept-Encoding`,
+compressed or not, small or large: a 304 cannot tell, and must vary as its 200 does. Its strong
 ETag is a different one once compressed (`"…-gzip"`, RFC 9110 section 8.8.3), and that suffix is
 taken off a request's If-None-Match before the app compares it, as Apache's mod_deflate does, so a
 client holding the gzipped answer still gets its 304.
@@ -51,16 +52,17 @@ class Compression:
 
         def hold(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             if status.startswith("304"):
-                # The same Vary as the 200 it stands for; if the client holds the gzipped answer,
-                # confirm that one.
+                # If the client holds the gzipped answer, confirm that one.
                 headers = _with_vary(headers)
                 if held_gzipped:
                     headers = _suffixed_etag(headers)
                 return start_response(status, headers, exc_info)
-            if not _may_compress(status, headers, environ):
+            if not status.startswith("200") or _compressed_already(headers):
                 return start_response(status, headers, exc_info)
-            if not accepts:
-                return start_response(status, _with_vary(headers), exc_info)
+            # Whatever its size: a 304 cannot tell, and must vary as its 200 does.
+            headers = _with_vary(headers)
+            if not accepts or not _worth_compressing(headers, environ):
+                return start_response(status, headers, exc_info)
             held[:] = [status, headers, exc_info]
             return _refuse_write
 
@@ -97,24 +99,23 @@ def _accepts_gzip(environ: dict[str, Any]) -> bool:
     return parse_accept_header(value).quality("gzip") > 0
 
 
-def _may_compress(status: str, headers: list[tuple[str, str]], environ: dict[str, Any]) -> bool:
-    if not status.startswith("200") or environ.get("REQUEST_METHOD") == "HEAD":
-        return False
-    length = content_type = None
+def _compressed_already(headers: list[tuple[str, str]]) -> bool:
     for name, value in headers:
         lowered = name.lower()
-        if lowered == "content-length":
-            length = int(value)
-        elif lowered == "content-type":
-            content_type = value
-        elif lowered == "content-encoding":
-            return False
-    return (
-        length is not None
-        and length >= MIN_SIZE
-        and content_type is not None
-        and not content_type.startswith(_ALREADY_COMPRESSED)
-    )
+        if lowered == "content-encoding" or (
+            lowered == "content-type" and value.startswith(_ALREADY_COMPRESSED)
+        ):
+            return True
+    return False
+
+
+def _worth_compressing(headers: list[tuple[str, str]], environ: dict[str, Any]) -> bool:
+    if environ.get("REQUEST_METHOD") == "HEAD":
+        return False
+    for name, value in headers:
+        if name.lower() == "content-length":
+            return int(value) >= MIN_SIZE
+    return False
 
 
 def _etag(headers: list[tuple[str, str]]) -> str | None:
