@@ -10,7 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from kg.web import documents, resources, sparql, ui
 from kg.web.caching import with_answer_cache
-from kg.web.compression import Compression
+from kg.web.compression import Compression, may_gzip
 from kg.web.dataset import describe_store, load_store
 from kg.store import with_merged_default_graph
 from kg.web.evaluation import Evaluator
@@ -57,8 +57,11 @@ def _refuse_large_bodies() -> None:
 
 
 def _shared_headers(response: Response) -> Response:
-    # Every answer is negotiated on Accept (errors too), so caches must key on it.
+    # Every answer is negotiated on Accept (errors too), so caches must key on it; most may be
+    # gzipped (kg.web.compression), said here so that kept answers and their 304s say it too.
     response.vary.add("Accept")
+    if may_gzip(response.content_type):
+        response.vary.add("Accept-Encoding")
     # Open data, read-only, no credentials: any web page may query it.
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = _EXPOSED_HEADERS

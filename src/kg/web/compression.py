@@ -5,8 +5,10 @@ compresses its answers the same way (Jetty's GzipHandler). Every kg answer is wh
 before it is sent, so compressing it is one call; answers under a packet, and types that are
 compressed already, go as they are.
 
-Every 200 and 304 of a type that is not compressed already says `Vary: Accept-Encoding`,
-compressed or not, small or large: a 304 cannot tell, and must vary as its 200 does. Its strong
+Every answer of a type that may be gzipped says `Vary: Accept-Encoding`, compressed or not,
+small or large (a 304 cannot tell, and must vary as its 200 does): the app adds it (app.py), so
+that answers kept by the answer cache, and their 304s, say it too, and a client that does not
+accept gzip costs this layer nothing. Its strong
 ETag is a different one once compressed (`"…-gzip"`, RFC 9110 section 8.8.3), and that suffix is
 taken off a request's If-None-Match before the app compares it, as Apache's mod_deflate does, so a
 client holding the gzipped answer still gets its 304.
@@ -43,25 +45,23 @@ class Compression:
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        accepts = _accepts_gzip(environ)
+        if not _accepts_gzip(environ):
+            return self.app(environ, start_response)  # Vary: Accept-Encoding comes from the app
         held_gzipped = False  # the client's If-None-Match names a gzipped answer
-        if accepts and _SUFFIX in environ.get("HTTP_IF_NONE_MATCH", ""):
+        if _SUFFIX in environ.get("HTTP_IF_NONE_MATCH", ""):
             environ["HTTP_IF_NONE_MATCH"] = environ["HTTP_IF_NONE_MATCH"].replace(_SUFFIX + '"', '"')
             held_gzipped = True
         held: list[Any] = []
 
         def hold(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            if status.startswith("304"):
-                # If the client holds the gzipped answer, confirm that one.
-                headers = _with_vary(headers)
-                if held_gzipped:
-                    headers = _suffixed_etag(headers)
-                return start_response(status, headers, exc_info)
-            if not status.startswith("200") or _compressed_already(headers):
-                return start_response(status, headers, exc_info)
-            # Whatever its size: a 304 cannot tell, and must vary as its 200 does.
-            headers = _with_vary(headers)
-            if not accepts or not _worth_compressing(headers, environ):
+            if status.startswith("304") and held_gzipped:
+                # It holds the gzipped answer: confirm that one.
+                return start_response(status, _suffixed_etag(headers), exc_info)
+            if (
+                not status.startswith("200")
+                or _compressed_already(headers)
+                or not _worth_compressing(headers, environ)
+            ):
                 return start_response(status, headers, exc_info)
             held[:] = [status, headers, exc_info]
             return _refuse_write
@@ -97,6 +97,11 @@ def _accepts_gzip(environ: dict[str, Any]) -> bool:
     if not value or ("gzip" not in value and "*" not in value):
         return False
     return parse_accept_header(value).quality("gzip") > 0
+
+
+def may_gzip(content_type: str | None) -> bool:
+    """Whether answers of this type may be gzipped (so vary on Accept-Encoding)."""
+    return not (content_type or "").startswith(_ALREADY_COMPRESSED)
 
 
 def _compressed_already(headers: list[tuple[str, str]]) -> bool:
