@@ -16,8 +16,9 @@ client that says `Cache-Control: no-cache` (or `max-age=0`, or `Pragma: no-cache
 evaluation, which then replaces the kept answer; `no-store` is evaluated and not kept.
 
 Each answer to such a GET says how it was made in a `Cache-Status` header (RFC 9211): `kg; hit`,
-`kg; fwd=miss; stored`, or `kg; fwd=miss` (not kept: an error, a NOW(), or too large); `fwd=request`
-instead of `fwd=miss` when the client asked for a fresh answer. Answers carry an ETag, and a request whose If-None-Match holds it gets 304.
+`kg; fwd=miss; stored`, or `kg; fwd=miss` (not kept: an error, a NOW(), or too large), with
+`fwd=request` instead when the client asked for a fresh answer. Answers carry an ETag, and a
+request whose If-None-Match holds it gets 304.
 """
 
 import threading
@@ -118,14 +119,9 @@ class AnswerCacheMiddleware:
         if key is None:
             return self.app(environ, start_response)
         wants = _client_cache_control(environ)
-        if wants is None:
-            kept = self.cache.get(key)
-            if kept is not None:
-                return _replay(kept, environ, start_response)
-            return self._pass_on(key, environ, start_response, "miss")
-        if wants.no_store:
+        if wants is not None and wants.no_store:
             return self._pass_on(None, environ, start_response, "request")
-        if wants.no_cache or wants.max_age == 0:
+        if wants is not None and (wants.no_cache or wants.max_age == 0):
             return self._pass_on(key, environ, start_response, "request")
         kept = self.cache.get(key)
         if kept is not None:
