@@ -1,18 +1,16 @@
 """gzip for the clients that ask for it: results, pages and dumps travel 5 to 16 times smaller.
 
 Measured on the shipped build: the asserted N-Quads dump is 410 KB, 33 KB gzipped (level 6); the
-whole dataset's N-Quads, 732 KB, give 46 KB in 4.6 ms. Fuseki
-compresses its answers the same way (Jetty's GzipHandler). Every kg answer is whole in memory
-before it is sent, so compressing it is one call; answers under a packet, and types that are
-compressed already, go as they are.
+whole dataset's N-Quads, 732 KB, give 46 KB in 4.6 ms. Fuseki compresses its answers the same way
+(Jetty's GzipHandler). Every kg answer is whole in memory before it is sent, so compressing it is
+one call; answers under a packet, and types that are compressed already, go as they are.
 
-Every answer of a type that may be gzipped says `Vary: Accept-Encoding`, compressed or not,
-small or large (a 304 cannot tell, and must vary as its 200 does): the app adds it (app.py), so
-that answers kept by the answer cache, and their 304s, say it too, and a client that does not
-accept gzip costs this layer nothing. Its strong
-ETag is a different one once compressed (`"…-gzip"`, RFC 9110 section 8.8.3), and that suffix is
-taken off a request's If-None-Match before the app compares it, as Apache's mod_deflate does, so a
-client holding the gzipped answer still gets its 304.
+Every answer of a type that may be gzipped says `Vary: Accept-Encoding`, compressed or not, small
+or large (a 304 cannot tell, and must vary as its 200 does): the app adds it (app.py), so that
+answers kept by the answer cache, and their 304s, say it too, and a client that does not accept
+gzip costs this layer nothing. Its strong ETag is a different one once compressed (`"…-gzip"`,
+RFC 9110 section 8.8.3), and that suffix is taken off a request's If-None-Match before the app
+compares it, as Apache's mod_deflate does, so a client holding the gzipped answer gets its 304.
 """
 
 import gzip
