@@ -62,7 +62,6 @@ class AnswerCache:
     """
 
     def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
         # One entry may take an eighth of the room, so a few big ones cannot flush the rest.
         self.largest = capacity // 8
         self._entries: LRUCache[_Key, _Entry] = LRUCache(

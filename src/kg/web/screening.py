@@ -68,8 +68,8 @@ class Screening:
     kind: ResultKind | None
     is_update: bool
     uses_service: bool
-    is_repeatable: bool = True  # the same data give the same answer (no NOW, RAND, UUID, STRUUID)
-    nesting: int = 0  # the deepest nesting of brackets, ( { [
+    is_repeatable: bool  # the same data give the same answer (no NOW, RAND, UUID, STRUUID)
+    nesting: int  # the deepest nesting of brackets, ( { [
 
 
 def screen(text: str) -> Screening:
