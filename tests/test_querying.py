@@ -193,7 +193,8 @@ def test_a_format_that_does_not_fit_the_result_kind_is_refused(store, name, fmt,
         ("https://w3id.org/kg-mali/ontology#Country", "kgo:Country"),
         ("https://w3id.org/kg-mali/graph/essor-2021-09-30", "graph:essor-2021-09-30"),
         ("https://w3id.org/kg-mali/ontology", "<https://w3id.org/kg-mali/ontology>"),
-        (ID + "transfer/1961-btr-40", "id:transfer/1961-btr-40"),
+        (ID + "transfer/1961-btr-40", "transfer:1961-btr-40"),
+        (ID + "unknown-kind/x", "id:unknown-kind/x"),
         (ID + "a?b", "<https://w3id.org/kg-mali/id/a?b>"),
         (ID + "ends.", "<https://w3id.org/kg-mali/id/ends.>"),
         ("http://example.org/x", "<http://example.org/x>"),
@@ -220,21 +221,23 @@ def test_tables_right_align_the_columns_asked_for():
     )
 
 
-def test_entity_iris_get_a_prefix_per_kind_instead_of_an_escaped_slash():
+def test_entity_iris_get_their_kinds_prefix_instead_of_an_escaped_slash():
     from pyoxigraph import NamedNode
 
     from kg.querying import used_prefixes
 
     terms = [
         NamedNode("https://w3id.org/kg-mali/id/state/mali"),
-        NamedNode("https://w3id.org/kg-mali/id/transfer/1961-btr-40"),
+        NamedNode("https://w3id.org/kg-mali/id/equipment/p-10"),
         NamedNode("https://w3id.org/kg-mali/ontology#supplier"),
-        NamedNode("https://w3id.org/kg-mali/id/org/lessor"),  # org: is W3C ORG's: left whole
+        NamedNode("https://w3id.org/kg-mali/id/org/lessor"),
+        NamedNode("https://w3id.org/kg-mali/id/unknown-kind/x"),  # no prefix: written whole
     ]
     assert used_prefixes(terms) == {
         "kgo": "https://w3id.org/kg-mali/ontology#",
         "state": "https://w3id.org/kg-mali/id/state/",
-        "transfer": "https://w3id.org/kg-mali/id/transfer/",
+        "org": "https://w3id.org/kg-mali/id/org/",
+        "equip": "https://w3id.org/kg-mali/id/equipment/",
     }
 
 

@@ -365,7 +365,7 @@ def test_heads_is_the_inverse_of_headed_by_and_an_org_head_of(store):
         ("person/dioncounda-traore", "regime/mali-dioncounda-traore"),
     }
     assert pairs(store, "SELECT ?p ?r WHERE { ?p kgo:heads ?r }") == heads
-    assert pairs(store, "SELECT ?p ?r WHERE { ?p org:headOf ?r }") == heads
+    assert pairs(store, "SELECT ?p ?r WHERE { ?p w3org:headOf ?r }") == heads
 
 
 def synthetic():

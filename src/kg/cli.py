@@ -13,7 +13,7 @@ from kg.dataset import open_dataset_store
 from kg.dumps import write_dumps
 from kg.errors import InputError, KgError, QueryError
 from kg.export import EXPORT_FORMATS, FLATTENING_FORMATS, export_dataset
-from kg.namespaces import QUERY_PREFIXES
+from kg.namespaces import PREFIXES
 from kg.project import display_path
 from kg.querying import (
     RESULT_FORMATS,
@@ -103,11 +103,11 @@ def query(query_text: str | None, query_file: Path | None, name: str | None, lis
         declared = dict(named.params)
     elif query_file is not None:
         text, source = _read_query_file(query_file), display_path(query_file)
-        prefixes = QUERY_PREFIXES
+        prefixes = PREFIXES
     elif query_text == "-":
-        text, source, prefixes = click.get_text_stream("stdin").read(), "<stdin>", QUERY_PREFIXES
+        text, source, prefixes = click.get_text_stream("stdin").read(), "<stdin>", PREFIXES
     else:
-        text, source, prefixes = query_text, "query", QUERY_PREFIXES
+        text, source, prefixes = query_text, "query", PREFIXES
     _refuse_what_kg_never_does(text, source)
     store = with_merged_default_graph(open_dataset_store())
     results = run_query(

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from kg.namespaces import DCTERMS, OWL, PREFIXES, RDF, RDFS, SKOS
+from kg.namespaces import DCTERMS, OWL, PREFIXES, RDF, RDFS, SH, SKOS
 from kg.querying import shorten_iri
 
 Term = NamedNode | BlankNode | Literal | Triple
-SH = "http://www.w3.org/ns/shacl#"
 
 
 def _n(iri: object) -> NamedNode:

@@ -19,7 +19,7 @@ from pyoxigraph import NamedNode, RdfFormat, Store, Triple
 from rdflib import BNode, Graph, Literal, URIRef
 
 from kg.describe import graph_quads
-from kg.namespaces import DCTERMS, KGO, ONTOLOGY_GRAPH, OWL, PREFIXES, PROV, RDF, RDFS, SKOS, XSD
+from kg.namespaces import DCTERMS, ID, KGO, ONTOLOGY_GRAPH, OWL, PREFIXES, PROV, RDF, RDFS, SKOS, XSD
 
 CONTEXT_FILE = "context.jsonld"
 
@@ -64,8 +64,9 @@ _NATIVE_DATATYPES = frozenset({str(XSD.integer), str(XSD.boolean)})
 
 def jsonld_context(store: Store) -> dict[str, Any]:
     """The context object (the value of "@context"), from the ontology graph in the store."""
-    # `id` is kg's prefix for its entities, but in JSON it had better be the node's identifier.
-    prefixes = {prefix: ns for prefix, ns in PREFIXES.items() if prefix != "id"}
+    # Entities keep their whole IRIs, which a client can follow; and in JSON `id` had better be
+    # the node's identifier.
+    prefixes = {prefix: ns for prefix, ns in PREFIXES.items() if not ns.startswith(ID)}
     context: dict[str, Any] = {"@version": 1.1, "@vocab": str(KGO), **prefixes}
     context.update({"id": "@id", "type": "@type"})
     context.update(_kgo_terms(store))

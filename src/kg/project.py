@@ -24,15 +24,21 @@ def project_root() -> Path:
     else the folders packaged in the wheel."""
     configured = os.environ.get(ROOT_ENV)
     if not configured:
-        if _is_checkout():
-            return _CHECKOUT
-        packaged = packaged_root()
-        # Neither: the checkout's path all the same, whose missing folders the commands report.
-        return _CHECKOUT if packaged is None else packaged
+        return shipped_root()
     root = Path(configured)
     if not root.is_dir():
         raise InputError(f"{ROOT_ENV}={configured}: not a directory")
     return root
+
+
+def shipped_root() -> Path:
+    """The project folders that come with this code, whatever $KG_ROOT says: this checkout, else
+    the folders packaged in the wheel."""
+    if _is_checkout():
+        return _CHECKOUT
+    packaged = packaged_root()
+    # Neither: the checkout's path all the same, whose missing folders the commands report.
+    return _CHECKOUT if packaged is None else packaged
 
 
 def _is_checkout() -> bool:

@@ -32,10 +32,8 @@ _RESULTS_FORMATS = {
 _PARAM = re.compile(r"#\s*param:\s*(?P<name>[A-Za-z_]\w*)\s+(?P<datatype>\S+)")
 _VARIABLE = re.compile(r"[A-Za-z_]\w*")
 _HEADER_FIELD = re.compile(r"#\s*(?P<key>[a-z][a-z_-]*):\s*(?P<value>.*)")
-# Turtle's PN_LOCAL, simplified, plus "/" (id:transfer/1961-btr-40 reads better than the
-# whole IRI in a terminal); IRIs whose local part is not of this shape are shown whole.
-# A kind of entity, as in id/{kind}/{slug}, that can also serve as a Turtle prefix name.
-_KIND = re.compile(r"[a-z][a-z0-9-]*")
+# Turtle's PN_LOCAL, simplified, plus "/" (an IRI under id/ of no known kind reads better as
+# id:kind/slug than whole in a terminal); IRIs whose local part is not of this shape are shown whole.
 _LOCAL_NAME = re.compile(r"(?:\w[\w./-]*)?(?<![.])")
 
 
@@ -178,22 +176,17 @@ def shorten_iri(iri: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
 def used_prefixes(
     terms: Iterable[object], prefixes: Mapping[str, str] = PREFIXES
 ) -> dict[str, str]:
-    """The prefixes that shorten at least one IRI among the terms, plus one per kind of entity.
+    """The prefixes that shorten at least one IRI among the terms to a Turtle prefixed name.
 
-    Entity IRIs are `id/{kind}/{slug}`; Turtle cannot write the slash of `id:state/mali` but
-    escaped (`id:state\\/mali`), so each kind in use gets its own prefix (`state:mali`).
+    A local name with a slash does not count: Turtle cannot write `id:state/mali` but escaped,
+    and `state:mali` is the name to use.
     """
     iris = {t.value for t in terms if isinstance(t, NamedNode)}
-    found: dict[str, str] = {}
-    for prefix, namespace in prefixes.items():
-        local_names = [iri[len(namespace):] for iri in iris if iri.startswith(namespace)]
-        if any("/" not in name for name in local_names):
-            found[prefix] = namespace
-        for name in local_names:
-            kind, slash, slug = name.partition("/")
-            if slash and slug and "/" not in slug and _KIND.fullmatch(kind) and kind not in prefixes:
-                found.setdefault(kind, f"{namespace}{kind}/")
-    return found
+    return {
+        prefix: namespace
+        for prefix, namespace in prefixes.items()
+        if any(iri.startswith(namespace) and "/" not in iri[len(namespace):] for iri in iris)
+    }
 
 
 def term_text(term: object) -> str:

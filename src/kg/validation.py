@@ -22,14 +22,14 @@ import pyshacl
 from owlrl import DeductiveClosure, OWLRL_Semantics, RDFS_Semantics
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-from rdflib.namespace import OWL, RDFS, SH
+from rdflib.namespace import OWL, RDFS
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
 from kg.errors import InputError
 from kg.loading import load_dataset, load_file
-from kg.namespaces import ID, INFERRED_GRAPH, KGO, PREFIXES, SHAPES
+from kg.namespaces import INFERRED_GRAPH, KGO, PREFIX_TABLE, PREFIXES, SH
 from kg.project import data_files, ontology_files, shape_files
 
 INFERENCE_MODES: tuple[str, ...] = ("none", "rdfs", "owlrl")
@@ -37,24 +37,6 @@ INFERENCE_MODES: tuple[str, ...] = ("none", "rdfs", "owlrl")
 # pySHACL is the engine of record. pyshacl-turbo, an independent implementation in Rust (an
 # optional dependency), gives the second opinion the tests compare against.
 ENGINES: tuple[str, ...] = ("pyshacl", "pyshacl-turbo")
-
-# The prefixes the data files use for identifiers, so that a node in a report (equip:p-10) is
-# written as in the file to fix.
-ID_PREFIXES: dict[str, str] = {
-    prefix: f"{ID}{kind}/"
-    for prefix, kind in (
-        ("src", "source"), ("state", "state"), ("person", "person"), ("org", "org"),
-        ("regime", "regime"), ("place", "place"), ("equip", "equipment"), ("cat", "category"),
-        ("transfer", "transfer"), ("event", "event"), ("stmt", "statement"),
-        ("coop", "cooperation"), ("holding", "office-holding"), ("office", "office"),
-    )
-}
-
-# The prefixes of reports and messages: the project's own, the data files', the shapes' and
-# SHACL's.
-REPORT_PREFIXES: dict[str, str] = {
-    **PREFIXES, **ID_PREFIXES, "shapes": str(SHAPES), "sh": str(SH),
-}
 
 SEVERITY_NAMES: dict[URIRef, str] = {
     SH.Violation: "Violation",
@@ -148,11 +130,14 @@ def load_shapes(paths: Iterable[Path]) -> Graph:
     """The shapes files merged into one graph, parsed by rdflib like the data.
 
     Data and shapes must come from the same parser: pyoxigraph reads "x" as "x"^^xsd:string
-    where rdflib keeps a plain literal, and sh:in then fails on values that match.
+    where rdflib keeps a plain literal, and sh:in then fails on values that match. kg's prefix
+    table comes with any shapes, so that a SPARQL constraint finds its sh:prefixes.
     """
     paths = list(paths)
     if not paths:
         raise InputError("no shapes files found: set KG_ROOT to the kg project folder or give --shapes")
+    if PREFIX_TABLE.resolve() not in {path.resolve() for path in paths}:
+        paths.append(PREFIX_TABLE)
     shapes = Graph()
     for path in paths:
         for s, p, o, _ in load_file(path).quads((None, None, None, None)):
@@ -384,6 +369,6 @@ def _result_order(result: ValidationResult) -> tuple[str, ...]:
 
 
 def _bind_prefixes(graph: Graph) -> None:
-    for prefix, namespace in REPORT_PREFIXES.items():
+    for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, override=True, replace=True)
 

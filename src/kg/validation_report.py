@@ -16,9 +16,9 @@ from itertools import groupby
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from kg.namespaces import BASE
+from kg.namespaces import BASE, PREFIXES
 from kg.project import display_path
-from kg.validation import REPORT_PREFIXES, ValidationOutcome, ValidationResult
+from kg.validation import ValidationOutcome, ValidationResult
 
 REPORT_FORMATS: tuple[str, ...] = ("text", "turtle", "json")
 
@@ -114,7 +114,7 @@ def compact(node: Node) -> str:
 
 def _compact_iri(iri: str) -> str:
     # The longest namespace wins: equip:p-10 rather than id:equipment/p-10.
-    for prefix, namespace in sorted(REPORT_PREFIXES.items(), key=lambda p: -len(p[1])):
+    for prefix, namespace in sorted(PREFIXES.items(), key=lambda p: -len(p[1])):
         local = iri[len(namespace):]
         # A local name with a slash is no prefixed name: id:sources/x would hide a wrong IRI.
         if iri.startswith(namespace) and local and "/" not in local:

@@ -58,7 +58,7 @@ def test_pick_a_named_query_run_it_and_see_the_table(browser, site_url: str) -> 
     assert rows[0].find_elements(By.TAG_NAME, "td")[0].text == "1961"
     # IRIs link to their pages on this server; following one shows the entity.
     link = rows[0].find_element(By.CSS_SELECTOR, "td a")
-    assert link.text == "id:transfer/1961-btr-40"
+    assert link.text == "transfer:1961-btr-40"
     assert link.get_attribute("href") == site_url + "/id/transfer/1961-btr-40"
     link.click()
     assert _wait_for(browser, "h1").text == "1961: 15 BTR-40 from the USSR to Mali"

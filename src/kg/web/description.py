@@ -2,13 +2,12 @@
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from kg.namespaces import BASE, PREFIXES
+from kg.namespaces import BASE, PREFIXES, SH
 from kg.web.dataset import DatasetInfo
 from kg.web.negotiation import FORMATS
 from kg.web.settings import Settings
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
-SH = "http://www.w3.org/ns/shacl#"
 RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 RDFS_COMMENT = NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, request
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
 from kg.describe import Labeller, graph_quads
-from kg.documentation import SH, TermDoc, VocabularyDoc, vocabulary_doc
+from kg.documentation import TermDoc, VocabularyDoc, vocabulary_doc
 from kg.dumps import CHECKSUMS_FILE, DUMP_FORMATS, PARTS, checksums
 from kg.jsonld import CONTEXT_FILE, context_document
 from kg.namespaces import DCTERMS, ONTOLOGY_GRAPH, PREFIXES
@@ -103,7 +103,7 @@ def shapes(extension: str | None = None) -> Response:
     doc = vocabulary_doc(triples, document + "#", document)
     shapes_store = Store()
     shapes_store.extend(as_quads(triples))
-    prefixes = {**PREFIXES, "sh": SH, "shapes": document + "#"}
+    prefixes = {**PREFIXES, "shapes": document + "#"}
     presenter = Presenter(state.iri_space, Labeller(shapes_store), prefixes=prefixes)
     page = html_response(
         "vocabulary.html",

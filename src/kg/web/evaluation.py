@@ -31,7 +31,7 @@ import pyoxigraph
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, QueryTriples
 
 from kg.errors import KgError, QueryError, UnsupportedFormat
-from kg.namespaces import QUERY_PREFIXES
+from kg.namespaces import PREFIXES
 from kg.store import evaluation_error_message, syntax_error_message
 from kg.web.negotiation import ResultKind, acceptable
 from kg.web.results import boolean_document, graph_document, solutions_document
@@ -399,7 +399,7 @@ def _serve(conn: Connection, store: pyoxigraph.Store) -> None:
 def _answer(store: pyoxigraph.Store, job: QueryJob) -> "Answer | _Refusal":
     try:
         results = store.query(
-            job.text, base_iri=job.base_iri, prefixes=QUERY_PREFIXES, **_dataset(job)
+            job.text, base_iri=job.base_iri, prefixes=PREFIXES, **_dataset(job)
         )
         return _serialized(results, job)
     except SyntaxError as err:

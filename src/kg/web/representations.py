@@ -19,7 +19,6 @@ from flask import Response, render_template, request
 from pyoxigraph import DefaultGraph, NamedNode, Quad, Triple
 
 from kg.describe import sorted_quads, triples_of
-from kg.documentation import SH
 from kg.errors import UnsupportedFormat
 from kg.iri_space import IriSpace
 from kg.jsonld import compact_document
@@ -218,8 +217,8 @@ def as_quads(triples: Iterable[Triple]) -> list[Quad]:
 
 
 def _published_prefixes(iri_space: IriSpace) -> dict[str, str]:
-    # The project's prefixes, VoID's vocabularies, and the shapes' (for /shapes).
-    prefixes = {**VOID_PREFIXES, "sh": SH, "shapes": iri_space.data_base + "shapes#"}
+    # The project's prefixes (the shapes' at the data's base, for /shapes) and VoID's vocabularies.
+    prefixes = {**VOID_PREFIXES, "shapes": iri_space.data_base + "shapes#"}
     return {p: str(iri_space.publish(NamedNode(ns)).value) for p, ns in prefixes.items()}  # type: ignore[union-attr]
 
 
