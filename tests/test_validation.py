@@ -190,6 +190,18 @@ def test_validate_with_chosen_shapes_and_formats() -> None:
     assert (None, SH.conforms, Literal(True)) in Graph().parse(data=turtle.output, format="turtle")
 
 
+def test_a_shapes_file_chosen_alone_finds_the_prefixes_of_its_sparql_rules() -> None:
+    # The SPARQL rules of timeline.ttl take their prefixes from shapes/prefixes.ttl, which
+    # kg validate loads with any shapes.
+    case = FIXTURES / "holding_ends_before_it_begins.trig"
+    args = [*_validate_args(*CONTEXT, case), "--shapes", str(ROOT / "shapes" / "timeline.ttl")]
+    result = CliRunner().invoke(main, [*args, "--format", "json"])
+    assert result.exit_code == 1
+    assert [r["source_constraint"] for r in json.loads(result.output)["results"]] == [
+        "https://w3id.org/kg-mali/shapes#PeriodBeginsBeforeItEnds"
+    ]
+
+
 def test_validate_reads_a_turtle_data_file_as_its_own_graph() -> None:
     turtle = UNREADABLE.parent / "state_without_source.ttl"
     result = CliRunner().invoke(main, _validate_args(turtle))
