@@ -138,7 +138,7 @@ ERRORS = [
     ("/id/nothing/", 404, 404),  # resources' listings
     ("/dumps/nothing.nq", 404, 404),  # documents
     ("/ontology.docx", 404, 404),  # documents
-    ("/sparql?query=ASK%20%7B", 400, 406),  # sparql: no Turtle for ASK, known before parsing
+    ("/sparql?query=ASK%20%7B", 400, 400),  # sparql: syntax before negotiation
     ("/sparql?query=ASK%7B%7D&format=csv", 406, 406),  # sparql
 ]
 
