@@ -59,7 +59,10 @@ def test_a_query_that_does_not_parse_is_a_400_whatever_the_accept(
 
 
 VALID_BUT_UNSENDABLE = {
-    "construct as results json": ("CONSTRUCT WHERE { ?s ?p ?o }", "application/sparql-results+json"),
+    "construct as results json": (
+        "CONSTRUCT WHERE { ?s ?p ?o }",
+        "application/sparql-results+json",
+    ),
     "describe as csv": ("DESCRIBE <http://example.org/x>", "text/csv"),
     "select as turtle": ("SELECT * { ?s ?p ?o }", "text/turtle"),
     "ask as csv": ("ASK { ?s ?p ?o }", "text/csv"),
