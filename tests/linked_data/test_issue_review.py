@@ -273,7 +273,7 @@ def test_tabs_and_newlines_stay_in_xml(shared_client: FlaskClient) -> None:
     response = shared_client.get("/sparql", query_string={"query": query, "format": "xml"})
     assert (response.status_code, response.content_type) == (200, XML_RESULTS)
     literal = ET.fromstring(response.data).find(".//{*}literal")
-    assert literal is not None and literal.text == "a\tb\nc\n"  # XML normalises CR to LF
+    assert literal is not None and literal.text == "a\tb\nc\r"  # the CR as &#13;, kept
 
 
 # 8. CORS preflight names what each URL takes: POST only on /sparql.
