@@ -4,8 +4,6 @@ read back by parsers that are not pyoxigraph's (json, csv, rdflib)."""
 import csv
 import io
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 import rdflib
@@ -13,7 +11,8 @@ from click.testing import CliRunner
 
 from kg.cli import main
 
-FIXTURES = Path(__file__).parent / "fixtures"
+pytestmark = pytest.mark.usefixtures("fixture_project")
+
 SUBJECT, PREDICATE = "http://example.org/s", "http://example.org/p"
 TEXTS = [
     "carriage\rreturn, crlf\r\n, line\nfeed, tab\t",
@@ -37,36 +36,27 @@ CONSTRUCT = f"CONSTRUCT {{ <{SUBJECT}> <{PREDICATE}> ?x }} WHERE {{ {VALUES} }}"
 EXPECTED = {rdflib.Literal(t) for t in TEXTS} | {rdflib.Literal(LANGUAGE_TAGGED[0], lang="fr")}
 
 
-@pytest.fixture
-def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "project"
-    shutil.copytree(FIXTURES / "project", root)
-    monkeypatch.setenv("KG_ROOT", str(root))
-    monkeypatch.chdir(root)
-    return root
-
-
 def _output(query: str, fmt: str) -> str:
     result = CliRunner().invoke(main, ["query", "--format", fmt, query])
     assert result.exit_code == 0, result.output
     return result.stdout_bytes.decode("utf-8")
 
 
-def test_json(root: Path) -> None:
+def test_json() -> None:
     bindings = json.loads(_output(SELECT, "json"))["results"]["bindings"]
     assert {rdflib.Literal(b["x"]["value"], lang=b["x"].get("xml:lang")) for b in bindings} == (
         EXPECTED
     )
 
 
-def test_csv(root: Path) -> None:
+def test_csv() -> None:
     # The empty string's row is `""`: a blank line, as pyoxigraph writes it, readers skip.
     rows = list(csv.reader(io.StringIO(_output(SELECT, "csv"), newline="")))
     assert rows[0] == ["x"]
     assert sorted(value for [value] in rows[1:]) == sorted([*TEXTS, LANGUAGE_TAGGED[0]])
 
 
-def test_tsv(root: Path) -> None:
+def test_tsv() -> None:
     output = _output(SELECT, "tsv")
     # One column: a tab or a CR in the output would be a literal's, unescaped.
     assert "\t" not in output and "\r" not in output
@@ -78,6 +68,6 @@ def test_tsv(root: Path) -> None:
     assert len(cells) == len(EXPECTED)
 
 
-def test_turtle(root: Path) -> None:
+def test_turtle() -> None:
     graph = rdflib.Graph().parse(data=_output(CONSTRUCT, "turtle"), format="turtle")
     assert set(graph.objects()) == EXPECTED

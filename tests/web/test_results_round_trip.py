@@ -8,15 +8,12 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 import rdflib
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
-
-from kg.web import Settings, create_app
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
@@ -65,14 +62,6 @@ def _construct(values: list[Value]) -> str:
 
 
 SELECT, CONSTRUCT = _select(VALUES), _construct(VALUES)
-
-
-@pytest.fixture(scope="module")
-def endpoint(kg_data: Path) -> Iterator[FlaskClient]:
-    app = create_app(Settings(data=(kg_data,)))
-    app.testing = True
-    yield app.test_client()
-    app.extensions["kg"].evaluator.close()
 
 
 def _get(client: FlaskClient, query: str, fmt: str) -> TestResponse:

@@ -1,14 +1,9 @@
 """A query that does not parse is a 400 with its line and column, whatever the client accepts;
 only a query that parses can be a 406."""
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
-
-from kg.web import Settings, create_app
 
 # (query, where pyoxigraph stops reading it: "line:column")
 MALFORMED = {
@@ -27,14 +22,6 @@ ASKING_FOR = {
     "format=tsv": (None, "tsv"),
     "format=rdfxml": (None, "rdfxml"),
 }
-
-
-@pytest.fixture(scope="module")
-def endpoint(kg_data: Path) -> Iterator[FlaskClient]:
-    app = create_app(Settings(data=(kg_data,)))
-    app.testing = True
-    yield app.test_client()
-    app.extensions["kg"].evaluator.close()
 
 
 def _ask(client: FlaskClient, query: str, accept: str | None, fmt: str | None) -> TestResponse:
