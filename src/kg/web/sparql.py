@@ -4,9 +4,9 @@ A request goes: read the operation (GET, urlencoded POST or `application/sparql-
 updates refused 403, other bodies 415) → screen its text (update → 403, SERVICE → 400) →
 negotiate for the result kind (406 when nothing fits, but only for a query that parses: syntax
 comes first) → evaluate in a query worker (evaluation.py: 400 malformed, 503 too slow or too
-big) → answer. A GET without a query gets the service
-description, negotiated like a graph; a browser following a link here (it ranks text/html first)
-is sent on to the query form instead (303).
+big) → answer. A GET without a query gets the service description, negotiated like a graph; a
+browser following a link here (it ranks text/html first) is sent on to the query form instead
+(303).
 
 SPARQL speaks the data's canonical IRIs (`kg.namespaces.BASE`, https://w3id.org/kg-mali/), whatever
 public base the site publishes its documents under (`--base-iri`): a query's relative IRIs resolve
