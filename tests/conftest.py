@@ -1,5 +1,6 @@
 """What every test folder shares: Flask apps over given data, and a real `kg serve` process."""
 
+import shutil
 import socket
 import subprocess
 import sys
@@ -30,6 +31,16 @@ def apps_over() -> Iterator[Callable[..., Flask]]:
     yield build
     for app in apps:
         app.extensions["kg"].evaluator.close()
+
+
+@pytest.fixture
+def fixture_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of tests/fixtures/project as KG_ROOT and the working folder, for `kg` commands."""
+    root = tmp_path / "project"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "project", root)
+    monkeypatch.setenv("KG_ROOT", str(root))
+    monkeypatch.chdir(root)
+    return root
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from kg import __version__
 from kg.build import BuildFailed, BuildOptions, PrintingReporter, describe
 from kg.build import build as run_build
 from kg.dataset import open_dataset_store
+from kg.dataset_selection import merged_default_graph
 from kg.dumps import write_dumps
 from kg.errors import InputError, KgError, QueryError
 from kg.export import EXPORT_FORMATS, FLATTENING_FORMATS, export_dataset
@@ -110,15 +111,16 @@ def query(query_text: str | None, query_file: Path | None, name: str | None, lis
         text, source, prefixes = query_text, "query", PREFIXES
     _refuse_what_kg_never_does(text, source)
     store = with_merged_default_graph(open_dataset_store())
-    results = run_query(
-        store, text, union_default_graph=False, prefixes=prefixes, source=source,
-        substitutions=bindings(binds, declared),
-    )
-    try:
-        # pyoxigraph evaluates lazily: errors can surface while the results are written.
-        output = format_results(results, fmt or _default_format(results))
-    except (OSError, RuntimeError) as err:
-        raise QueryError(f"{source}: the query failed: {' '.join(str(err).split())}") from err
+    with merged_default_graph(store, text, {}, prefixes=prefixes) as dataset:
+        results = run_query(
+            store, text, union_default_graph=False, prefixes=prefixes, source=source,
+            substitutions=bindings(binds, declared), dataset=dataset,
+        )
+        try:
+            # pyoxigraph evaluates lazily: errors can surface while the results are written.
+            output = format_results(results, fmt or _default_format(results))
+        except (OSError, RuntimeError) as err:
+            raise QueryError(f"{source}: the query failed: {' '.join(str(err).split())}") from err
     click.echo(output, nl=False)
 
 

@@ -1,5 +1,7 @@
 """Named SPARQL queries (queries/*.rq) and the formatting of query results for people and tools."""
 
+import csv
+import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ GRAPH_FORMATS = ("table", "turtle")
 
 _RESULTS_FORMATS = {
     "json": QueryResultsFormat.JSON,
-    "csv": QueryResultsFormat.CSV,
+    "csv": QueryResultsFormat.CSV,  # booleans; solutions go through solutions_csv
     "tsv": QueryResultsFormat.TSV,
 }
 _PARAM = re.compile(r"#\s*param:\s*(?P<name>[A-Za-z_]\w*)\s+(?P<datatype>\S+)")
@@ -146,12 +148,38 @@ def format_results(results: QueryResults, fmt: str) -> str:
         if isinstance(results, pyoxigraph.QueryBoolean):
             return "true\n" if bool(results) else "false\n"
         return _solutions_table(results)
+    if fmt == "csv" and isinstance(results, pyoxigraph.QuerySolutions):
+        names = [v.value for v in results.variables]
+        return solutions_csv(names, [[solution[name] for name in names] for solution in results])
     if fmt in _RESULTS_FORMATS:
         return _ending_with_newline(results.serialize(format=_RESULTS_FORMATS[fmt]).decode("utf-8"))
     raise UnsupportedFormat(
         f"format {fmt!r} does not fit SELECT or ASK results; "
         f"use one of {', '.join(SOLUTION_FORMATS)}"
     )
+
+
+def solutions_csv(variables: Sequence[str], rows: Iterable[Sequence[Term | None]]) -> str:
+    """SPARQL 1.1 CSV: plain values (IRIs bare, literals by lexical form), RFC 4180 quoting, CRLF.
+
+    Unlike pyoxigraph's writer, a one-column row holding an empty value is written `""`, not as
+    a blank line, which CSV readers skip: the row would be lost.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(variables)
+    writer.writerows([_csv_value(term) for term in row] for row in rows)
+    return buffer.getvalue()
+
+
+def _csv_value(term: Term | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, pyoxigraph.Triple):
+        return str(term)
+    return term.value
 
 
 def solution_rows(results: pyoxigraph.QuerySolutions) -> list[dict[str, str | None]]:

@@ -49,11 +49,13 @@ def run_query(
     prefixes: Mapping[str, str] | None = None,
     substitutions: Mapping[pyoxigraph.Variable, Term] | None = None,
     source: str = "query",
+    dataset: Mapping[str, object] | None = None,
 ) -> QueryResults:
     """Run a SPARQL query; by default its default graph is the union of all graphs.
 
     `prefixes` are predeclared, `substitutions` bind variables to values (never splice
-    user input into the text), and `source` names the query in error messages.
+    user input into the text), `source` names the query in error messages, and `dataset`
+    holds `store.query`'s dataset arguments (kg.dataset_selection.merged_default_graph).
     """
     try:
         return store.query(
@@ -61,6 +63,7 @@ def run_query(
             use_default_graph_as_union=union_default_graph,
             prefixes=dict(prefixes) if prefixes else None,
             substitutions=dict(substitutions) if substitutions else None,
+            **(dataset or {}),
         )
     except SyntaxError as err:
         raise QueryError(syntax_error_message(source, str(err))) from err

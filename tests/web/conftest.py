@@ -1,13 +1,15 @@
 """Fixtures for the web tests: a small kg-shaped dataset written once, an app built per test."""
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from web_sample import Shape, kg_quads
+
+from kg.web import Settings, create_app
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +33,12 @@ def make_app(kg_data: Path, apps_over: Callable[..., Flask]) -> Callable[..., Fl
 @pytest.fixture
 def client(make_app: Callable[..., Flask]) -> FlaskClient:
     return make_app().test_client()
+
+
+@pytest.fixture(scope="module")
+def endpoint(kg_data: Path) -> Iterator[FlaskClient]:
+    """One app over the test data for a module's read-only requests."""
+    app = create_app(Settings(data=(kg_data,)))
+    app.testing = True
+    yield app.test_client()
+    app.extensions["kg"].evaluator.close()

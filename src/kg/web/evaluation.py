@@ -30,6 +30,7 @@ from multiprocessing.connection import Connection
 import pyoxigraph
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, QueryTriples
 
+from kg.dataset_selection import merged_default_graph
 from kg.errors import KgError, QueryError, UnsupportedFormat
 from kg.namespaces import PREFIXES
 from kg.store import evaluation_error_message, syntax_error_message
@@ -398,10 +399,13 @@ def _serve(conn: Connection, store: pyoxigraph.Store) -> None:
 
 def _answer(store: pyoxigraph.Store, job: QueryJob) -> "Answer | _Refusal":
     try:
-        results = store.query(
-            job.text, base_iri=job.base_iri, prefixes=PREFIXES, **_dataset(job)
-        )
-        return _serialized(results, job)
+        with merged_default_graph(
+            store, job.text, _dataset(job), base_iri=job.base_iri, prefixes=PREFIXES
+        ) as dataset:
+            results = store.query(
+                job.text, base_iri=job.base_iri, prefixes=PREFIXES, **dataset
+            )
+            return _serialized(results, job)
     except SyntaxError as err:
         # "syntax error in query:1:6: expected …", positioned as the CLI positions it.
         return _Refusal("syntax", "syntax error in " + syntax_error_message("query", str(err)))

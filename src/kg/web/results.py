@@ -6,11 +6,10 @@ serializes from any list of triples, are handed to it.
 
 XML 1.0 cannot carry most C0 control characters, not even as character references, so results
 holding one are refused (406) in SPARQL XML and RDF/XML rather than sent as malformed XML; JSON,
-CSV, TSV and the other RDF syntaxes carry them escaped.
+CSV, TSV and the other RDF syntaxes carry them escaped. A carriage return it can carry, but only
+as a reference (`&#13;`): a parser reads a raw one as a line feed.
 """
 
-import csv
-import io
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -22,6 +21,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple
 from kg.errors import UnsupportedFormat
 from kg.export import EXPORT_FORMATS
 from kg.namespaces import PREFIXES
+from kg.querying import solutions_csv
 
 Term = NamedNode | BlankNode | Literal | Triple
 Row = Sequence[Term | None]
@@ -31,6 +31,8 @@ _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
 # What XML 1.0 (its Char production) cannot hold: C0 controls but tab, LF and CR; U+FFFE, U+FFFF.
 _NOT_XML_1_0 = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# An XML parser reads a raw CR (or CRLF) as LF: only a character reference keeps it.
+_XML_CARRIAGE_RETURN = {"\r": "&#13;"}
 
 # The RDF syntaxes by format name (negotiation's MediaFormat.name), for every RDF writer of the
 # app: the same names and syntaxes as `kg export`.
@@ -75,6 +77,10 @@ def graph_document(
     used = prefixes if format_name in PREFIXED else None
     body = pyoxigraph.serialize(statements, format=RDF_SYNTAXES[format_name], prefixes=used)
     assert body is not None  # without an output file, serialize returns the bytes
+    if format_name == "rdfxml":
+        # pyoxigraph writes a literal's CR raw. IRIs cannot hold one and the markup has none, so
+        # every CR byte is in a literal, where its reference is what keeps it a CR.
+        body = body.replace(b"\r", _XML_CARRIAGE_RETURN["\r"].encode())
     if note and format_name in _COMMENTABLE:
         body = f"# {note}\n".encode() + body
     return body
@@ -156,7 +162,8 @@ def _xml_solutions(variables: Sequence[str], rows: Sequence[Row], link: str | No
 
 
 def _xml_text(text: str) -> str:
-    return escape(_check_xml_text(text, "these results", "JSON (application/sparql-results+json)"))
+    checked = _check_xml_text(text, "these results", "JSON (application/sparql-results+json)")
+    return escape(checked, _XML_CARRIAGE_RETURN)
 
 
 def _xml_term(term: Term) -> str:
@@ -179,22 +186,7 @@ def _xml_term(term: Term) -> str:
 
 
 def _csv_solutions(variables: Sequence[str], rows: Sequence[Row], link: str | None) -> bytes:
-    # SPARQL 1.1 CSV: plain values (IRIs bare, literals by lexical form), RFC 4180 quoting, CRLF.
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(variables)
-    writer.writerows([_csv_value(term) for term in row] for row in rows)
-    return buffer.getvalue().encode()
-
-
-def _csv_value(term: Term | None) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, Triple):
-        return str(term)
-    return term.value
+    return solutions_csv(variables, rows).encode()
 
 
 def _tsv_solutions(variables: Sequence[str], rows: Sequence[Row], link: str | None) -> bytes:

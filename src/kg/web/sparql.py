@@ -2,10 +2,11 @@
 
 A request goes: read the operation (GET, urlencoded POST or `application/sparql-query` POST;
 updates refused 403, other bodies 415) → screen its text (update → 403, SERVICE → 400) →
-negotiate for the result kind (406 when nothing fits) → evaluate in a query worker (evaluation.py:
-400 malformed, 503 too slow or too big) → answer. A GET without a query gets the service
-description, negotiated like a graph; a browser following a link here (it ranks text/html first)
-is sent on to the query form instead (303).
+negotiate for the result kind (406 when nothing fits, but only for a query that parses: syntax
+comes first) → evaluate in a query worker (evaluation.py: 400 malformed, 503 too slow or too
+big) → answer. A GET without a query gets the service description, negotiated like a graph; a
+browser following a link here (it ranks text/html first) is sent on to the query form instead
+(303).
 
 SPARQL speaks the data's canonical IRIs (`kg.namespaces.BASE`, https://w3id.org/kg-mali/), whatever
 public base the site publishes its documents under (`--base-iri`): a query's relative IRIs resolve
@@ -16,6 +17,7 @@ canonical IRIs.
 import functools
 import hashlib
 from dataclasses import dataclass
+from typing import NoReturn
 
 from flask import Blueprint, Response, redirect, request, url_for
 from pyoxigraph import NamedNode
@@ -154,8 +156,7 @@ def _answer(operation: Operation) -> Response:
     accept = request.headers.get("Accept")
     formats = {kind: choose_format(kind, accept, operation.requested_format) for kind in ResultKind}
     if screening.kind is not None and formats[screening.kind] is None:
-        # Known before evaluation: spare the worker a query whose answer cannot be sent.
-        raise UnsupportedFormat(_not_acceptable(screening.kind))
+        _refuse_unsendable(operation.text, screening.kind)
     state = services()
     settings = state.settings
     given_dataset = bool(operation.default_graphs or operation.named_graphs)
@@ -185,6 +186,30 @@ def _answer(operation: Operation) -> Response:
     if "If-None-Match" in request.headers or "If-Modified-Since" in request.headers:
         return response.make_conditional(request)
     return response
+
+
+def _refuse_unsendable(text: str, kind: ResultKind) -> NoReturn:
+    """406 for a query of a kind the client accepts no format for, once it is known to parse.
+
+    Syntax comes before negotiation: a query that does not parse is a 400 with its line and
+    column, whatever the Accept. A worker parses it, not this process: the screen may misjudge
+    nesting, and a parser overflowing a request thread's stack would take the server down. It
+    evaluates over an empty dataset with no format for any kind, so a valid query costs one
+    round trip to a worker and no data.
+    """
+    parse_only = QueryJob(
+        text=text,
+        formats=dict.fromkeys(ResultKind),
+        max_rows=0,
+        base_iri=site().iri_space.data_base,
+        default_graphs=(),
+        named_graphs=(),
+    )
+    try:
+        services().evaluator.evaluate(parse_only)
+    except UnsupportedFormat:
+        pass  # it parses: the worker found no format for its kind, as this process did
+    raise UnsupportedFormat(_not_acceptable(kind))
 
 
 @functools.lru_cache(maxsize=64)
