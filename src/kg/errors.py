@@ -33,3 +33,8 @@ class UnsupportedFormat(KgError):
     """A result format that does not fit the result, e.g. CSV for a CONSTRUCT query."""
 
     http_status = 406
+
+
+class UnsupportedConstruct(KgError):
+    """The input uses an OWL construct that the fast reasoner does not implement."""
+
