@@ -31,7 +31,6 @@ from kg.web.description import (
     TRUNCATION_FRAGMENT,
     service_description,
 )
-from kg.web.evaluation import QueryJob
 from kg.web.negotiation import (
     FORMATS,
     MediaFormat,
@@ -40,6 +39,7 @@ from kg.web.negotiation import (
     best_format,
     choose_format,
 )
+from kg.web.query_worker import QueryJob
 from kg.web.representations import HTML
 from kg.web.results import graph_document
 from kg.web.screening import MAX_NESTING, screen
