@@ -15,10 +15,9 @@ import pyoxigraph
 import pytest
 from flask import Flask
 
-from kg.errors import WorkerFailure
 from kg.web.evaluation import WORKER_FAILED
 from kg.web.negotiation import ResultKind
-from kg.web.query_worker import QueryJob, QueryWorker
+from kg.web.query_worker import QueryJob, QueryWorker, Refusal
 from kg.web.services import EXTENSION_KEY
 
 from web_sample import Shape
@@ -115,27 +114,31 @@ def test_results_within_max_rows_are_not_flagged(
     assert len(response.get_json()["results"]["bindings"]) == shape.countries
 
 
-def test_query_workers_have_no_network(make_app: Callable[..., Flask]) -> None:
+def test_query_workers_have_no_network() -> None:
     """Even a SERVICE that got past the screen could not fetch: the worker has no network."""
-    evaluator = make_app().extensions["kg"].evaluator
-    evaluator.warm()
-    if not evaluator.network_isolated:
-        pytest.skip(
-            "this kernel allows no unprivileged network namespace; screening alone refuses SERVICE"
-        )
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        listener.settimeout(0.2)
-        job = QueryJob(
-            text=f"SELECT * {{ SERVICE <http://127.0.0.1:{listener.getsockname()[1]}/> {{ ?s ?p ?o }} }}",
-            formats={kind: "json" for kind in ResultKind},
-            max_rows=10,
-        )
-        with pytest.raises(WorkerFailure):
-            evaluator.evaluate(job)
-        with pytest.raises(socket.timeout):
-            listener.accept()
+    worker = QueryWorker.fork(pyoxigraph.Store(), 256 * 2**20)
+    try:
+        if not worker.network_isolated:
+            pytest.skip(
+                "this kernel allows no unprivileged network namespace; screening alone refuses "
+                "SERVICE"
+            )
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(1)
+            listener.settimeout(0.2)
+            port = listener.getsockname()[1]
+            job = QueryJob(
+                text=f"SELECT * {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
+                formats={kind: "json" for kind in ResultKind},
+                max_rows=10,
+            )
+            worker.hand(job)
+            assert worker.reply(10) == Refusal("internal", "OSError while evaluating")
+            with pytest.raises(socket.timeout):
+                listener.accept()
+    finally:
+        worker.stop()
 
 
 def test_a_worker_killed_while_idle_is_replaced_unnoticed(make_app: Callable[..., Flask]) -> None:

@@ -146,11 +146,6 @@ class Evaluator:
         with self._lock:
             self._idle.append(worker)
 
-    @property
-    def network_isolated(self) -> bool | None:
-        """Whether the last worker started could not reach the network; None before any started."""
-        return self._network_isolated
-
     def _fork(self) -> QueryWorker:
         try:
             worker = QueryWorker.fork(self._store, self._memory_bytes)
