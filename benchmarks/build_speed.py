@@ -28,10 +28,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import synthetic  # noqa: E402  (benchmarks/ is not a package)
 from kg.derivation import derive, read_rules, rule_files  # noqa: E402
+from kg.fast_reasoner import fast_closure  # noqa: E402
 from kg.loading import load_dataset  # noqa: E402
 from kg.namespaces import INFERRED_GRAPH  # noqa: E402
 from kg.project import data_files, ontology_files  # noqa: E402
-from kg.reasoning import fast_closure, owlrl_closure  # noqa: E402
+from kg.reasoning import owlrl_closure  # noqa: E402
 from kg.store import store_from_dataset  # noqa: E402
 
 KG = Path(sys.executable).with_name("kg")

@@ -16,14 +16,10 @@ from kg.build import build, build_store
 from kg.loading import load_dataset
 from kg.namespaces import ID, INFERRED_GRAPH, KGO, OWL, PREFIXES, PROV, RDF, RDFS, SCHEMA, SEM, XSD
 from kg.project import data_files, ontology_files
-from kg.reasoning import (
-    DROPPED,
-    UnsupportedConstruct,
-    drop_reason,
-    fast_closure,
-    infer,
-    owlrl_closure,
-)
+from kg.entailment_filter import DROPPED, drop_reason
+from kg.errors import UnsupportedConstruct
+from kg.fast_reasoner import fast_closure
+from kg.reasoning import infer, owlrl_closure
 from kg.store import run_query
 
 ROOT = Path(__file__).resolve().parents[1]

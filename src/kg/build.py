@@ -39,13 +39,14 @@ from rdflib.term import Node
 
 from kg import __version__
 from kg.derivation import derive, read_rules, rule_files
+from kg.entailment_filter import Triple
 from kg.errors import InputError, KgError
 from kg.loading import LoadedDataset, load_dataset
 from kg.namespaces import DERIVED_GRAPH, INFERRED_GRAPH, XSD
 from kg.project import (
     build_dir, data_files, display_path, ontology_files, project_root, shape_files,
 )
-from kg.reasoning import REASONERS, Triple, infer
+from kg.reasoning import REASONERS, infer
 from kg.store import store_from_dataset
 
 BUILD_FORMAT = 1
@@ -59,8 +60,8 @@ NO_REASONING = "none"
 LARGE_INPUT_BYTES = 1_000_000
 # The modules whose code decides what a build holds: a change to any of them is a new key.
 _PIPELINE_MODULES = (
-    "build", "derivation", "export", "loading", "namespaces", "querying", "reasoning", "store",
-    "validation",
+    "build", "derivation", "entailment_filter", "export", "fast_reasoner", "fast_reasoner_schema",
+    "loading", "namespaces", "querying", "reasoning", "store", "validation",
 )
 _TOOLS = ("rdflib", "owlrl", "pyoxigraph", "pyshacl")
 _PROBLEMS_SHOWN = 20

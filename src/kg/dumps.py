@@ -22,7 +22,7 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, Store
 
 from kg.describe import ENTAILED_GRAPHS
 from kg.errors import KgError
-from kg.export import FLATTENING_FORMATS, export_dataset
+from kg.export import export_dataset
 from kg.iri_space import IriSpace
 from kg.project import display_path
 
@@ -89,10 +89,6 @@ class Dump:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
-
-    @property
-    def merges_graphs(self) -> bool:
-        return self.format.name in FLATTENING_FORMATS
 
 
 def make_dumps(store: Store, iri_space: IriSpace = CANONICAL) -> list[Dump]:

@@ -33,3 +33,32 @@ class UnsupportedFormat(KgError):
     """A result format that does not fit the result, e.g. CSV for a CONSTRUCT query."""
 
     http_status = 406
+
+
+class UnsupportedConstruct(KgError):
+    """The input uses an OWL construct that the fast reasoner does not implement."""
+
+
+class QueryTimeout(KgError):
+    """The query ran past the time limit and its worker was stopped."""
+
+    http_status = 503
+
+
+class QueryTooBig(KgError):
+    """The query needed more memory than a query may use, and its worker was stopped."""
+
+    http_status = 503
+
+
+class EndpointBusy(KgError):
+    """No query worker came free in time."""
+
+    http_status = 503
+
+
+class WorkerFailure(KgError):
+    """A query worker failed for a reason that is not the query's; the detail is in the log."""
+
+    # The server's trouble, and likely passing: the next request gets a fresh worker.
+    http_status = 503

@@ -69,10 +69,6 @@ class IriSpace:
             return self._triple(term)
         return term
 
-    def publish_triples(self, triples: Iterable[Triple]) -> Iterator[Triple]:
-        for t in triples:
-            yield self._triple(t)
-
     def publish_quads(self, quads: Iterable[Quad]) -> Iterator[Quad]:
         for q in quads:
             graph = q.graph_name

@@ -8,15 +8,17 @@ import signal
 import socket
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph
 import pytest
 from flask import Flask
 
-from kg.web.evaluation import QueryJob, WorkerFailure, _Worker
-from kg.web.services import EXTENSION_KEY
+from kg.web.evaluation import WORKER_FAILED
 from kg.web.negotiation import ResultKind
+from kg.web.query_worker import QueryJob, QueryWorker, Refusal
+from kg.web.services import EXTENSION_KEY
 
 from web_sample import Shape
 
@@ -112,27 +114,31 @@ def test_results_within_max_rows_are_not_flagged(
     assert len(response.get_json()["results"]["bindings"]) == shape.countries
 
 
-def test_query_workers_have_no_network(make_app: Callable[..., Flask]) -> None:
+def test_query_workers_have_no_network() -> None:
     """Even a SERVICE that got past the screen could not fetch: the worker has no network."""
-    evaluator = make_app().extensions["kg"].evaluator
-    evaluator.warm()
-    if not evaluator.network_isolated:
-        pytest.skip(
-            "this kernel allows no unprivileged network namespace; screening alone refuses SERVICE"
-        )
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        listener.settimeout(0.2)
-        job = QueryJob(
-            text=f"SELECT * {{ SERVICE <http://127.0.0.1:{listener.getsockname()[1]}/> {{ ?s ?p ?o }} }}",
-            formats={kind: "json" for kind in ResultKind},
-            max_rows=10,
-        )
-        with pytest.raises(WorkerFailure):
-            evaluator.evaluate(job)
-        with pytest.raises(socket.timeout):
-            listener.accept()
+    worker = QueryWorker.fork(pyoxigraph.Store(), 256 * 2**20)
+    try:
+        if not worker.network_isolated:
+            pytest.skip(
+                "this kernel allows no unprivileged network namespace; screening alone refuses "
+                "SERVICE"
+            )
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(1)
+            listener.settimeout(0.2)
+            port = listener.getsockname()[1]
+            job = QueryJob(
+                text=f"SELECT * {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
+                formats={kind: "json" for kind in ResultKind},
+                max_rows=10,
+            )
+            worker.hand(job)
+            assert worker.reply(10) == Refusal("internal", "OSError while evaluating")
+            with pytest.raises(socket.timeout):
+                listener.accept()
+    finally:
+        worker.stop()
 
 
 def test_a_worker_killed_while_idle_is_replaced_unnoticed(make_app: Callable[..., Flask]) -> None:
@@ -148,6 +154,28 @@ def test_a_worker_killed_while_idle_is_replaced_unnoticed(make_app: Callable[...
         os.waitpid(pid, 0)  # reaped here, as a real outside kill would leave it for its parent
     response = client.get("/sparql", query_string={"query": SIMPLE})
     assert (response.status_code, response.get_json()) == (200, {"head": {}, "boolean": True})
+
+
+def test_a_worker_killed_mid_query_is_a_503_in_one_line(make_app: Callable[..., Flask]) -> None:
+    app = make_app(query_timeout=30)
+    client = app.test_client()
+    evaluator = app.extensions[EXTENSION_KEY].evaluator
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(client.get, "/sparql", query_string={"query": RUNAWAY})
+        deadline = time.monotonic() + 5
+        while not evaluator._live and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the request has forked its worker
+        (worker,) = evaluator._live
+        started = _cpu_ticks(worker.pid)
+        while _cpu_ticks(worker.pid) < started + 10 and time.monotonic() < deadline:
+            time.sleep(0.01)  # until it has spent 0.1 s of CPU on the query
+        os.kill(worker.pid, signal.SIGTERM)  # neither SIGKILL nor SIGABRT: not out of memory
+        response = pending.result(timeout=10)
+    assert (response.status_code, response.get_json()) == (
+        503,
+        {"error": {"status": 503, "message": WORKER_FAILED}},
+    )
+    assert client.get("/sparql", query_string={"query": SIMPLE}).status_code == 200
 
 
 def _cpu_ticks(pid: int) -> int:
@@ -171,7 +199,7 @@ def _orphan_a_busy_worker(store: pyoxigraph.Store) -> int:
         code = 1
         try:
             os.close(read_end)
-            worker = _Worker.fork(store, 256 * 2**20)
+            worker = QueryWorker.fork(store, 256 * 2**20)
             idle = _cpu_ticks(worker.pid)
             worker.hand(QueryJob(RUNAWAY, {kind: "json" for kind in ResultKind}, max_rows=10))
             deadline = time.monotonic() + 5
@@ -212,7 +240,7 @@ def test_each_query_worker_draws_its_own_random_numbers() -> None:
     pyoxigraph.BlankNode()  # seeds this thread's random state, which a fork would copy
     formats = {kind: "json" for kind in ResultKind}
     job = QueryJob("SELECT (STRUUID() AS ?u) (RAND() AS ?r) {}", formats, max_rows=1)
-    workers = [_Worker.fork(store, 256 * 2**20) for _ in range(3)]
+    workers = [QueryWorker.fork(store, 256 * 2**20) for _ in range(3)]
     try:
         answers = []
         for worker in workers:

@@ -16,8 +16,10 @@ before they start (evaluation.py).
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
+
+from kg.web.wsgi import Environ, StartResponse, WsgiApp
 
 # A request path may hold percent-encoded newlines, quotes or C1 controls (U+0085 breaks lines in
 # some viewers): escaped, so a path cannot forge a line or end the quoted field early.
@@ -29,9 +31,6 @@ _ESCAPES = {
     **{0xDC00 + byte: f"\\x{byte:02x}" for byte in range(0x80, 0x100)},
 }
 
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-
 
 class AccessLog:
     """WSGI middleware writing one line per request to a file descriptor (stdout by default)."""
@@ -42,7 +41,7 @@ class AccessLog:
         self._second = -1
         self._stamp = ""
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
         answer: list[str] = ["500", "-"]  # what is logged if the app fails before it answers
 
@@ -56,7 +55,7 @@ class AccessLog:
         finally:
             self._write(environ, answer[0], answer[1], time.perf_counter() - started)
 
-    def _write(self, environ: dict[str, Any], status: str, size: str, elapsed: float) -> None:
+    def _write(self, environ: Environ, status: str, size: str, elapsed: float) -> None:
         path = _readable(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
         line = (
             f'[{self._now()}] {environ.get("REMOTE_ADDR", "-")} "{environ.get("REQUEST_METHOD")} '

@@ -22,13 +22,15 @@ request whose If-None-Match holds it gets 304.
 """
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from cachetools import LRUCache
 from werkzeug.datastructures import RequestCacheControl
 from werkzeug.http import http_date, is_resource_modified, parse_cache_control_header
+
+from kg.web.wsgi import Environ, StartResponse, WsgiApp
 
 KEEPABLE = "kg.keepable"  # set to True in the environ by the endpoint: this answer may be kept
 CACHE_STATUS = "Cache-Status"
@@ -37,8 +39,6 @@ _NOT_MODIFIED = "304 Not Modified"
 # What a 304 repeats from the 200 it stands for (RFC 9110, section 15.4.5), CORS aside.
 _NOT_MODIFIED_HEADERS = frozenset({"etag", "vary", "cache-control", "content-location", "date"})
 
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 _Key = tuple[str, ...]
 # Bytes allowed per entry for the objects around its characters (str and tuple headers, the
 # dataclass, the cache's bookkeeping): about 2,100 for an answer with 8 headers, by sys.getsizeof.
@@ -113,7 +113,7 @@ class AnswerCacheMiddleware:
         self.cache = cache
         self.path = path
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         key = self._key(environ)
         if key is None:
             return self.app(environ, start_response)
@@ -127,7 +127,7 @@ class AnswerCacheMiddleware:
             return _replay(kept, environ, start_response)
         return self._pass_on(key, environ, start_response, "miss")
 
-    def _key(self, environ: dict[str, Any]) -> _Key | None:
+    def _key(self, environ: Environ) -> _Key | None:
         if (
             environ.get("PATH_INFO") != self.path
             or environ.get("REQUEST_METHOD") != "GET"
@@ -147,7 +147,7 @@ class AnswerCacheMiddleware:
     def _pass_on(
         self,
         key: _Key | None,
-        environ: dict[str, Any],
+        environ: Environ,
         start_response: StartResponse,
         forward: str,
     ) -> Iterable[bytes]:
@@ -196,7 +196,7 @@ def with_answer_cache(app: WsgiApp, capacity: int) -> WsgiApp:
 
 
 def _replay(
-    kept: KeptAnswer, environ: dict[str, Any], start_response: StartResponse
+    kept: KeptAnswer, environ: Environ, start_response: StartResponse
 ) -> Iterable[bytes]:
     if (
         kept.etag is not None
@@ -214,7 +214,7 @@ def _replay(
     return [kept.body]
 
 
-def _client_cache_control(environ: dict[str, Any]) -> RequestCacheControl | None:
+def _client_cache_control(environ: Environ) -> RequestCacheControl | None:
     """What the request asks of caches; None when it says nothing (the common case, kept cheap)."""
     value = environ.get("HTTP_CACHE_CONTROL")
     if value is None:

@@ -15,19 +15,18 @@ compares it, as Apache's mod_deflate does, so a client holding the gzipped answe
 
 import gzip
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from cachetools import LRUCache
 from werkzeug.http import parse_accept_header
 
+from kg.web.wsgi import Environ, StartResponse, WsgiApp
+
 MIN_SIZE = 1400  # about one TCP segment: smaller answers gain nothing worth the work
 LEVEL = 6  # zlib's default: 16x on the dataset's N-Quads at 4.6 ms, 51 µs for a 3.6 KB answer
 _SUFFIX = "-gzip"
 _ALREADY_COMPRESSED = ("image/", "video/", "audio/", "application/gzip", "application/zip")
-
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 class Compression:
@@ -43,7 +42,7 @@ class Compression:
         self._compressed: LRUCache[str, bytes] = LRUCache(maxsize=memory, getsizeof=len)
         self._lock = threading.Lock()
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if not _accepts_gzip(environ):
             return self.app(environ, start_response)  # Vary: Accept-Encoding comes from the app
         held_gzipped = False  # the client's If-None-Match names a gzipped answer
@@ -91,7 +90,7 @@ class Compression:
         return compressed
 
 
-def _accepts_gzip(environ: dict[str, Any]) -> bool:
+def _accepts_gzip(environ: Environ) -> bool:
     value = environ.get("HTTP_ACCEPT_ENCODING")
     if not value or ("gzip" not in value and "*" not in value):
         return False
@@ -113,7 +112,7 @@ def _compressed_already(headers: list[tuple[str, str]]) -> bool:
     return False
 
 
-def _worth_compressing(headers: list[tuple[str, str]], environ: dict[str, Any]) -> bool:
+def _worth_compressing(headers: list[tuple[str, str]], environ: Environ) -> bool:
     if environ.get("REQUEST_METHOD") == "HEAD":
         return False
     for name, value in headers:

@@ -8,10 +8,11 @@ makes (the same bytes as `kg export --dumps`). `/transfers.csv` runs the named q
 """
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, request
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store, Triple
 
 from kg.describe import Labeller, graph_quads
 from kg.documentation import TermDoc, VocabularyDoc, vocabulary_doc
@@ -20,9 +21,9 @@ from kg.jsonld import CONTEXT_FILE, context_document
 from kg.namespaces import DCTERMS, ONTOLOGY_GRAPH, PREFIXES
 from kg.transfers import register_query
 from kg.void import DUMPS_PATH, VOID_PATH, void_triples
-from kg.web.evaluation import QueryJob
 from kg.web.negotiation import ResultKind
 from kg.web.presenting import Presenter, TermView
+from kg.web.query_worker import QueryJob
 from kg.web.representations import (
     HTML,
     JSON_LIST,
@@ -31,18 +32,17 @@ from kg.web.representations import (
     alternates,
     as_quads,
     choose,
-    context_url,
     finish,
     finish_with,
     html_response,
     listing_alternates,
-    rdf_response,
     site_href,
     split_extension,
 )
+from kg.web.resources import rdf_document
 from kg.web.services import services
-from kg.web.site import Site, site
-from kg.web.sparql import MAX_ROWS_HEADER, TRUNCATED_HEADER
+from kg.web.site import site
+from kg.web.sparql import flag_truncation
 
 blueprint = Blueprint("documents", __name__)
 
@@ -71,68 +71,78 @@ class TermEntry:
 @blueprint.route("/ontology")
 @blueprint.route("/ontology.<extension>")
 def ontology(extension: str | None = None) -> Response:
-    state = site()
-    choice = _choice(ONTOLOGY_PATH, extension)
-    quads = graph_quads(state.store, NamedNode(str(ONTOLOGY_GRAPH)))
-    if choice.format is not HTML:
-        return finish(_rdf(state, choice, quads), ONTOLOGY_PATH, choice)
-    document = state.iri_space.data_base + ONTOLOGY_PATH
-    doc = vocabulary_doc((q.triple for q in quads), document + "#", document)
-    presenter = Presenter(state.iri_space, state.labeller)
-    page = html_response(
-        "vocabulary.html",
-        title=_title(doc, presenter, "Ontology"),
-        heading="Ontology",
-        iri=state.iri_space.public_iri(ONTOLOGY_PATH),
-        header=_entry(doc.header, doc, presenter) if doc.header else None,
-        sections=_sections(doc, presenter),
-        alternates=alternates(ONTOLOGY_PATH),
-    )
-    return finish(page, ONTOLOGY_PATH, choice)
+    return _rdf_or_page(ONTOLOGY_PATH, extension, _ontology_quads, _ontology_page)
 
 
 @blueprint.route("/shapes")
 @blueprint.route("/shapes.<extension>")
 def shapes(extension: str | None = None) -> Response:
+    return _rdf_or_page(SHAPES_PATH, extension, _shapes_quads, _shapes_page)
+
+
+@blueprint.route("/.well-known/void")
+@blueprint.route("/.well-known/void.<extension>")
+def void(extension: str | None = None) -> Response:
+    return _rdf_or_page(VOID_PATH, extension, _void_quads, _void_page)
+
+
+def _rdf_or_page(
+    path: str, extension: str | None, quads: Callable[[], list[Quad]], page: Callable[[], Response]
+) -> Response:
+    """The document at `path` as the extension, or else the Accept header, asks: RDF or a page."""
+    choice = _choice(path, extension)
+    if choice.format is HTML:
+        return finish(page(), path, choice)
+    return finish(rdf_document(site(), choice, quads()), path, choice)
+
+
+def _ontology_quads() -> list[Quad]:
+    return graph_quads(site().store, NamedNode(str(ONTOLOGY_GRAPH)))
+
+
+def _ontology_page() -> Response:
     state = site()
-    choice = _choice(SHAPES_PATH, extension)
-    triples = state.shapes
-    if choice.format is not HTML:
-        return finish(_rdf(state, choice, as_quads(triples)), SHAPES_PATH, choice)
-    document = state.iri_space.data_base + SHAPES_PATH
-    doc = vocabulary_doc(triples, document + "#", document)
+    doc = _vocabulary_doc(ONTOLOGY_PATH, [q.triple for q in _ontology_quads()])
+    presenter = Presenter(state.iri_space, state.labeller)
+    title = _title(doc, presenter, "Ontology")
+    return _vocabulary_page(ONTOLOGY_PATH, doc, presenter, title=title, heading="Ontology")
+
+
+def _shapes_quads() -> list[Quad]:
+    return as_quads(site().shapes)
+
+
+def _shapes_page() -> Response:
+    state = site()
+    doc = _vocabulary_doc(SHAPES_PATH, state.shapes)
     shapes_store = Store()
-    shapes_store.extend(as_quads(triples))
-    prefixes = {**PREFIXES, "shapes": document + "#"}
+    shapes_store.extend(_shapes_quads())
+    prefixes = {**PREFIXES, "shapes": state.iri_space.data_base + SHAPES_PATH + "#"}
     presenter = Presenter(state.iri_space, Labeller(shapes_store), prefixes=prefixes)
-    page = html_response(
-        "vocabulary.html",
+    return _vocabulary_page(
+        SHAPES_PATH,
+        doc,
+        presenter,
         title="SHACL shapes",
         heading="SHACL shapes",
         intro=(
             "The constraints every build of the graph must meet: kg build and kg validate "
             "check the data against them, and a violation stops the build."
         ),
-        iri=state.iri_space.public_iri(SHAPES_PATH),
-        header=None,
-        sections=_sections(doc, presenter),
-        alternates=alternates(SHAPES_PATH),
     )
-    return finish(page, SHAPES_PATH, choice)
 
 
-@blueprint.route("/.well-known/void")
-@blueprint.route("/.well-known/void.<extension>")
-def void(extension: str | None = None) -> Response:
+def _void_quads() -> list[Quad]:
     state = site()
-    choice = _choice(VOID_PATH, extension)
-    if choice.format is not HTML:
-        triples = void_triples(state.void_facts, state.dumps, state.iri_space)
-        # Already published (the VoID speaks of the public IRIs); publishing again is a no-op.
-        return finish(_rdf(state, choice, as_quads(triples)), VOID_PATH, choice)
+    # Already published (the VoID speaks of the public IRIs); publishing again is a no-op.
+    return as_quads(void_triples(state.void_facts, state.dumps, state.iri_space))
+
+
+def _void_page() -> Response:
+    state = site()
     facts = state.void_facts
     presenter = Presenter(state.iri_space, state.labeller)
-    page = html_response(
+    return html_response(
         "void.html",
         facts=facts,
         classes=[(presenter.iri(NamedNode(c)), n) for c, n in facts.stats.classes.items()],
@@ -144,7 +154,6 @@ def void(extension: str | None = None) -> Response:
         iri=state.iri_space.public_iri(VOID_PATH) + "#dataset",
         alternates=alternates(VOID_PATH),
     )
-    return finish(page, VOID_PATH, choice)
 
 
 @blueprint.route("/" + CONTEXT_FILE)
@@ -219,9 +228,7 @@ def transfers() -> Response:
     answer = state.evaluator.evaluate(job)
     response = Response(answer.body, 200, content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{TRANSFERS_FILE}"'
-    if answer.truncated:
-        response.headers[TRUNCATED_HEADER] = "true"
-        response.headers[MAX_ROWS_HEADER] = str(state.settings.max_rows)
+    flag_truncation(response, answer, state.settings.max_rows)
     return response
 
 
@@ -238,13 +245,31 @@ def _choice(path: str, extension: str | None) -> Choice:
     return Choice(media_format, True)
 
 
-def _rdf(state: Site, choice: Choice, quads: list[Quad]) -> Response:
-    return rdf_response(
-        choice.format,
-        quads,
-        state.iri_space,
-        context=state.context,
-        context_url=context_url(state.iri_space, CONTEXT_FILE),
+def _vocabulary_doc(path: str, triples: list[Triple]) -> VocabularyDoc:
+    """The terms of the document at `path`: those under `{data base}{path}#`, and the document."""
+    document = site().iri_space.data_base + path
+    return vocabulary_doc(triples, document + "#", document)
+
+
+def _vocabulary_page(
+    path: str,
+    doc: VocabularyDoc,
+    presenter: Presenter,
+    *,
+    title: str,
+    heading: str,
+    intro: str | None = None,
+) -> Response:
+    """The documentation page of a vocabulary: a section per kind of term, an anchor per term."""
+    return html_response(
+        "vocabulary.html",
+        title=title,
+        heading=heading,
+        intro=intro,
+        iri=site().iri_space.public_iri(path),
+        header=_entry(doc.header, doc, presenter) if doc.header else None,
+        sections=_sections(doc, presenter),
+        alternates=alternates(path),
     )
 
 

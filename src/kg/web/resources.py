@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Blueprint, Response, abort, redirect, request, url_for
-from pyoxigraph import NamedNode
+from pyoxigraph import NamedNode, Quad
 
 from kg.describe import (
     DERIVED,
@@ -26,9 +26,9 @@ from kg.describe import (
     is_known,
     resource_quads,
 )
+from kg.jsonld import CONTEXT_FILE
 from kg.namespaces import ONTOLOGY_GRAPH, OWL
 from kg.web.presenting import Presenter, TermView
-from kg.web.problems import error_response
 from kg.web.representations import (
     HTML,
     JSON_LIST,
@@ -49,7 +49,6 @@ from kg.web.site import Site, site
 
 blueprint = Blueprint("resources", __name__)
 
-CONTEXT_PATH = "context.jsonld"
 # The page lists this many links into a resource; the RDF twin this many incoming facts.
 INCOMING_ON_PAGE = 500
 INCOMING_IN_RDF = 5000
@@ -231,13 +230,13 @@ def _resource(path: str) -> Response:
     if iri is None:
         # Once percent-decoded, the path holds what no IRI may (a space, a quote, a control).
         message = f"{site_href(stem)} is not in the graph: no IRI holds what this path does"
-        return error_response(404, message)
+        abort(404, message)
     choice = choose(extension_format)
     description = describe(state.store, iri, incoming_limit=INCOMING_ON_PAGE)
     if description is None:
         if stem.startswith("id/") and stem.count("/") == 1 and stem[3:] in state.entities:
             return redirect(url_for("resources.kind", kind=stem[3:]), 308)  # type: ignore[return-value]
-        return error_response(404, f"<{state.iri_space.public_iri(stem)}> is not in the graph")
+        abort(404, f"<{state.iri_space.public_iri(stem)}> is not in the graph")
     if choice.format is HTML:
         page = _page(state, stem, description)
         response = html_response("resource.html", page=page, alternates=alternates(stem))
@@ -246,15 +245,22 @@ def _resource(path: str) -> Response:
             quads = graph_quads(state.store, iri)
         else:
             quads = resource_quads(state.store, iri, incoming_limit=INCOMING_IN_RDF)
-        response = rdf_response(
-            choice.format,
-            quads,
-            state.iri_space,
-            context=state.context,
-            context_url=context_url(state.iri_space, CONTEXT_PATH),
-            main=iri.value,
-        )
+        response = rdf_document(state, choice, quads, main=iri)
     return finish(response, stem, choice)
+
+
+def rdf_document(
+    state: Site, choice: Choice, quads: list[Quad], main: NamedNode | None = None
+) -> Response:
+    """The quads in the chosen RDF format, as the site publishes them, with its JSON-LD context."""
+    return rdf_response(
+        choice.format,
+        quads,
+        state.iri_space,
+        context=state.context,
+        context_url=context_url(state.iri_space, CONTEXT_FILE),
+        main=main.value if main is not None else None,
+    )
 
 
 def _known(state: Site, path: str) -> bool:

@@ -13,7 +13,7 @@ are keywords. It errs towards refusing: a stray quote is skipped as one characte
 that pyoxigraph would read inside a broken string is still seen.
 
 Keywords written with \\u escapes are not keywords to pyoxigraph (it rejects `\\u0053ERVICE`), so
-none are decoded here. The query worker also runs without network access (evaluation.py): this
+none are decoded here. The query worker also runs without network access (query_worker.py): this
 screen gives the clear message, that one the guarantee.
 """
 

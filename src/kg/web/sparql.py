@@ -33,7 +33,6 @@ from kg.web.description import (
     TRUNCATION_FRAGMENT,
     service_description,
 )
-from kg.web.evaluation import QueryJob
 from kg.web.negotiation import (
     FORMATS,
     MediaFormat,
@@ -42,6 +41,7 @@ from kg.web.negotiation import (
     best_format,
     choose_format,
 )
+from kg.web.query_worker import Answer, QueryJob
 from kg.web.representations import HTML
 from kg.web.results import graph_document
 from kg.web.screening import MAX_NESTING, screen
@@ -174,9 +174,7 @@ def _answer(operation: Operation) -> Response:
     media_format = formats[answer.kind]
     assert media_format is not None  # the worker refuses kinds without a format
     response = Response(answer.body, 200, content_type=media_format.content_type)
-    if answer.truncated:
-        response.headers[TRUNCATED_HEADER] = "true"
-        response.headers[MAX_ROWS_HEADER] = str(settings.max_rows)
+    flag_truncation(response, answer, settings.max_rows)
     # The answer stands as long as this server runs; caches may keep it if they check back.
     response.headers["Cache-Control"] = "no-cache"
     # Strong validators differ between representations (RFC 9110, 8.8.3): the type is hashed too.
@@ -210,6 +208,13 @@ def _refuse_unsendable(text: str, kind: ResultKind) -> NoReturn:
     except UnsupportedFormat:
         pass  # it parses: the worker found no format for its kind, as this process did
     raise UnsupportedFormat(_not_acceptable(kind))
+
+
+def flag_truncation(response: Response, answer: Answer, max_rows: int) -> None:
+    """Tell the client, in headers, when the answer stops at the endpoint's row limit."""
+    if answer.truncated:
+        response.headers[TRUNCATED_HEADER] = "true"
+        response.headers[MAX_ROWS_HEADER] = str(max_rows)
 
 
 @functools.lru_cache(maxsize=64)

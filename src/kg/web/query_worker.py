@@ -1,0 +1,301 @@
+"""A query-worker process: forked from the HTTP process, it evaluates jobs until told to stop.
+
+Forked, it gives up what it inherited (the server's signal handlers, its open connections), cuts
+itself off from the network (a private, empty network namespace, where the kernel allows one) and
+ends when the HTTP process that forked it ends. It then answers `QueryJob`s on its pipe, each with
+an `Answer` (the whole body, serialized) or a `Refusal` saying why there is none, on a thread of
+its own with a deep stack, under a cap on its memory (RLIMIT_AS). kg.web.evaluation keeps the
+pool of these workers and turns refusals and deaths into errors.
+"""
+
+import ctypes
+import itertools
+import os
+import resource
+import signal
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from multiprocessing import Pipe
+from multiprocessing.connection import Connection
+
+import pyoxigraph
+from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, QueryTriples
+
+from kg.errors import UnsupportedFormat
+from kg.dataset_selection import merged_default_graph
+from kg.namespaces import PREFIXES
+from kg.store import evaluation_error_message, syntax_error_message
+from kg.web.negotiation import ResultKind, acceptable
+from kg.web.results import boolean_document, graph_document, solutions_document
+
+_START_TIMEOUT = 10.0
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWNET = 0x40000000
+# The evaluating thread's stack: pyoxigraph parses and evaluates recursively.
+_STACK_BYTES = 64 * 2**20
+# How often a worker checks that the HTTP process that forked it is still there.
+_PARENT_CHECK_INTERVAL = 0.25
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """What a worker needs: the text, the dataset to use, and a format for each result kind."""
+
+    text: str
+    formats: dict[ResultKind, str | None]  # format name per kind; None: nothing acceptable
+    max_rows: int
+    base_iri: str | None = None  # for relative IRIs: the data base, never the public one
+    default_graphs: tuple[str, ...] | None = None  # protocol dataset: replaces the query's own
+    named_graphs: tuple[str, ...] | None = None
+    truncation_link: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A worker's reply to a job: the whole answer, serialized in the format chosen for its kind."""
+
+    kind: ResultKind
+    format_name: str
+    body: bytes
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A worker's report that the query could not be answered; `reason` picks the error raised."""
+
+    reason: str  # "syntax" | "evaluation" | "format" | "memory" | "internal"
+    message: str
+
+
+class Overran(Exception):
+    """The worker did not reply within the time it was given."""
+
+
+class QueryWorker:
+    """One forked query-worker process and the socket pair it answers on."""
+
+    def __init__(self, pid: int, conn: Connection, network_isolated: bool) -> None:
+        self.pid = pid
+        self.conn = conn
+        self.network_isolated = network_isolated
+
+    @classmethod
+    def fork(cls, store: pyoxigraph.Store, memory_bytes: int) -> "QueryWorker":
+        """A new worker, forked from this process with its Store, ready for a job."""
+        ours, theirs = Pipe(duplex=True)
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the child never returns from here
+            code = 1
+            try:
+                ours.close()
+                isolated = _isolate(theirs.fileno(), parent)
+                code = _serve_on_a_fresh_thread(theirs, store, isolated, memory_bytes)
+            except BaseException:
+                _report(traceback.format_exc())
+            finally:
+                os._exit(code)
+        theirs.close()
+        worker = cls(pid, ours, network_isolated=False)
+        try:
+            if not ours.poll(_START_TIMEOUT):
+                raise OSError(f"query worker {pid} did not start within {_START_TIMEOUT} s")
+            worker.network_isolated = ours.recv()
+        except (OSError, EOFError) as err:
+            worker.stop()
+            raise OSError(f"query worker {pid} failed to start: {err}") from err
+        return worker
+
+    def hand(self, job: QueryJob) -> None:
+        self.conn.send(job)
+
+    def reply(self, timeout: float) -> Answer | Refusal:
+        """The worker's reply; Overran past `timeout`, EOFError if the worker died."""
+        if not self.conn.poll(timeout):
+            raise Overran
+        return self.conn.recv()
+
+    def stop(self) -> int:
+        """Kill (it holds nothing worth a graceful exit) and reap; the wait status."""
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.conn.close()
+        try:
+            return os.waitpid(self.pid, 0)[1]
+        except ChildProcessError:
+            return 0
+
+
+def _isolate(keep_fd: int, parent: int) -> bool:
+    """Make the fresh child a worker: its own signals, no inherited files, no network.
+
+    True if it is cut off from the network (the kernel may refuse unprivileged namespaces).
+    """
+    for sig in (
+        signal.SIGTERM,
+        signal.SIGQUIT,
+        signal.SIGHUP,
+        signal.SIGUSR1,
+        signal.SIGUSR2,
+        signal.SIGABRT,
+        signal.SIGCHLD,
+        signal.SIGWINCH,
+        signal.SIGTTIN,
+        signal.SIGTTOU,
+    ):
+        signal.signal(sig, signal.SIG_DFL)
+    # Ctrl-C reaches the whole process group; the parent decides when workers end.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Inherited descriptors include the server's listening socket and the client connection being
+    # served: a worker holding them would keep connections open after the parent closed them.
+    os.closerange(3, keep_fd)
+    os.closerange(keep_fd + 1, os.sysconf("SC_OPEN_MAX"))
+    libc = ctypes.CDLL(None, use_errno=True)
+    # A new user namespace lets an unprivileged process own a new, empty network namespace.
+    isolated = libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0
+    _end_with(parent)
+    return isolated
+
+
+def _serve_on_a_fresh_thread(
+    conn: Connection, store: pyoxigraph.Store, isolated: bool, memory_bytes: int
+) -> int:
+    """Answer jobs until the parent is done, on a new thread; the exit code.
+
+    Not on the thread that forked: that is a copy of one of the server's request threads, with
+    its small stack (a deeply nested query overflowed it) and its copy of Rust's per-thread random
+    state (every worker forked from it would give the same UUID(), RAND() and blank nodes). A new
+    thread gets a deep stack and its own random seed.
+    """
+    outcome = [1]
+
+    def run() -> None:
+        try:
+            # The cap comes once this thread's stack is mapped, and is on top of it.
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            address_space = _address_space() + memory_bytes
+            resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+            conn.send(isolated)  # the hello: alive, and whether it has any network
+            _serve(conn, store)
+            outcome[0] = 0
+        except BaseException:
+            _report(traceback.format_exc())
+
+    threading.stack_size(_STACK_BYTES)
+    worker = threading.Thread(target=run, name="query-worker")
+    worker.start()
+    worker.join()
+    return outcome[0]
+
+
+def _end_with(parent: int) -> None:
+    """Exit soon after the HTTP process that forked this worker is gone, even mid-query.
+
+    Not PR_SET_PDEATHSIG: it fires when the forking *thread* ends, and the server's request
+    threads come and go while the workers they forked serve others.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_CHECK_INTERVAL)
+        os._exit(0)
+
+    # pyoxigraph evaluates without the GIL, so this thread runs during the longest query.
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _address_space() -> int:
+    # The forked child already maps the loaded Store and the interpreter; the cap is on top of that.
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _serve(conn: Connection, store: pyoxigraph.Store) -> None:
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return  # the parent is gone or done with us
+        conn.send(_answer(store, job))
+
+
+def _answer(store: pyoxigraph.Store, job: QueryJob) -> Answer | Refusal:
+    try:
+        with merged_default_graph(
+            store, job.text, _dataset(job), base_iri=job.base_iri, prefixes=PREFIXES
+        ) as dataset:
+            results = store.query(job.text, base_iri=job.base_iri, prefixes=PREFIXES, **dataset)
+            return _serialized(results, job)
+    except SyntaxError as err:
+        # "syntax error in query:1:6: expected …", positioned as the CLI positions it.
+        return Refusal("syntax", "syntax error in " + syntax_error_message("query", str(err)))
+    except RuntimeError as err:
+        # pyoxigraph's word for a query it can parse but not evaluate (an unknown function…).
+        return Refusal("evaluation", evaluation_error_message("query", str(err)))
+    except UnsupportedFormat as err:  # results the chosen format cannot carry (XML 1.0)
+        return Refusal("format", str(err))
+    except MemoryError:
+        return Refusal("memory", "out of memory")
+    except Exception as err:  # noqa: BLE001 - the parent answers 503; the detail stays in the log
+        _report(f"query worker {os.getpid()}: {type(err).__name__}: {err}\n")
+        return Refusal("internal", f"{type(err).__name__} while evaluating")
+
+
+def _report(text: str) -> None:
+    # Straight to the descriptor: sys.stderr's lock may have been held by another thread of the
+    # parent at fork time, and would then never be released in this child.
+    os.write(2, text.encode(errors="replace"))
+
+
+def _dataset(job: QueryJob) -> dict[str, object]:
+    if job.default_graphs is not None or job.named_graphs is not None:
+        # SPARQL Protocol: dataset parameters replace the query's FROM / FROM NAMED, and a list
+        # not given is empty.
+        return {
+            "default_graph": [NamedNode(g) for g in job.default_graphs or ()],
+            "named_graphs": [NamedNode(g) for g in job.named_graphs or ()],
+        }
+    # Otherwise the store's own default graph answers: it holds the merge of all named graphs
+    # (kg.store.with_merged_default_graph), and a query's FROM clauses replace it.
+    return {}
+
+
+def _serialized(results: object, job: QueryJob) -> Answer | Refusal:
+    if isinstance(results, QueryBoolean):
+        kind = ResultKind.BOOLEAN
+    elif isinstance(results, QuerySolutions):
+        kind = ResultKind.SOLUTIONS
+    elif isinstance(results, QueryTriples):
+        kind = ResultKind.GRAPH
+    else:
+        raise TypeError(f"unexpected result {type(results).__name__}")
+    format_name = job.formats.get(kind)
+    if format_name is None:
+        return Refusal(
+            "format",
+            f"no acceptable format for {kind.value} results; this "
+            f"endpoint offers {acceptable(kind)}",
+        )
+    if isinstance(results, QueryBoolean):
+        return Answer(kind, format_name, boolean_document(bool(results), format_name), False)
+    # Iterators stream lazily: taking one item past the limit tells whether there were more.
+    items = list(itertools.islice(results, job.max_rows + 1))
+    truncated = len(items) > job.max_rows
+    del items[job.max_rows :]
+    if isinstance(results, QuerySolutions):
+        variables = [v.value for v in results.variables]
+        link = job.truncation_link if truncated else None
+        body = solutions_document(variables, items, format_name, link)
+    else:
+        note = (
+            f"Truncated: only the first {job.max_rows} triples (the endpoint's row limit)."
+            if truncated
+            else None
+        )
+        body = graph_document(items, format_name, note)
+    return Answer(kind, format_name, body, truncated)
