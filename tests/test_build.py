@@ -17,7 +17,6 @@ from kg.build import (
     DATASET_FILE,
     MANIFEST_FILE,
     STAGES,
-    BuildFailed,
     BuildOptions,
     build,
     build_store,
@@ -26,7 +25,7 @@ from kg.build import (
 )
 from kg.cli import main
 from kg.dataset import open_dataset_store
-from kg.errors import KgError
+from kg.errors import BuildFailed, KgError
 from kg.namespaces import DERIVED_GRAPH, GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
 
 ROOT = Path(__file__).resolve().parents[1]

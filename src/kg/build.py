@@ -39,7 +39,7 @@ from rdflib.term import Node
 
 from kg import __version__
 from kg.derivation import derive, read_rules, rule_files
-from kg.errors import InputError, KgError
+from kg.errors import BuildFailed, InputError, KgError
 from kg.loading import LoadedDataset, load_dataset
 from kg.namespaces import DERIVED_GRAPH, INFERRED_GRAPH, XSD
 from kg.project import (
@@ -64,20 +64,6 @@ _PIPELINE_MODULES = (
 )
 _TOOLS = ("rdflib", "owlrl", "pyoxigraph", "pyshacl")
 _PROBLEMS_SHOWN = 20
-
-
-class BuildFailed(KgError):
-    """The inputs load but do not make a good build: an inconsistency or a shape violation.
-
-    `details` are the lines that say what is wrong, for the CLI to show before the message.
-    """
-
-    exit_code = 1
-    http_status = 500
-
-    def __init__(self, message: str, details: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
-        self.details = details
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 import pyoxigraph
 from rdflib import Dataset
 
-from kg.errors import KgError, QueryError
+from kg.errors import KgError, QueryError, one_line
 
 QueryResults = pyoxigraph.QuerySolutions | pyoxigraph.QueryTriples | pyoxigraph.QueryBoolean
 Term = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal | pyoxigraph.Triple
@@ -98,7 +98,7 @@ def syntax_error_message(source: str, error: str) -> str:
 def _shortened(reason: str) -> str:
     # pyoxigraph names the characters it expected as its parser's classes, the Unicode ranges of a
     # name character spelled out over several lines.
-    reason = " ".join(reason.split())
+    reason = one_line(reason)
     for pattern, words in _CHARACTER_CLASSES:
         reason = pattern.sub(words, reason)
     return reason if len(reason) <= _MAX_REASON else reason[: _MAX_REASON - 1] + "…"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyoxigraph
 
-from kg.errors import InputError
+from kg.errors import InputError, one_line
 from kg.project import display_path
 
 
@@ -42,6 +42,6 @@ def _load_file(store: pyoxigraph.Store, path: Path) -> None:
         # bulk_load skips the transaction log: the fastest way in, and nothing writes afterwards.
         store.bulk_load(path=str(path), format=rdf_format)
     except SyntaxError as err:
-        raise InputError(f"{shown}: {' '.join(str(err).split())}") from err
+        raise InputError(f"{shown}: {one_line(str(err))}") from err
     except OSError as err:
         raise InputError(f"{shown}: cannot read: {err}") from err
