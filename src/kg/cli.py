@@ -7,7 +7,7 @@ import click
 from pyoxigraph import QueryTriples
 
 from kg import __version__
-from kg.build import BuildOptions, PrintingReporter, describe
+from kg.build import BuildOptions, PrintingReporter, status_line
 from kg.build import build as run_build
 from kg.dataset import open_dataset_store
 from kg.dumps import write_dumps
@@ -228,7 +228,7 @@ def build(reasoner: str, no_reasoning: bool, force: bool) -> None:
         raise
     if not result.reused:
         click.echo(f"{'total':<9} {result.manifest['timings']['total']:7.2f} s")
-    click.echo(describe(result))
+    click.echo(status_line(result))
 
 
 @main.command()

@@ -15,8 +15,8 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from kg.namespaces import DCTERMS, OWL, PREFIXES, RDF, RDFS, SKOS
 from kg.querying import shorten_iri
+from kg.terms import Term
 
-Term = NamedNode | BlankNode | Literal | Triple
 SH = "http://www.w3.org/ns/shacl#"
 
 

@@ -4,27 +4,14 @@ import re
 from collections.abc import Mapping
 
 import pyoxigraph
-from rdflib import Dataset
 
-from kg.errors import KgError, QueryError, one_line
+from kg.errors import QueryError, one_line
+from kg.terms import Term
 
 QueryResults = pyoxigraph.QuerySolutions | pyoxigraph.QueryTriples | pyoxigraph.QueryBoolean
-Term = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal | pyoxigraph.Triple
 
 _MAX_REASON = 200
 _MERGE_NAMED_GRAPHS = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
-
-
-def store_from_dataset(dataset: Dataset) -> pyoxigraph.Store:
-    """An in-memory store holding the dataset's quads, handed over as one N-Quads document."""
-    nquads = dataset.serialize(format="nquads", encoding="utf-8")
-    store = pyoxigraph.Store()
-    try:
-        store.bulk_load(nquads, pyoxigraph.RdfFormat.N_QUADS)
-    except SyntaxError as err:
-        # The loader checks every file strictly, so this means a dataset built some other way.
-        raise KgError(f"the dataset does not load into the store: {err.msg}") from err
-    return store
 
 
 def with_merged_default_graph(store: pyoxigraph.Store) -> pyoxigraph.Store:

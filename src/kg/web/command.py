@@ -131,12 +131,12 @@ def serve_command(
 
 def _built(data: list[Path], no_reasoning: bool, no_validation: bool) -> Path:
     """The N-Quads of the build of these data files with the project's ontology, rules, shapes."""
-    from kg.build import BuildOptions, PrintingReporter, build, describe
+    from kg.build import BuildOptions, PrintingReporter, build, status_line
 
     options = BuildOptions("none" if no_reasoning else "fast", validate=not no_validation)
     reporter = PrintingReporter(_to_stderr, _to_stderr)
     result = build(options=options, reporter=reporter, data=data)
-    _to_stderr(describe(result))
+    _to_stderr(status_line(result))
     return result.dataset_path
 
 

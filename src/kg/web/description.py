@@ -3,7 +3,7 @@
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from kg.namespaces import BASE, PREFIXES
-from kg.web.dataset import DatasetInfo
+from kg.dataset import DatasetInfo
 from kg.web.negotiation import FORMATS
 from kg.web.settings import Settings
 

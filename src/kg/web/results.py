@@ -22,8 +22,8 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple
 from kg.errors import UnsupportedFormat
 from kg.export import EXPORT_FORMATS
 from kg.namespaces import PREFIXES
+from kg.terms import Term
 
-Term = NamedNode | BlankNode | Literal | Triple
 Row = Sequence[Term | None]
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
