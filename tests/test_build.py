@@ -6,6 +6,8 @@ import hashlib
 import json
 import re
 import shutil
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pyoxigraph
@@ -14,6 +16,7 @@ from click.testing import CliRunner
 
 import kg.build
 import kg.build_cache
+import kg.web.serving
 from kg.build import (
     DERIVE,
     LOAD,
@@ -326,3 +329,81 @@ def test_kg_serve_with_a_missing_data_file_exits_2_in_one_line(tmp_path, monkeyp
 
     assert result.exit_code == 2
     assert result.stderr == f"kg: error: {tmp_path / 'missing.trig'}: cannot read: No such file or directory\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# kg serve serves the build as it stands now
+
+# Appended to data/background.trig: a state the last build does not hold.
+ATLANTIS = """
+<https://w3id.org/kg-mali/graph/background> {
+    <https://w3id.org/kg-mali/id/state/atlantis> a <https://w3id.org/kg-mali/ontology#State> .
+}
+"""
+
+
+def is_inferred_a_country(state: str) -> str:
+    """An ASK query: the build's reasoning makes every kgo:State a schema:Country."""
+    return (
+        "ASK { GRAPH <https://w3id.org/kg-mali/graph/inferred> "
+        f"{{ <https://w3id.org/kg-mali/id/state/{state}> a <http://schema.org/Country> }} }}"
+    )
+
+
+def stale_build(root: Path) -> str:
+    """Build, then add Atlantis to the data: the key of the build that is now stale."""
+    key = build(root).manifest["key"]
+    with (root / "data" / "background.trig").open("a") as data:
+        data.write(ATLANTIS)
+    return key
+
+
+def ask(app, query: str) -> bool:
+    response = app.test_client().get(
+        "/sparql", query_string={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert response.status_code == 200
+    return response.json["boolean"]
+
+
+def test_an_app_without_data_serves_the_build_rebuilt_after_an_input_changed(root, monkeypatch, apps_over):
+    stale_key = stale_build(root)
+    monkeypatch.setenv("KG_ROOT", str(root))
+
+    app = apps_over(None, data=())
+
+    assert ask(app, is_inferred_a_country("atlantis")) is True
+    assert read_manifest(root / "build")["key"] != stale_key
+
+
+def test_kg_serve_rebuilds_a_stale_build_before_serving(root, monkeypatch, apps_over):
+    stale_key = stale_build(root)
+    monkeypatch.setenv("KG_ROOT", str(root))
+    monkeypatch.chdir(root)
+    served = []
+    monkeypatch.setattr(kg.web.serving, "serve", served.append)
+
+    result = CliRunner().invoke(main, ["serve"])
+
+    assert result.exit_code == 0, result.output
+    [settings] = served
+    assert settings.data == (root / "build" / DATASET_FILE,)
+    assert read_manifest(root / "build")["key"] != stale_key
+    assert [line.split()[0] for line in result.stderr.splitlines()] == [*STAGES, "build/dataset.nq:"]
+    assert ask(apps_over(settings.data[0]), is_inferred_a_country("atlantis")) is True
+
+
+def test_kg_serve_on_a_fresh_checkout_builds_then_serves(root, monkeypatch, kg_serve, tmp_path):
+    monkeypatch.setenv("KG_ROOT", str(root))
+
+    with kg_serve(["--workers", "1"], tmp_path / "kg-serve.log") as server:
+        query = urllib.parse.urlencode({"query": is_inferred_a_country("mali")})
+        request = urllib.request.Request(
+            f"{server.url}/sparql?{query}", headers={"Accept": "application/sparql-results+json"}
+        )
+        with urllib.request.urlopen(request) as response:
+            assert json.load(response)["boolean"] is True
+
+    log = server.log.read_text().splitlines()
+    assert [line.split()[0] for line in log[: len(STAGES) + 1]] == [*STAGES, f"{root}/build/dataset.nq:"]
+    assert read_manifest(root / "build") is not None
