@@ -18,7 +18,7 @@ import pyoxigraph
 from pyoxigraph import NamedNode, RdfFormat, Store, Triple
 from rdflib import Graph
 
-from kg.describe import graph_quads
+from kg.resource_description import graph_quads
 from kg.namespaces import DCTERMS, KGO, ONTOLOGY_GRAPH, OWL, PREFIXES, PROV, RDF, RDFS, SKOS, XSD
 from kg.terms import to_rdflib
 

@@ -15,7 +15,7 @@ import pyoxigraph
 from flask import Flask, current_app
 from pyoxigraph import NamedNode, Store
 
-from kg.describe import ENTAILED_GRAPHS, TYPE, Labeller
+from kg.resource_description import ENTAILED_GRAPHS, TYPE, Labeller
 from kg.dumps import Dump, make_dumps
 from kg.errors import InputError, one_line
 from kg.iri_space import IriSpace
