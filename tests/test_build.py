@@ -366,7 +366,9 @@ def ask(app, query: str) -> bool:
     return response.json["boolean"]
 
 
-def test_an_app_without_data_serves_the_build_rebuilt_after_an_input_changed(root, monkeypatch, apps_over):
+def test_an_app_without_data_serves_the_build_rebuilt_after_an_input_changed(
+    root, monkeypatch, apps_over
+):
     stale_key = stale_build(root)
     monkeypatch.setenv("KG_ROOT", str(root))
 

@@ -29,7 +29,9 @@ class DatasetInfo:
         return cls(named_graphs=tuple(names))
 
 
-def open_dataset_store(root: Path | None = None, reporter: Reporter = SilentReporter()) -> pyoxigraph.Store:
+def open_dataset_store(
+    root: Path | None = None, reporter: Reporter = SilentReporter()
+) -> pyoxigraph.Store:
     """A store holding every graph of the project's build: ontology, data files, inferred, derived."""
     return build_store(open_build(root, reporter))
 
@@ -42,7 +44,7 @@ def build_store(result: Build) -> pyoxigraph.Store:
 
 
 def load_files(paths: Iterable[Path | str]) -> pyoxigraph.Store:
-    """A store holding every file as it is; each file's format comes from its extension (.nq, .trig…)."""
+    """A store holding the files as they are, each in the format its extension says (.nq, .trig…)."""
     store = pyoxigraph.Store()
     for path in paths:
         _load_file(store, Path(path))

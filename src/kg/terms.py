@@ -56,7 +56,9 @@ def to_rdflib(term: Term) -> Node:
     raise TypeError(f"rdflib has no term for {term!r}")
 
 
-def oxigraph_quads(triples: Iterable[tuple[Node, Node, Node]], graph: URIRef) -> Iterator[pyoxigraph.Quad]:
+def oxigraph_quads(
+    triples: Iterable[tuple[Node, Node, Node]], graph: URIRef
+) -> Iterator[pyoxigraph.Quad]:
     """rdflib triples as pyoxigraph quads in `graph`, each distinct term converted once."""
     convert = functools.cache(to_oxigraph)
     name = NamedNode(str(graph))

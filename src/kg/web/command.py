@@ -33,7 +33,8 @@ def _setting_option(
         default //= MIB
     flag = "--" + name.removesuffix("_bytes").replace("_", "-")
     return click.option(
-        flag, default=default, show_default=True, type=value_type, metavar=metavar, help=_help(name), **extra
+        flag, default=default, show_default=True, type=value_type, metavar=metavar,
+        help=_help(name), **extra,
     )
 
 
