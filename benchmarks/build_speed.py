@@ -33,7 +33,7 @@ from kg.loading import load_dataset  # noqa: E402
 from kg.namespaces import INFERRED_GRAPH  # noqa: E402
 from kg.project import data_files, ontology_files  # noqa: E402
 from kg.reasoning import owlrl_closure  # noqa: E402
-from kg.store import store_from_dataset  # noqa: E402
+from kg.terms import store_from_dataset  # noqa: E402
 
 KG = Path(sys.executable).with_name("kg")
 WARM_RUNS = 5

@@ -6,6 +6,8 @@ import hashlib
 import json
 import re
 import shutil
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pyoxigraph
@@ -13,20 +15,21 @@ import pytest
 from click.testing import CliRunner
 
 import kg.build
+import kg.build_cache
+import kg.web.serving
 from kg.build import (
-    DATASET_FILE,
-    MANIFEST_FILE,
+    DERIVE,
+    LOAD,
+    REASON,
     STAGES,
-    BuildFailed,
     BuildOptions,
     build,
-    build_store,
     open_build,
-    read_manifest,
 )
+from kg.build_cache import DATASET_FILE, MANIFEST_FILE, read_manifest
 from kg.cli import main
-from kg.dataset import open_dataset_store
-from kg.errors import KgError
+from kg.dataset import build_store, open_dataset_store
+from kg.errors import BuildFailed, KgError
 from kg.namespaces import DERIVED_GRAPH, GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,7 +180,7 @@ def test_a_crash_while_writing_the_dataset_leaves_the_last_good_build(root, monk
     def crash(source: Path, target: Path) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(kg.build, "_replace", crash)
+    monkeypatch.setattr(kg.build_cache, "_replace", crash)
     with pytest.raises(KgError, match="build/dataset.nq: cannot write: disk full"):
         build(root, force=True)
 
@@ -187,17 +190,17 @@ def test_a_crash_while_writing_the_dataset_leaves_the_last_good_build(root, monk
 
 def test_a_dataset_whose_manifest_never_followed_is_not_reused(root, monkeypatch):
     build(root, BuildOptions("none"))
-    real_replace = kg.build._replace
+    real_replace = kg.build_cache._replace
 
     def crash_before_the_manifest(source: Path, target: Path) -> None:
         if target.name == MANIFEST_FILE:
             raise OSError("power cut")
         real_replace(source, target)
 
-    monkeypatch.setattr(kg.build, "_replace", crash_before_the_manifest)
+    monkeypatch.setattr(kg.build_cache, "_replace", crash_before_the_manifest)
     with pytest.raises(KgError, match="manifest.json: cannot write: power cut"):
         build(root)
-    monkeypatch.setattr(kg.build, "_replace", real_replace)
+    monkeypatch.setattr(kg.build_cache, "_replace", real_replace)
 
     # The new dataset is complete but described by the old manifest: it is rebuilt, not trusted.
     assert read_manifest(root / "build") is None
@@ -254,7 +257,7 @@ def test_every_stage_is_reported_and_large_inputs_show_progress(root, monkeypatc
 
     monkeypatch.setattr(kg.build, "LARGE_INPUT_BYTES", 0)
     build(root, force=True, reporter=Reporter())
-    assert {"load", "reason", "derive"} <= set(progress)
+    assert set(progress) == {LOAD, REASON, DERIVE}
 
 
 def test_kg_build_prints_stage_timings_then_reuses(root, monkeypatch):
@@ -326,3 +329,83 @@ def test_kg_serve_with_a_missing_data_file_exits_2_in_one_line(tmp_path, monkeyp
 
     assert result.exit_code == 2
     assert result.stderr == f"kg: error: {tmp_path / 'missing.trig'}: cannot read: No such file or directory\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# kg serve serves the build as it stands now
+
+# Appended to data/background.trig: a state the last build does not hold.
+ATLANTIS = """
+<https://w3id.org/kg-mali/graph/background> {
+    <https://w3id.org/kg-mali/id/state/atlantis> a <https://w3id.org/kg-mali/ontology#State> .
+}
+"""
+
+
+def is_inferred_a_country(state: str) -> str:
+    """An ASK query: the build's reasoning makes every kgo:State a schema:Country."""
+    return (
+        "ASK { GRAPH <https://w3id.org/kg-mali/graph/inferred> "
+        f"{{ <https://w3id.org/kg-mali/id/state/{state}> a <http://schema.org/Country> }} }}"
+    )
+
+
+def stale_build(root: Path) -> str:
+    """Build, then add Atlantis to the data: the key of the build that is now stale."""
+    key = build(root).manifest["key"]
+    with (root / "data" / "background.trig").open("a") as data:
+        data.write(ATLANTIS)
+    return key
+
+
+def ask(app, query: str) -> bool:
+    response = app.test_client().get(
+        "/sparql", query_string={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert response.status_code == 200
+    return response.json["boolean"]
+
+
+def test_an_app_without_data_serves_the_build_rebuilt_after_an_input_changed(
+    root, monkeypatch, apps_over
+):
+    stale_key = stale_build(root)
+    monkeypatch.setenv("KG_ROOT", str(root))
+
+    app = apps_over(None, data=())
+
+    assert ask(app, is_inferred_a_country("atlantis")) is True
+    assert read_manifest(root / "build")["key"] != stale_key
+
+
+def test_kg_serve_rebuilds_a_stale_build_before_serving(root, monkeypatch, apps_over):
+    stale_key = stale_build(root)
+    monkeypatch.setenv("KG_ROOT", str(root))
+    monkeypatch.chdir(root)
+    served = []
+    monkeypatch.setattr(kg.web.serving, "serve", served.append)
+
+    result = CliRunner().invoke(main, ["serve"])
+
+    assert result.exit_code == 0, result.output
+    [settings] = served
+    assert settings.data == (root / "build" / DATASET_FILE,)
+    assert read_manifest(root / "build")["key"] != stale_key
+    assert [line.split()[0] for line in result.stderr.splitlines()] == [*STAGES, "build/dataset.nq:"]
+    assert ask(apps_over(settings.data[0]), is_inferred_a_country("atlantis")) is True
+
+
+def test_kg_serve_on_a_fresh_checkout_builds_then_serves(root, monkeypatch, kg_serve, tmp_path):
+    monkeypatch.setenv("KG_ROOT", str(root))
+
+    with kg_serve(["--workers", "1"], tmp_path / "kg-serve.log") as server:
+        query = urllib.parse.urlencode({"query": is_inferred_a_country("mali")})
+        request = urllib.request.Request(
+            f"{server.url}/sparql?{query}", headers={"Accept": "application/sparql-results+json"}
+        )
+        with urllib.request.urlopen(request) as response:
+            assert json.load(response)["boolean"] is True
+
+    log = server.log.read_text().splitlines()
+    assert [line.split()[0] for line in log[: len(STAGES) + 1]] == [*STAGES, f"{root}/build/dataset.nq:"]
+    assert read_manifest(root / "build") is not None

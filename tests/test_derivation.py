@@ -9,7 +9,8 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from kg.build import BuildOptions, build, build_store
+from kg.build import BuildOptions, build
+from kg.dataset import build_store
 from kg.derivation import derive, read_rules, rule_files, statement_iri
 from kg.errors import KgError
 from kg.namespaces import DERIVED_GRAPH, ID, PREFIXES

@@ -10,7 +10,7 @@ from rdflib.compare import isomorphic
 from kg.errors import UnsupportedFormat
 from kg.export import EXPORT_FORMATS, FLATTENING_FORMATS, export_dataset
 from kg.loading import LoadedDataset, load_dataset, named_graphs
-from kg.store import store_from_dataset
+from kg.terms import store_from_dataset
 
 PROJECT = Path(__file__).parent / "fixtures" / "project"
 RDFLIB_FORMATS = {

@@ -18,7 +18,8 @@ from kg.querying import (
     solution_rows,
     term_text,
 )
-from kg.store import run_query, store_from_dataset
+from kg.store import run_query
+from kg.terms import store_from_dataset
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = FIXTURES / "project"

@@ -12,7 +12,8 @@ import pyoxigraph
 import pytest
 from rdflib import BNode, Dataset, Literal, Namespace
 
-from kg.build import build, build_store
+from kg.build import build
+from kg.dataset import build_store
 from kg.loading import load_dataset
 from kg.namespaces import ID, INFERRED_GRAPH, KGO, OWL, PREFIXES, PROV, RDF, RDFS, SCHEMA, SEM, XSD
 from kg.project import data_files, ontology_files

@@ -9,7 +9,7 @@ import pytest
 from kg.errors import UnsupportedFormat
 from kg.loading import load_dataset
 from kg.stats import DatasetStats, compute_stats, format_stats
-from kg.store import store_from_dataset
+from kg.terms import store_from_dataset
 
 PROJECT = Path(__file__).parent / "fixtures" / "project"
 KG = "https://w3id.org/kg-mali/"

@@ -7,12 +7,12 @@ import click
 from pyoxigraph import QueryTriples
 
 from kg import __version__
-from kg.build import BuildFailed, BuildOptions, PrintingReporter, describe
+from kg.build import BuildOptions, PrintingReporter, status_line
 from kg.build import build as run_build
 from kg.dataset import open_dataset_store
 from kg.dataset_selection import merged_default_graph
 from kg.dumps import write_dumps
-from kg.errors import InputError, KgError, QueryError
+from kg.errors import BuildFailed, InputError, KgError, QueryError, one_line
 from kg.export import EXPORT_FORMATS, FLATTENING_FORMATS, export_dataset
 from kg.namespaces import PREFIXES
 from kg.project import display_path
@@ -49,7 +49,7 @@ class _OneLineWarnings(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         # The message only: rdflib attaches a traceback to warnings about the user's data.
-        click.echo(f"kg: warning: {' '.join(record.getMessage().split())}", err=True)
+        click.echo(f"kg: warning: {one_line(record.getMessage())}", err=True)
 
 
 def _log_warnings_as_lines() -> None:
@@ -120,7 +120,7 @@ def query(query_text: str | None, query_file: Path | None, name: str | None, lis
             # pyoxigraph evaluates lazily: errors can surface while the results are written.
             output = format_results(results, fmt or _default_format(results))
         except (OSError, RuntimeError) as err:
-            raise QueryError(f"{source}: the query failed: {' '.join(str(err).split())}") from err
+            raise QueryError(f"{source}: the query failed: {one_line(str(err))}") from err
     click.echo(output, nl=False)
 
 
@@ -230,7 +230,7 @@ def build(reasoner: str, no_reasoning: bool, force: bool) -> None:
         raise
     if not result.reused:
         click.echo(f"{'total':<9} {result.manifest['timings']['total']:7.2f} s")
-    click.echo(describe(result))
+    click.echo(status_line(result))
 
 
 @main.command()

@@ -15,8 +15,8 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from kg.namespaces import DCTERMS, OWL, PREFIXES, RDF, RDFS, SH, SKOS
 from kg.querying import shorten_iri
+from kg.terms import Term
 
-Term = NamedNode | BlankNode | Literal | Triple
 
 
 def _n(iri: object) -> NamedNode:

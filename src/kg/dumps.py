@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, NamedNode, Quad, Store
 
-from kg.describe import ENTAILED_GRAPHS
+from kg.resource_description import ENTAILED_GRAPHS
 from kg.errors import KgError
 from kg.export import export_dataset
 from kg.iri_space import IriSpace

@@ -5,6 +5,11 @@ Every message is one line, and names the file (and line) or the input at fault.
 """
 
 
+def one_line(text: str) -> str:
+    """The text with every run of whitespace, newlines included, collapsed to one space."""
+    return " ".join(text.split())
+
+
 class KgError(Exception):
     """A problem the user can fix: bad usage, input or request."""
 
@@ -33,6 +38,20 @@ class UnsupportedFormat(KgError):
     """A result format that does not fit the result, e.g. CSV for a CONSTRUCT query."""
 
     http_status = 406
+
+
+class BuildFailed(KgError):
+    """The inputs load but do not make a good build: an inconsistency or a shape violation.
+
+    `details` are the lines that say what is wrong, for the CLI to show before the message.
+    """
+
+    exit_code = 1
+    http_status = 500
+
+    def __init__(self, message: str, details: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.details = details
 
 
 class UnsupportedConstruct(KgError):

@@ -9,7 +9,7 @@ from rdflib import Dataset
 
 from kg.errors import UnsupportedFormat
 from kg.querying import used_prefixes
-from kg.store import store_from_dataset
+from kg.terms import store_from_dataset
 
 EXPORT_FORMATS: dict[str, RdfFormat] = {
     "trig": RdfFormat.TRIG,

@@ -14,11 +14,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
-from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Triple
+from pyoxigraph import DefaultGraph, NamedNode, Quad, Triple
 
 from kg.namespaces import BASE
+from kg.terms import Term
 
-Term = NamedNode | BlankNode | Literal | Triple
 
 
 @dataclass(frozen=True)

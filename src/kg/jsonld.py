@@ -16,10 +16,11 @@ from typing import Any
 
 import pyoxigraph
 from pyoxigraph import NamedNode, RdfFormat, Store, Triple
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph
 
-from kg.describe import graph_quads
+from kg.resource_description import graph_quads
 from kg.namespaces import DCTERMS, ID, KGO, ONTOLOGY_GRAPH, OWL, PREFIXES, PROV, RDF, RDFS, SKOS, XSD
+from kg.terms import to_rdflib
 
 CONTEXT_FILE = "context.jsonld"
 
@@ -84,7 +85,7 @@ def jsonld_context(store: Store) -> dict[str, Any]:
 def _kgo_terms(store: Store) -> dict[str, Any]:
     ontology = Graph()
     for quad in graph_quads(store, NamedNode(str(ONTOLOGY_GRAPH))):
-        ontology.add((_rdflib(quad.subject), _rdflib(quad.predicate), _rdflib(quad.object)))
+        ontology.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     functional = set(ontology.subjects(RDF.type, OWL.FunctionalProperty))
     terms: dict[str, Any] = {}
     for kind in (OWL.ObjectProperty, OWL.DatatypeProperty):
@@ -129,14 +130,3 @@ def compact_document(
     ordered = {"@context": context_url, **{k: v for k, v in compacted.items() if k != "@context"}}
     return (json.dumps(ordered, ensure_ascii=False, indent=2) + "\n").encode()
 
-
-def _rdflib(term: object) -> Any:
-    if isinstance(term, pyoxigraph.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, pyoxigraph.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, pyoxigraph.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise TypeError(f"unexpected term {term!r}")

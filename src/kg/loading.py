@@ -16,7 +16,7 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.exceptions import Error as RdflibError
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from kg.errors import InputError
+from kg.errors import InputError, one_line
 from kg.namespaces import ONTOLOGY_GRAPH
 from kg.project import display_path
 
@@ -192,13 +192,13 @@ def _located_parse_error(path: Path, data: str | bytes, fmt: str, err: Exception
 def _rdflib_error_position(err: Exception) -> tuple[int | None, str]:
     """The 1-based line of a parse error, if the error says, and the reason in one line."""
     if isinstance(err, SAXParseException):
-        return err.getLineNumber(), _one_line(err.getMessage())
+        return err.getLineNumber(), one_line(err.getMessage())
     if isinstance(err, json.JSONDecodeError):
-        return err.lineno, _one_line(err.msg)
+        return err.lineno, one_line(err.msg)
     why = getattr(err, "_why", None)
     if why is not None:  # rdflib's notation3.BadSyntax (Turtle, TriG)
-        return _bad_syntax_line(err), _one_line(str(why))
-    return None, _one_line(str(err))
+        return _bad_syntax_line(err), one_line(str(why))
+    return None, one_line(str(err))
 
 
 def _bad_syntax_line(err: Exception) -> int:
@@ -226,11 +226,7 @@ def _strict_error(path: Path, data: str | bytes, fmt: str) -> InputError | None:
         for _ in pyoxigraph.parse(data, strict_format, base_iri=path.resolve().as_uri()):
             pass
     except SyntaxError as err:
-        why = _one_line(re.sub(r"^Parser error (?:at|between) .*?: ", "", str(err.msg)))
+        why = one_line(re.sub(r"^Parser error (?:at|between) .*?: ", "", str(err.msg)))
         where = f":{err.lineno}" if err.lineno else ""
         return InputError(f"{display_path(path)}{where}: bad syntax: {why}")
     return None
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

@@ -69,13 +69,11 @@ def ontology_dir(root: Path | None = None) -> Path:
 
 
 def data_dir(root: Path | None = None) -> Path:
-    folder = _root(root)
-    if is_packaged(folder):
-        raise InputError(
-            "no data folder: this kg is installed without one; give the data files "
-            f"(kg validate --data FILE...) or set {ROOT_ENV} to a kg project folder"
-        )
-    return folder / "data"
+    return _folder_outside_package(
+        root, "data",
+        "no data folder: this kg is installed without one; give the data files "
+        f"(kg validate --data FILE...) or set {ROOT_ENV} to a kg project folder",
+    )
 
 
 def shapes_dir(root: Path | None = None) -> Path:
@@ -91,14 +89,20 @@ def query_dir(root: Path | None = None) -> Path:
 
 
 def build_dir(root: Path | None = None) -> Path:
+    # Never build into the installed package: the dataset comes from a project's data/.
+    return _folder_outside_package(
+        root, "build",
+        f"no project folder: this kg is installed without data/ to build from; set {ROOT_ENV} "
+        "to a kg project folder",
+    )
+
+
+def _folder_outside_package(root: Path | None, name: str, refusal: str) -> Path:
+    """The project's folder `name`, which the copy inside an installed wheel does not have."""
     folder = _root(root)
     if is_packaged(folder):
-        # Never build into the installed package: the dataset comes from a project's data/.
-        raise InputError(
-            f"no project folder: this kg is installed without data/ to build from; set {ROOT_ENV} "
-            "to a kg project folder"
-        )
-    return folder / "build"
+        raise InputError(refusal)
+    return folder / name
 
 
 def _files(folder: Path, pattern: str) -> list[Path]:

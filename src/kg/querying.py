@@ -20,7 +20,8 @@ from pyoxigraph import (
 from kg.errors import InputError, NotFound, UnsupportedFormat
 from kg.namespaces import PREFIXES
 from kg.project import display_path, query_dir
-from kg.store import QueryResults, Term
+from kg.store import QueryResults
+from kg.terms import Term
 
 RESULT_FORMATS = ("table", "json", "csv", "tsv", "turtle")
 SOLUTION_FORMATS = ("table", "json", "csv", "tsv")

@@ -4,27 +4,14 @@ import re
 from collections.abc import Mapping
 
 import pyoxigraph
-from rdflib import Dataset
 
-from kg.errors import KgError, QueryError
+from kg.errors import QueryError, one_line
+from kg.terms import Term
 
 QueryResults = pyoxigraph.QuerySolutions | pyoxigraph.QueryTriples | pyoxigraph.QueryBoolean
-Term = pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal | pyoxigraph.Triple
 
 _MAX_REASON = 200
 _MERGE_NAMED_GRAPHS = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
-
-
-def store_from_dataset(dataset: Dataset) -> pyoxigraph.Store:
-    """An in-memory store holding the dataset's quads, handed over as one N-Quads document."""
-    nquads = dataset.serialize(format="nquads", encoding="utf-8")
-    store = pyoxigraph.Store()
-    try:
-        store.bulk_load(nquads, pyoxigraph.RdfFormat.N_QUADS)
-    except SyntaxError as err:
-        # The loader checks every file strictly, so this means a dataset built some other way.
-        raise KgError(f"the dataset does not load into the store: {err.msg}") from err
-    return store
 
 
 def with_merged_default_graph(store: pyoxigraph.Store) -> pyoxigraph.Store:
@@ -101,7 +88,7 @@ def syntax_error_message(source: str, error: str) -> str:
 def _shortened(reason: str) -> str:
     # pyoxigraph names the characters it expected as its parser's classes, the Unicode ranges of a
     # name character spelled out over several lines.
-    reason = " ".join(reason.split())
+    reason = one_line(reason)
     for pattern, words in _CHARACTER_CLASSES:
         reason = pattern.sub(words, reason)
     return reason if len(reason) <= _MAX_REASON else reason[: _MAX_REASON - 1] + "…"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple
 
-from kg.describe import TYPE
+from kg.resource_description import TYPE
 from kg.dumps import PARTS, Dump
 from kg.iri_space import IriSpace
 from kg.namespaces import DCTERMS, KGO, ONTOLOGY_GRAPH, PREFIXES, RDFS

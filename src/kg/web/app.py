@@ -8,11 +8,11 @@ their errors take the same shape through `kg.web.problems`.
 from flask import Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from kg.dataset import DatasetInfo, load_files, open_dataset_store
+from kg.store import with_merged_default_graph
 from kg.web import documents, resources, sparql, ui
 from kg.web.caching import with_answer_cache
 from kg.web.compression import Compression, may_gzip
-from kg.web.dataset import describe_store, load_store
-from kg.store import with_merged_default_graph
 from kg.web.evaluation import Evaluator
 from kg.web.problems import install_error_handlers
 from kg.web.services import EXTENSION_KEY, Services
@@ -24,7 +24,7 @@ _METHOD_ORDER = ("GET", "HEAD", "POST", "OPTIONS")
 
 def create_app(settings: Settings) -> Flask:
     """Load the data, start nothing yet (query workers fork on demand), and wire the blueprints."""
-    store = load_store(settings.data)
+    store = load_files(settings.data) if settings.data else open_dataset_store()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     evaluator = Evaluator(
@@ -34,7 +34,7 @@ def create_app(settings: Settings) -> Flask:
         memory_bytes=settings.query_memory_bytes,
         max_workers=settings.threads,
     )
-    app.extensions[EXTENSION_KEY] = Services(settings, evaluator, describe_store(store), store)
+    app.extensions[EXTENSION_KEY] = Services(settings, evaluator, DatasetInfo.of(store), store)
     install_error_handlers(app)
     app.before_request(_refuse_large_bodies)
     app.after_request(_shared_headers)

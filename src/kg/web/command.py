@@ -1,7 +1,7 @@
 """`kg serve`: the click command; cli.py registers it with `main.add_command(serve_command)`."""
 
 import dataclasses
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -9,13 +9,7 @@ import click
 
 from kg.web.settings import MIB, Settings
 
-
-def _help(name: str) -> str:
-    # The help text lives with the setting itself (settings.py), so the two cannot drift apart.
-    return next(f for f in dataclasses.fields(Settings) if f.name == name).metadata["help"]
-
-
-_DEFAULTS = Settings(data=())
+_DEFAULTS = Settings()
 
 
 def _checked_base_iri(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -25,79 +19,44 @@ def _checked_base_iri(ctx: click.Context, param: click.Parameter, value: str) ->
     return value
 
 
+def _help(name: str) -> str:
+    # The help text lives with the setting itself (settings.py), so the two cannot drift apart.
+    return next(f for f in dataclasses.fields(Settings) if f.name == name).metadata["help"]
+
+
+def _setting_option(
+    name: str, value_type: click.ParamType | None = None, metavar: str | None = None, **extra: Any
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The option setting `name`, with its default and help; a size in bytes is given in MiB."""
+    default = getattr(_DEFAULTS, name)
+    if name.endswith("_bytes"):
+        default //= MIB
+    flag = "--" + name.removesuffix("_bytes").replace("_", "-")
+    return click.option(
+        flag, default=default, show_default=True, type=value_type, metavar=metavar,
+        help=_help(name), **extra,
+    )
+
+
 @click.command("serve")
-@click.option("--host", default=_DEFAULTS.host, show_default=True, help=_help("host"))
-@click.option(
-    "--port",
-    default=_DEFAULTS.port,
-    show_default=True,
-    type=click.IntRange(0, 65535),
-    help=_help("port"),
-)
+@_setting_option("host")
+@_setting_option("port", click.IntRange(0, 65535))
 @click.option(
     "--data",
     "data",
     multiple=True,
     metavar="PATH",
     type=click.Path(dir_okay=False, path_type=Path),
-    help=_help("data") + " Repeat for several files. [default: build/dataset.nq]",
+    help=_help("data") + " Repeat for several files. "
+    "[default: the project's build, rebuilt first if an input changed]",
 )
-@click.option(
-    "--query-timeout",
-    default=_DEFAULTS.query_timeout,
-    show_default=True,
-    type=click.FloatRange(min=0, min_open=True),
-    metavar="SECONDS",
-    help=_help("query_timeout"),
-)
-@click.option(
-    "--max-rows",
-    default=_DEFAULTS.max_rows,
-    show_default=True,
-    type=click.IntRange(min=1),
-    metavar="N",
-    help=_help("max_rows"),
-)
-@click.option(
-    "--workers",
-    default=_DEFAULTS.workers,
-    show_default=True,
-    type=click.IntRange(min=1),
-    metavar="N",
-    help=_help("workers"),
-)
-@click.option(
-    "--threads",
-    default=_DEFAULTS.threads,
-    show_default=True,
-    type=click.IntRange(min=1),
-    metavar="N",
-    help=_help("threads"),
-)
-@click.option(
-    "--answer-cache",
-    default=_DEFAULTS.answer_cache_bytes // MIB,
-    show_default=True,
-    type=click.IntRange(min=0),
-    metavar="MiB",
-    help=_help("answer_cache_bytes"),
-)
-@click.option(
-    "--query-memory",
-    default=_DEFAULTS.query_memory_bytes // MIB,
-    show_default=True,
-    type=click.IntRange(min=16),
-    metavar="MiB",
-    help=_help("query_memory_bytes"),
-)
-@click.option(
-    "--base-iri",
-    default=_DEFAULTS.base_iri,
-    show_default=True,
-    metavar="IRI",
-    callback=_checked_base_iri,
-    help=_help("base_iri"),
-)
+@_setting_option("query_timeout", click.FloatRange(min=0, min_open=True), "SECONDS")
+@_setting_option("max_rows", click.IntRange(min=1), "N")
+@_setting_option("workers", click.IntRange(min=1), "N")
+@_setting_option("threads", click.IntRange(min=1), "N")
+@_setting_option("answer_cache_bytes", click.IntRange(min=0), "MiB")
+@_setting_option("query_memory_bytes", click.IntRange(min=16), "MiB")
+@_setting_option("base_iri", metavar="IRI", callback=_checked_base_iri)
 @click.option("--no-reasoning", is_flag=True, help="With --data: leave out the OWL RL closure.")
 @click.option("--no-validation", is_flag=True,
               help="With --data: serve even if the files violate the project's shapes.")
@@ -116,37 +75,36 @@ def serve_command(
     derived with its rules, validated with its shapes; cached in build/served/), unless
     --no-reasoning, --no-validation or --as-is says otherwise.
     """
-    from kg.serving import serve  # granian is only needed when actually serving
+    from kg.web.serving import serve  # granian is only needed when actually serving
 
     fields = {
         "query_memory_bytes": query_memory * MIB,
         "answer_cache_bytes": answer_cache * MIB,
         **options,
     }
-    if data and not as_is:
-        data = (_built(list(data), no_reasoning, no_validation),)
+    if not (data and as_is):
+        data = (_built(list(data) or None, no_reasoning, no_validation),)
     # A KgError (data missing or unreadable) goes up to the `kg` group, which prints it as one line.
-    serve(Settings(data=data, **fields) if data else Settings(**fields))
+    serve(Settings(data=data, **fields))
 
 
-def _built(data: list[Path], no_reasoning: bool, no_validation: bool) -> Path:
-    """The N-Quads of the build of these data files with the project's ontology, rules, shapes."""
-    from kg.build import BuildOptions, PrintingReporter, build, describe
+def _built(data: list[Path] | None, no_reasoning: bool, no_validation: bool) -> Path:
+    """The N-Quads of the project's build, brought up to date, or of the build of these data files.
 
-    options = BuildOptions("none" if no_reasoning else "fast", validate=not no_validation)
+    Data files are built with the project's ontology, rules and shapes, into build/served/.
+    """
+    from kg.build import BuildOptions, PrintingReporter, build, open_build, status_line
+
     reporter = PrintingReporter(_to_stderr, _to_stderr)
-    result = build(options=options, reporter=reporter, data=data)
-    _to_stderr(describe(result))
+    if data is None:
+        result = open_build(reporter=reporter)
+    else:
+        options = BuildOptions("none" if no_reasoning else "fast", validate=not no_validation)
+        result = build(options=options, reporter=reporter, data=data)
+    _to_stderr(status_line(result))
     return result.dataset_path
 
 
 def _to_stderr(line: str) -> None:
     # stdout carries the access log, one line per request.
     click.echo(line, err=True)
-
-
-if __name__ == "__main__":
-    # Run on its own (`python -m kg.web.command`), under kg's group so errors read the same.
-    from kg.cli import KgGroup
-
-    KgGroup("kg", commands=[serve_command])(["serve", *sys.argv[1:]], prog_name="kg")

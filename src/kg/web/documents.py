@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, abort, request
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store, Triple
 
-from kg.describe import Labeller, graph_quads
+from kg.resource_description import Labeller, graph_quads
 from kg.documentation import TermDoc, VocabularyDoc, vocabulary_doc
 from kg.dumps import CHECKSUMS_FILE, DUMP_FORMATS, PARTS, checksums
 from kg.jsonld import CONTEXT_FILE, context_document

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from kg.describe import Labeller
+from kg.resource_description import Labeller
 from kg.iri_space import IriSpace
 from kg.namespaces import PREFIXES
 from kg.querying import shorten_iri

@@ -18,7 +18,7 @@ from flask import Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from kg.errors import KgError
+from kg.errors import KgError, one_line
 from kg.web.negotiation import parsed_accept
 
 HTML_PAGE = "text/html"
@@ -48,7 +48,7 @@ def error_body_type(accept: str | None) -> str:
 
 def error_response(status: int, message: str, headers: Iterable[tuple[str, str]] = ()) -> Response:
     """The error as the request's Accept header would have it (see the module docstring)."""
-    message = " ".join(message.split())  # one line, whatever the source wrote
+    message = one_line(message)  # whatever the source wrote
     body_type = error_body_type(request.headers.get("Accept"))
     response = None
     if body_type == HTML_PAGE:

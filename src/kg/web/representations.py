@@ -18,7 +18,7 @@ import pyoxigraph
 from flask import Response, render_template, request
 from pyoxigraph import DefaultGraph, NamedNode, Quad, Triple
 
-from kg.describe import sorted_quads, triples_of
+from kg.resource_description import sorted_quads, triples_of
 from kg.errors import UnsupportedFormat
 from kg.iri_space import IriSpace
 from kg.jsonld import compact_document

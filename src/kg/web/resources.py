@@ -2,11 +2,11 @@
 
 `/id/…`, `/graph/…`, `/rule/…` and `/ontology/…` map to `{data base}id/…` and so on (see
 kg.iri_space); `/id/` and `/id/{kind}/` list the entities by the kind their IRI names (their JSON
-twins are `/id.json` and `/id/{kind}.json`). The page shows what kg.describe gathers; the RDF twin
-is the resource's own facts and the facts pointing at it, from every graph (TriG and N-Quads keep
-each fact's graph: its source). An IRI that names a graph answers with the graph's content
-instead. Unknown IRIs, and paths that make no IRI at all (`/id/a%20b`), get 404 in the app's
-error shapes (kg.web.problems).
+twins are `/id.json` and `/id/{kind}.json`). The page shows what kg.resource_description
+gathers; the RDF twin is the resource's own facts and the facts pointing at it, from every graph
+(TriG and N-Quads keep each fact's graph: its source). An IRI that names a graph answers with
+the graph's content instead. Unknown IRIs, and paths that make no IRI at all (`/id/a%20b`), get
+404 in the app's error shapes (kg.web.problems).
 """
 
 import json
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, abort, redirect, request, url_for
 from pyoxigraph import NamedNode, Quad
 
-from kg.describe import (
+from kg.resource_description import (
     DERIVED,
     INFERRED,
     Description,

@@ -22,8 +22,8 @@ from kg.errors import UnsupportedFormat
 from kg.export import EXPORT_FORMATS
 from kg.namespaces import PREFIXES
 from kg.querying import solutions_csv
+from kg.terms import Term
 
-Term = NamedNode | BlankNode | Literal | Triple
 Row = Sequence[Term | None]
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pyoxigraph
 from flask import current_app
 
-from kg.web.dataset import DatasetInfo
+from kg.dataset import DatasetInfo
 from kg.web.evaluation import Evaluator
 from kg.web.settings import Settings
 

@@ -8,14 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.namespaces import BASE
-from kg.project import build_dir
 
 MIB = 1024 * 1024
-
-
-def _default_data() -> tuple[Path, ...]:
-    # Resolved when a Settings is made, never at import: KG_ROOT may be set later (tests, CI).
-    return (build_dir() / "dataset.nq",)
 
 
 def _help(text: str) -> dict[str, str]:
@@ -26,8 +20,9 @@ def _help(text: str) -> dict[str, str]:
 class Settings:
     """What the endpoint serves and the bounds it keeps; the defaults are the served defaults."""
 
+    # None: the project's build (kg.dataset.open_dataset_store), rebuilt first if an input changed.
     data: tuple[Path, ...] = field(
-        default_factory=_default_data,
+        default=(),
         metadata=_help("RDF files to serve (N-Quads from `kg build`; .trig, .ttl, .nt also load)."),
     )
     host: str = field(default="127.0.0.1", metadata=_help("Interface to listen on."))

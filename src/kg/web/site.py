@@ -15,9 +15,9 @@ import pyoxigraph
 from flask import Flask, current_app
 from pyoxigraph import NamedNode, Store
 
-from kg.describe import ENTAILED_GRAPHS, TYPE, Labeller
+from kg.resource_description import ENTAILED_GRAPHS, TYPE, Labeller
 from kg.dumps import Dump, make_dumps
-from kg.errors import InputError
+from kg.errors import InputError, one_line
 from kg.iri_space import IriSpace
 from kg.jsonld import jsonld_context
 from kg.project import display_path, shape_files
@@ -69,7 +69,7 @@ class Site:
                     for q in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
                 )
             except (SyntaxError, OSError) as err:
-                raise InputError(f"{display_path(path)}: {' '.join(str(err).split())}") from err
+                raise InputError(f"{display_path(path)}: {one_line(str(err))}") from err
         return triples
 
     @cached_property

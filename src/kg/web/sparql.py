@@ -28,7 +28,7 @@ from werkzeug.sansio.utils import get_current_url
 
 from kg.errors import UnsupportedFormat
 from kg.web.caching import KEEPABLE
-from kg.web.description import (
+from kg.web.service_description import (
     DESCRIPTION_PREFIXES,
     TRUNCATION_FRAGMENT,
     service_description,

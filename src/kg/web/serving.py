@@ -25,9 +25,10 @@ from flask import Flask
 from granian.constants import Interfaces
 from granian.server import Server
 
-from kg.web import Settings, create_app
 from kg.web.access_log import AccessLog
+from kg.web.app import create_app
 from kg.web.services import EXTENSION_KEY
+from kg.web.settings import Settings
 
 # Seconds a worker has to finish its requests when the server stops, before it is killed.
 _SHUTDOWN_GRACE = 5

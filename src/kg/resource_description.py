@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Store, Triple
 
 from kg.namespaces import DCTERMS, DERIVED_GRAPH, INFERRED_GRAPH, KGO, PROV, RDF, RDFS, SKOS
+from kg.terms import Term
 
-Term = NamedNode | BlankNode | Literal | Triple
 Subject = NamedNode | BlankNode | Triple
 
 INFERRED = NamedNode(str(INFERRED_GRAPH))

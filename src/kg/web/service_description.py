@@ -2,8 +2,8 @@
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
+from kg.dataset import DatasetInfo
 from kg.namespaces import BASE, PREFIXES, SH
-from kg.web.dataset import DatasetInfo
 from kg.web.negotiation import FORMATS
 from kg.web.settings import Settings
 

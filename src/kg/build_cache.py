@@ -1,0 +1,212 @@
+"""Where a build is kept and when it is reused: its key, its manifest, its lock, its writes.
+
+The key is a sha256 over the content of every input (ontology, data, rules, shapes), the
+build's options, the code of the modules that decide what a build holds, and the versions of
+rdflib, owlrl, pyoxigraph and pyshacl. A build whose key matches is reused as it is: neither
+`kg build` nor a later start reasons again until an input changes.
+
+build/manifest.json describes a build: the key, the options, every input file with its sha256,
+the triples of each graph, the stage timings and the versions of the tools.
+
+Writes are atomic: the dataset is written to a temporary file and renamed over the old one,
+then the manifest likewise; the manifest carries the dataset's sha256, and a build whose
+dataset does not match its manifest is not reused. A build that fails before its writes leaves
+the last good build where it was.
+"""
+
+import fcntl
+import hashlib
+import json
+import os
+import platform
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph
+
+from kg import __version__
+from kg.derivation import rule_files
+from kg.errors import InputError, KgError
+from kg.project import data_files, display_path, ontology_files, shape_files
+
+BUILD_FORMAT = 1
+DATASET_FILE = "dataset.nq"
+MANIFEST_FILE = "manifest.json"
+LOCK_FILE = ".lock"
+# The modules whose code decides what a build holds: a change to any of them is a new key.
+_PIPELINE_MODULES = (
+    "build", "build_cache", "derivation", "entailment_filter", "export", "fast_reasoner",
+    "fast_reasoner_schema", "loading", "namespaces", "querying", "reasoning", "store", "terms",
+    "validation",
+)
+_TOOLS = ("rdflib", "owlrl", "pyoxigraph", "pyshacl")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file the build reads, by role (ontology, data, rules, shapes), with its content hash."""
+
+    role: str
+    path: Path
+    relative: str
+    sha256: str
+    size: int
+
+
+def input_files(root: Path, data: list[Path] | None = None) -> list[InputFile]:
+    """Every file the build reads, in a fixed order; `data` replaces the project's data files."""
+    groups = [
+        ("ontology", ontology_files(root)),
+        ("data", data_files(root) if data is None else data),
+        ("rules", rule_files(root)),
+        ("shapes", shape_files(root)),
+    ]
+    return [_input_file(role, path, root) for role, paths in groups for path in paths]
+
+
+def build_key(inputs: list[InputFile], options: dict[str, Any]) -> str:
+    """The sha256 naming a build: over the inputs' content, the options, the code and the tools."""
+    payload = {
+        "format": BUILD_FORMAT,
+        "options": options,
+        "code": _code_fingerprint(),
+        "versions": tool_versions(),
+        "inputs": [[f.role, f.relative, f.sha256] for f in inputs],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def read_manifest(directory: Path) -> dict[str, Any] | None:
+    """The manifest of the build in `directory`, or None unless it describes a complete build."""
+    try:
+        manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
+        expected = manifest["dataset"]["sha256"]
+        if manifest.get("format") != BUILD_FORMAT:
+            return None
+        actual = hashlib.sha256((directory / DATASET_FILE).read_bytes()).hexdigest()
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    # A dataset renamed into place whose manifest never followed (a crash in between).
+    return manifest if actual == expected else None
+
+
+def make_manifest(
+    key: str, options: dict[str, Any], inputs: list[InputFile], store: pyoxigraph.Store,
+    dataset: bytes, timings: dict[str, float], rules: dict[str, int],
+) -> dict[str, Any]:
+    """The manifest of a build whose store is written as `dataset`; `rules` counts what each derived."""
+    return {
+        "format": BUILD_FORMAT,
+        "key": key,
+        "options": options,
+        "built": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "inputs": [
+            {"role": f.role, "path": f.relative, "sha256": f.sha256, "bytes": f.size} for f in inputs
+        ],
+        "dataset": {
+            "path": DATASET_FILE,
+            "sha256": hashlib.sha256(dataset).hexdigest(),
+            "bytes": len(dataset),
+            "quads": len(store),
+        },
+        "graphs": _graph_sizes(store),
+        "rules": rules,
+        "timings": {**timings, "total": round(sum(timings.values()), 4)},
+        "versions": tool_versions(),
+    }
+
+
+def write_dataset(directory: Path, dataset: bytes) -> None:
+    """Put a new build's dataset in place; until its manifest follows, the build is not reused."""
+    _write_atomically(directory / DATASET_FILE, dataset)
+
+
+def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
+    """Put the manifest of the dataset just written in place: the build is complete."""
+    _write_atomically(directory / MANIFEST_FILE, (json.dumps(manifest, indent=2) + "\n").encode())
+
+
+def tool_versions() -> dict[str, str]:
+    versions = {"kg": __version__, "python": platform.python_version()}
+    for tool in _TOOLS:
+        try:
+            versions[tool] = metadata.version(tool)
+        except metadata.PackageNotFoundError:
+            versions[tool] = "absent"
+    return versions
+
+
+@contextmanager
+def exclusive(directory: Path) -> Iterator[None]:
+    """One build at a time per build folder, across processes (readers need no lock)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise KgError(f"{display_path(directory)}: cannot create: {err.strerror}") from err
+    with open(directory / LOCK_FILE, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _input_file(role: str, path: Path, root: Path) -> InputFile:
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"{display_path(path)}: cannot read: {err.strerror}") from err
+    try:
+        relative = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        relative = str(path)
+    return InputFile(role, path, relative, hashlib.sha256(data).hexdigest(), len(data))
+
+
+def _code_fingerprint() -> str:
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for name in _PIPELINE_MODULES:
+        module = package / f"{name}.py"
+        digest.update(name.encode() + b"\0" + (module.read_bytes() if module.exists() else b""))
+    return digest.hexdigest()
+
+
+def _graph_sizes(store: pyoxigraph.Store) -> dict[str, int]:
+    query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    sizes = {row["g"].value: int(row["n"].value) for row in store.query(query)}
+    return dict(sorted(sizes.items()))
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Replace `path` by `data` in one step: readers see the old file or the new, never part."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        _replace(temporary, path)
+        _sync_directory(path.parent)
+    except OSError as err:
+        raise KgError(f"{display_path(path)}: cannot write: {err.strerror or err}") from err
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _replace(source: Path, target: Path) -> None:
+    os.replace(source, target)
+
+
+def _sync_directory(directory: Path) -> None:
+    # The rename is durable only once the folder's entry is on disk.
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
