@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from kg.web import Settings, create_app
+from kg.web.app import create_app
+from kg.web.settings import Settings
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ import pyoxigraph
 import pytest
 
 from kg.store import run_query, with_merged_default_graph
-from kg.web import Settings, create_app
+from kg.web.app import create_app
+from kg.web.settings import Settings
 
 FIXTURE = Path(__file__).parent / "fixtures" / "merge" / "same_fact_in_two_sources.trig"
 COUNT_STATES = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/kg-mali/ontology#State> }"

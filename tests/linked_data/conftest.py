@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 
 from kg.dataset import open_dataset_store
 from kg.export import export_dataset
-from kg.web import Settings, create_app
+from kg.web.app import create_app
+from kg.web.settings import Settings
 
 
 @pytest.fixture(scope="session")

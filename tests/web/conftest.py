@@ -9,7 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from web_sample import Shape, kg_quads
 
-from kg.web import Settings, create_app
+from kg.web.app import create_app
+from kg.web.settings import Settings
 
 
 @pytest.fixture(scope="session")

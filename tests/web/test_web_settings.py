@@ -10,7 +10,8 @@ from flask import Flask
 
 from kg.errors import InputError
 from kg.web.serving import granian_options
-from kg.web import Settings, create_app
+from kg.web.app import create_app
+from kg.web.settings import Settings
 from kg.web.caching import AnswerCacheMiddleware
 from kg.web.command import serve_command
 

@@ -42,7 +42,7 @@ def serve(settings: Settings) -> None:
         format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
     )
     app = create_app(settings)
-    server = Server("kg.web:create_app", **granian_options(settings))
+    server = Server("kg.web.app:create_app", **granian_options(settings))
     # Workers fork from this process, so they share the loaded app; forking is Linux's default
     # up to Python 3.13, and said here for 3.14 on (whose default would pickle the app).
     multiprocessing.set_start_method("fork", force=True)
