@@ -19,17 +19,11 @@ import random
 import sys
 from pathlib import Path
 
-PREFIXES = """\
-@prefix kgo:     <https://w3id.org/kg-mali/ontology#> .
-@prefix rdfs:    <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix xsd:     <http://www.w3.org/2001/XMLSchema#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix prov:    <http://www.w3.org/ns/prov#> .
-@prefix graph:   <https://w3id.org/kg-mali/graph/> .
-@prefix cat:     <https://w3id.org/kg-mali/id/category/> .
-@prefix office:  <https://w3id.org/kg-mali/id/office/> .
-"""
-# A prefix per kind of node, as in the data files: a prefixed name cannot hold a "/".
+from kg.namespaces import ID, PREFIXES
+
+# Written as the data files are: every prefix of kg's one table (shapes/prefixes.ttl).
+HEADER = "".join(f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in PREFIXES.items())
+# The kinds of node generated; each is written with its prefix from the table (equipment/ is equip:).
 KINDS = (
     "source",
     "state",
@@ -44,6 +38,10 @@ KINDS = (
     "transfer",
     "cooperation",
 )
+KIND_PREFIXES = {
+    kind: next(prefix for prefix, namespace in PREFIXES.items() if namespace == f"{ID}{kind}/")
+    for kind in KINDS
+}
 CATEGORIES = (
     "armoured-personnel-carrier",
     "tank",
@@ -111,7 +109,7 @@ class _World:
 
     def slug(self, kind: str, words: str) -> str:
         self.counter += 1
-        return f"{kind}:{words}-{self.counter}"
+        return f"{KIND_PREFIXES[kind]}:{words}-{self.counter}"
 
     def date(self, year: int, precision: str | None = None) -> str:
         precision = precision or self.rng.choice(("year", "month", "day"))
@@ -408,7 +406,7 @@ class _World:
 def generate(triples: int, seed: int = 1) -> str:
     """TriG text of one named graph with about `triples` triples (never fewer)."""
     rng = random.Random(seed)
-    source = f"source:synthetic-{triples}-{seed}"
+    source = f"{KIND_PREFIXES['source']}:synthetic-{triples}-{seed}"
     writer = _Writer(source)
     writer.lines.append(
         f'{source} a kgo:Article ;\n    rdfs:label "Source synthétique"@fr , "Synthetic source"@en ;\n'
@@ -429,8 +427,7 @@ def generate(triples: int, seed: int = 1) -> str:
     while writer.triples < triples:
         getattr(world, rng.choice(kinds))()
     body = "".join(writer.lines)
-    kinds = "".join(f"@prefix {k}: <https://w3id.org/kg-mali/id/{k}/> .\n" for k in KINDS)
-    return f"{PREFIXES}{kinds}\ngraph:synthetic-{triples}-{seed} {{\n\n{body}}}\n"
+    return f"{HEADER}\ngraph:synthetic-{triples}-{seed} {{\n\n{body}}}\n"
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import rdflib.term
+from rdflib.term import Node
 from rdflib import Dataset, Graph, URIRef
 
 from kg.loading import LoadedDataset, load_dataset
@@ -136,3 +137,8 @@ def shipped_outcome(inference: str = "none", engine: str = "pyshacl") -> Validat
         return validate_dataset(
             loaded.dataset, shapes(), inference=inference, graph_files=loaded.graph_files, engine=engine
         )
+
+
+def result_key(result: ValidationResult) -> tuple[Node, Node]:
+    """What identifies a result across SHACL engines: its focus node and source shape."""
+    return result.focus, result.source_shape

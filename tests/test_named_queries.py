@@ -12,7 +12,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDFS
 
 from kg.dataset import open_dataset_store
-from kg.querying import NamedQuery, bindings, list_named_queries, solution_rows
+from kg.querying import NamedQuery, bindings, list_named_queries
+from solutions import solution_rows
 from kg.store import run_query, with_merged_default_graph
 
 ID = "https://w3id.org/kg-mali/id/"

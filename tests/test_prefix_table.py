@@ -39,7 +39,7 @@ def test_the_table_declares_each_prefix_and_each_namespace_once():
         pyoxigraph.parse(path=str(PREFIX_TABLE), format=pyoxigraph.RdfFormat.TURTLE)
     )
     declares = [t for t in declarations if t.predicate.value == str(SH.declare)]
-    assert len(declares) == len(PREFIXES) == len(set(PREFIXES.values())) == 30
+    assert len(declares) == len(PREFIXES) == len(set(PREFIXES.values())) == 31
     assert list(PREFIXES)[:4] == ["kgo", "id", "graph", "shapes"]  # in the file's order
 
 

@@ -9,13 +9,13 @@ import pytest
 from kg.errors import InputError, NotFound, QueryError, UnsupportedFormat
 from kg.loading import load_dataset
 from kg.namespaces import PREFIXES
+from solutions import solution_rows
 from kg.querying import (
     format_results,
     get_named_query,
     list_named_queries,
     render_table,
     shorten_iri,
-    solution_rows,
     term_text,
 )
 from kg.store import run_query

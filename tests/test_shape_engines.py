@@ -10,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from shape_cases import case_files, expectations, observed_set, outcome, shipped_outcome
+from shape_cases import case_files, result_key, expectations, observed_set, outcome, shipped_outcome
 
-from kg.validation import result_key
 
 # pyshacl-turbo ships wheels for Python 3.11 and later only (pyproject installs it there).
 pytest.importorskip("pyshacl_turbo", reason="pyshacl-turbo is not installed (Python >= 3.11 only)")

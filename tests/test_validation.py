@@ -40,7 +40,7 @@ def test_a_result_names_its_file_and_quotes_its_evidence() -> None:
     assert result.graphs == (GRAPH["fixture-case"],)
     assert result.evidence == (Literal("la source le dit", lang="fr"),)
     assert (compact(result.path), compact(result.value)) == ("kgo:quantity", '"0"^^xsd:integer')
-    assert result.severity == SH.Violation and result.is_violation
+    assert result.severity == SH.Violation
     assert result.message.startswith("A transfer's quantity")
 
 

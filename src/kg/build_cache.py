@@ -15,10 +15,12 @@ the last good build where it was.
 """
 
 import fcntl
+import functools
 import hashlib
 import json
 import os
 import platform
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,18 +34,17 @@ import pyoxigraph
 from kg import __version__
 from kg.derivation import rule_files
 from kg.errors import InputError, KgError
+from kg.namespaces import PREFIX_TABLE
 from kg.project import data_files, display_path, ontology_files, shape_files
 
 BUILD_FORMAT = 1
 DATASET_FILE = "dataset.nq"
 MANIFEST_FILE = "manifest.json"
 LOCK_FILE = ".lock"
-# The modules whose code decides what a build holds: a change to any of them is a new key.
-_PIPELINE_MODULES = (
-    "build", "build_cache", "derivation", "entailment_filter", "export", "fast_reasoner",
-    "fast_reasoner_schema", "loading", "namespaces", "querying", "reasoning", "store", "terms",
-    "validation",
-)
+# The code that decides what a build holds: kg.build and every kg module it imports, followed
+# through their imports (found, not listed, so that a new or renamed module cannot be missed).
+_PIPELINE_ROOT = "build"
+_KG_IMPORT = re.compile(r"^\s*(?:from|import)\s+kg\.([a-z_.]+)", re.MULTILINE)
 _TOOLS = ("rdflib", "owlrl", "pyoxigraph", "pyshacl")
 
 
@@ -168,13 +169,30 @@ def _input_file(role: str, path: Path, root: Path) -> InputFile:
     return InputFile(role, path, relative, hashlib.sha256(data).hexdigest(), len(data))
 
 
+@functools.cache
 def _code_fingerprint() -> str:
+    """A sha256 over the pipeline's modules and the prefix table (which decides the output)."""
     digest = hashlib.sha256()
-    package = Path(__file__).parent
-    for name in _PIPELINE_MODULES:
-        module = package / f"{name}.py"
-        digest.update(name.encode() + b"\0" + (module.read_bytes() if module.exists() else b""))
+    for name, source in sorted(pipeline_sources().items()):
+        digest.update(name.encode() + b"\0" + source + b"\0")
+    digest.update(PREFIX_TABLE.read_bytes())
     return digest.hexdigest()
+
+
+def pipeline_sources() -> dict[str, bytes]:
+    """The source of kg.build and of every kg module it imports, directly or not, by name."""
+    package = Path(__file__).parent
+    sources: dict[str, bytes] = {}
+    waiting = [_PIPELINE_ROOT]
+    while waiting:
+        name = waiting.pop()
+        if name in sources:
+            continue
+        module = package.joinpath(*name.split("."))
+        path = module / "__init__.py" if module.is_dir() else module.with_suffix(".py")
+        sources[name] = path.read_bytes()
+        waiting.extend(_KG_IMPORT.findall(sources[name].decode()))
+    return sources
 
 
 def _graph_sizes(store: pyoxigraph.Store) -> dict[str, int]:

@@ -12,7 +12,7 @@ from kg.build import build as run_build
 from kg.dataset import open_dataset_store
 from kg.dataset_selection import merged_default_graph
 from kg.dumps import write_dumps
-from kg.errors import BuildFailed, InputError, KgError, QueryError, one_line
+from kg.errors import InputError, KgError, QueryError, one_line
 from kg.export import EXPORT_FORMATS, FLATTENING_FORMATS, export_dataset
 from kg.namespaces import PREFIXES
 from kg.project import display_path
@@ -40,6 +40,9 @@ class KgGroup(click.Group):
         try:
             return super().invoke(ctx)
         except KgError as err:
+            # A failed build says what is wrong first (the violations), then the one-line error.
+            for line in err.details:
+                click.echo(f"  {line}", err=True)
             click.echo(f"kg: error: {err}", err=True)
             ctx.exit(err.exit_code)
 
@@ -222,12 +225,7 @@ def build(reasoner: str, no_reasoning: bool, force: bool) -> None:
     """
     options = BuildOptions("none" if no_reasoning else reasoner)
     reporter = PrintingReporter(click.echo, lambda line: click.echo(line, err=True))
-    try:
-        result = run_build(options=options, force=force, reporter=reporter)
-    except BuildFailed as err:
-        for line in err.details:
-            click.echo(f"  {line}", err=True)
-        raise
+    result = run_build(options=options, force=force, reporter=reporter)
     if not result.reused:
         click.echo(f"{'total':<9} {result.manifest['timings']['total']:7.2f} s")
     click.echo(status_line(result))

@@ -15,6 +15,8 @@ class KgError(Exception):
 
     exit_code: int = 2
     http_status: int = 400
+    # Lines that say more (a build's violations), shown by the CLI before the one-line message.
+    details: tuple[str, ...] = ()
 
 
 class InputError(KgError):

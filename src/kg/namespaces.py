@@ -18,8 +18,8 @@ _SH_NAMESPACE = pyoxigraph.NamedNode("http://www.w3.org/ns/shacl#namespace")
 
 def _read_prefix_table() -> dict[str, str]:
     """prefix -> namespace, in the file's order, from its SHACL prefix declarations."""
-    prefixes: dict[pyoxigraph.BlankNode, str] = {}
-    namespaces: dict[pyoxigraph.BlankNode, str] = {}
+    prefixes: dict[pyoxigraph.NamedNode | pyoxigraph.BlankNode, str] = {}
+    namespaces: dict[pyoxigraph.NamedNode | pyoxigraph.BlankNode, str] = {}
     # The parser streams the triples in the document's order.
     for triple in pyoxigraph.parse(path=str(PREFIX_TABLE), format=pyoxigraph.RdfFormat.TURTLE):
         if triple.predicate == _SH_PREFIX:

@@ -183,12 +183,6 @@ def _csv_value(term: Term | None) -> str:
     return term.value
 
 
-def solution_rows(results: pyoxigraph.QuerySolutions) -> list[dict[str, str | None]]:
-    """SELECT results as plain rows: variable name -> IRI, literal value, blank node id or None."""
-    names = [v.value for v in results.variables]
-    return [{name: _plain_value(solution[name]) for name in names} for solution in results]
-
-
 def shorten_iri(iri: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
     """prefix:local for display, for an IRI in a known namespace (the longest wins), else <iri>."""
     candidates = [
@@ -269,14 +263,6 @@ def _format_graph(results: pyoxigraph.QueryTriples, fmt: str) -> str:
     terms = (term for t in triples for term in (t.subject, t.predicate, t.object))
     turtle = pyoxigraph.serialize(triples, format=RdfFormat.TURTLE, prefixes=used_prefixes(terms))
     return _ending_with_newline(turtle.decode("utf-8"))
-
-
-def _plain_value(term: object) -> str | None:
-    if term is None:
-        return None
-    if isinstance(term, (NamedNode, BlankNode, Literal)):
-        return term.value
-    return str(term)
 
 
 def _row_count(count: int) -> str:

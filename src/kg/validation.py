@@ -67,10 +67,6 @@ class ValidationResult:
     def severity_name(self) -> str:
         return SEVERITY_NAMES.get(self.severity, str(self.severity))
 
-    @property
-    def is_violation(self) -> bool:
-        return self.severity == SH.Violation
-
 
 @dataclass(frozen=True)
 class ValidationOutcome:
@@ -180,11 +176,6 @@ def read_results(
         for node in report.objects(None, SH.result)
     ]
     return tuple(sorted(results, key=_result_order))
-
-
-def result_key(result: ValidationResult) -> tuple[Node, Node]:
-    """What identifies a result across SHACL engines: its focus node and source shape."""
-    return result.focus, result.source_shape
 
 
 # ---------------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def _count(client: FlaskClient, query: str = COUNT, **params: object) -> int:
         (f"FROM <{A}> FROM <{B}>", 3),
         (f"FROM <{B}> FROM <{A}>", 3),
         (f"FROM <{A}> FROM <{A}>", 2),
-        (f"FROM graph:source-a FROM <graph/source-b>", 3),  # prefix and base as the query's
+        ("FROM graph:source-a FROM <graph/source-b>", 3),  # prefix and base as the query's
         (f"FROM <{A}> FROM\n#c\n<{B}> FROM NAMED <{B}>", 3),
         (f"FROM <{A}> # FROM <{B}>\n", 2),
     ],

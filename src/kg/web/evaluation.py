@@ -89,7 +89,10 @@ class Evaluator:
             # An idle worker that died meanwhile (killed from outside): not this query's doing.
             self._retire(worker)
             worker = self._fork()
-            worker.hand(job)
+            try:
+                worker.hand(job)
+            except OSError:
+                raise self._death_of(worker) from None
         try:
             reply = worker.reply(self._timeout)
         except Overran:
@@ -112,13 +115,16 @@ class Evaluator:
 
     def _death_of(self, worker: QueryWorker) -> Exception:
         status = self._retire(worker)
-        # Rust aborts (SIGABRT) when an allocation fails under RLIMIT_AS; the kernel's OOM killer
-        # sends SIGKILL. Either way it was the query's appetite.
-        if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGABRT, signal.SIGKILL):
+        if not os.WIFSIGNALED(status):
+            log.error("query worker %d exited mid-query (wait status %d)", worker.pid, status)
+            return WorkerFailure(WORKER_FAILED)
+        sig = os.WTERMSIG(status)
+        # Rust aborts (SIGABRT) when an allocation fails under RLIMIT_AS: the query's appetite.
+        if sig == signal.SIGABRT:
             log.warning("query worker %d ran out of memory", worker.pid)
             return QueryTooBig(self._memory_message())
-        log.error("query worker %d died (wait status %d)", worker.pid, status)
-        return WorkerFailure(WORKER_FAILED)
+        log.error("query worker %d was ended by %s mid-query", worker.pid, signal_name(sig))
+        return WorkerFailure(worker_ended_message(sig))
 
     def _error_for(self, refusal: Refusal, worker: QueryWorker) -> Exception:
         if refusal.reason in ("syntax", "evaluation"):
@@ -179,3 +185,24 @@ class Evaluator:
         self._idle: list[QueryWorker] = []
         self._live: set[QueryWorker] = set()
         self._network_isolated: bool | None = None
+
+
+# Signals a process raises on itself when it crashes; any other came from outside (an operator,
+# a supervisor, the kernel's out-of-memory killer), as SIGKILL does.
+_CRASHES = frozenset({signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGSYS})
+
+
+def signal_name(sig: int) -> str:
+    try:
+        return signal.Signals(sig).name
+    except ValueError:
+        return f"signal {sig}"
+
+
+def worker_ended_message(sig: int) -> str:
+    """What a client is told when its query's worker died of `sig` (never "out of memory")."""
+    how = "crashed" if sig in _CRASHES else "was stopped from outside"
+    return (
+        f"the query worker {how} ({signal_name(sig)}) while evaluating this query; "
+        "retry, and report the query if it happens again"
+    )

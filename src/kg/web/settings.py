@@ -20,7 +20,7 @@ def _help(text: str) -> dict[str, str]:
 class Settings:
     """What the endpoint serves and the bounds it keeps; the defaults are the served defaults."""
 
-    # None: the project's build (kg.dataset.open_dataset_store), rebuilt first if an input changed.
+    # Empty: the project's build (kg.dataset.open_dataset_store), rebuilt first if an input changed.
     data: tuple[Path, ...] = field(
         default=(),
         metadata=_help("RDF files to serve (N-Quads from `kg build`; .trig, .ttl, .nt also load)."),
