@@ -4,29 +4,29 @@ import logging
 from pathlib import Path
 
 import click
-from pyoxigraph import QueryTriples
 
 from kg import __version__
 from kg.build import BuildOptions, PrintingReporter, status_line
 from kg.build import build as run_build
 from kg.dataset import open_dataset_store
-from kg.dataset_selection import merged_default_graph
 from kg.dumps import write_dumps
 from kg.errors import InputError, KgError, QueryError, one_line
 from kg.export import EXPORT_FORMATS, FLATTENING_FORMATS, export_dataset
 from kg.namespaces import PREFIXES
 from kg.project import display_path
 from kg.querying import (
+    answer_text,
     RESULT_FORMATS,
     bindings,
-    format_results,
     get_named_query,
     list_named_queries,
     render_table,
 )
 from kg.reasoning import REASONERS
+from kg.sandbox import AUTO, MECHANISMS, UNSAFE_OPT_OUT
+from kg.sandboxed_run import run_sandboxed
 from kg.stats import STATS_FORMATS, compute_stats, format_stats
-from kg.store import run_query, with_merged_default_graph
+from kg.store import with_merged_default_graph
 from kg.transfers import transfers_csv
 from kg.web.command import serve_command
 from kg.web.screening import screen
@@ -84,8 +84,11 @@ def main() -> None:
               help="Bind ?NAME before evaluation, typed as the named query's '# param:' line "
               "says (--name deliveries-in-year --bind year=1975); else <iri> or a string. "
               "?NAME must be in the SELECT clause. Repeatable.")
+@click.option("--sandbox", type=click.Choice(MECHANISMS), default=AUTO, show_default=True,
+              help="How the query is kept off the network while it is evaluated (as kg serve "
+              f"--sandbox); {UNSAFE_OPT_OUT} evaluates it with none.")
 def query(query_text: str | None, query_file: Path | None, name: str | None, list_only: bool,
-          fmt: str | None, binds: tuple[str, ...]) -> None:
+          fmt: str | None, binds: tuple[str, ...], sandbox: str) -> None:
     """Run a SPARQL query over all graphs of the dataset.
 
     Give exactly one of QUERY (the text, or - to read it from stdin), --file or --name.
@@ -113,17 +116,15 @@ def query(query_text: str | None, query_file: Path | None, name: str | None, lis
     else:
         text, source, prefixes = query_text, "query", PREFIXES
     _refuse_what_kg_never_does(text, source)
+    substitutions = bindings(binds, declared)
     store = with_merged_default_graph(open_dataset_store())
-    with merged_default_graph(store, text, {}, prefixes=prefixes) as dataset:
-        results = run_query(
-            store, text, union_default_graph=False, prefixes=prefixes, source=source,
-            substitutions=bindings(binds, declared), dataset=dataset,
-        )
-        try:
-            # pyoxigraph evaluates lazily: errors can surface while the results are written.
-            output = format_results(results, fmt or _default_format(results))
-        except (OSError, RuntimeError) as err:
-            raise QueryError(f"{source}: the query failed: {one_line(str(err))}") from err
+
+    # The query is the user's: it is evaluated only where it can reach no network.
+    output = run_sandboxed(
+        lambda: answer_text(store, text, fmt, prefixes=prefixes, source=source,
+                            substitutions=substitutions),
+        sandbox,
+    )
     click.echo(output, nl=False)
 
 
@@ -147,10 +148,6 @@ def _read_query_file(path: Path) -> str:
     except (OSError, UnicodeDecodeError) as err:
         reason = err.strerror if isinstance(err, OSError) else "not valid UTF-8"
         raise InputError(f"{display_path(path)}: cannot read: {reason}") from err
-
-
-def _default_format(results: object) -> str:
-    return "turtle" if isinstance(results, QueryTriples) else "table"
 
 
 @main.command()

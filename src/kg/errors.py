@@ -30,6 +30,16 @@ class QueryError(KgError):
     """A SPARQL query that does not parse: "source:line:column: why"."""
 
 
+class NetworkRefused(QueryError):
+    """A query that reached for the network (a SERVICE call the screen did not see), stopped by
+    the sandbox (kg.sandbox)."""
+
+    MESSAGE = (
+        "queries cannot reach the network: kg answers from its own graphs only, and SERVICE "
+        "(federated query) is not allowed"
+    )
+
+
 class NotFound(KgError):
     """A named thing (query, graph, resource) that does not exist."""
 

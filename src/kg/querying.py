@@ -17,10 +17,11 @@ from pyoxigraph import (
     Variable,
 )
 
-from kg.errors import InputError, NotFound, UnsupportedFormat
+from kg.dataset_selection import merged_default_graph
+from kg.errors import InputError, NetworkRefused, NotFound, QueryError, UnsupportedFormat, one_line
 from kg.namespaces import PREFIXES
 from kg.project import display_path, query_dir
-from kg.store import QueryResults
+from kg.store import QueryResults, run_query
 from kg.terms import Term
 
 RESULT_FORMATS = ("table", "json", "csv", "tsv", "turtle")
@@ -139,6 +140,36 @@ def _header_fields(text: str) -> dict[str, str]:
         elif key is not None:
             fields[key] = f"{fields[key]} {line.lstrip('#').strip()}".strip()
     return fields
+
+
+def answer_text(
+    store: pyoxigraph.Store,
+    text: str,
+    fmt: str | None,
+    *,
+    prefixes: Mapping[str, str] | None,
+    source: str,
+    substitutions: Mapping[pyoxigraph.Variable, Term] | None = None,
+) -> str:
+    """The query's answer as `kg query` prints it, in `fmt` (None: a table, or Turtle for graphs).
+
+    The store's default graph is the merge of its named graphs, and FROM clauses make the merge
+    of the graphs they name (kg.dataset_selection).
+    """
+    with merged_default_graph(store, text, {}, prefixes=prefixes) as dataset:
+        results = run_query(
+            store, text, union_default_graph=False, prefixes=prefixes, source=source,
+            substitutions=substitutions, dataset=dataset,
+        )
+        default = "turtle" if isinstance(results, pyoxigraph.QueryTriples) else "table"
+        try:
+            # pyoxigraph evaluates lazily: errors can surface while the results are written.
+            return format_results(results, fmt or default)
+        except OSError as err:
+            # The store is in memory: a system error is a socket the sandbox denied.
+            raise NetworkRefused(f"{source}: {NetworkRefused.MESSAGE}") from err
+        except RuntimeError as err:
+            raise QueryError(f"{source}: the query failed: {one_line(str(err))}") from err
 
 
 def format_results(results: QueryResults, fmt: str) -> str:

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 
 import pyoxigraph
 
-from kg.errors import QueryError, one_line
+from kg.errors import NetworkRefused, QueryError, one_line
 from kg.terms import Term
 
 QueryResults = pyoxigraph.QuerySolutions | pyoxigraph.QueryTriples | pyoxigraph.QueryBoolean
@@ -56,6 +56,9 @@ def run_query(
         raise QueryError(syntax_error_message(source, str(err))) from err
     except RuntimeError as err:
         raise QueryError(evaluation_error_message(source, str(err))) from err
+    except OSError as err:
+        # The store is in memory: a system error is a socket the sandbox denied (kg.sandbox).
+        raise NetworkRefused(f"{source}: {NetworkRefused.MESSAGE}") from err
 
 
 def evaluation_error_message(source: str, error: str) -> str:

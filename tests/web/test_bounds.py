@@ -15,6 +15,9 @@ import pyoxigraph
 import pytest
 from flask import Flask
 
+from kg.errors import NetworkRefused
+from kg.sandbox import AUTO, NETNS, SECCOMP, SandboxUnavailable, probe
+from kg.web import query_worker
 from kg.web.negotiation import ResultKind
 from kg.web.query_worker import QueryJob, QueryWorker, Refusal
 from kg.web.services import EXTENSION_KEY
@@ -113,15 +116,16 @@ def test_results_within_max_rows_are_not_flagged(
     assert len(response.get_json()["results"]["bindings"]) == shape.countries
 
 
-def test_query_workers_have_no_network() -> None:
-    """Even a SERVICE that got past the screen could not fetch: the worker has no network."""
-    worker = QueryWorker.fork(pyoxigraph.Store(), 256 * 2**20)
+@pytest.mark.parametrize("mechanism", [NETNS, SECCOMP, AUTO])
+def test_a_service_call_the_screen_missed_is_stopped_by_the_workers_sandbox(mechanism: str) -> None:
+    """Handed straight to a worker, past any screen: the sandbox alone stops it, and says so."""
     try:
-        if not worker.network_isolated:
-            pytest.skip(
-                "this kernel allows no unprivileged network namespace; screening alone refuses "
-                "SERVICE"
-            )
+        probe(mechanism)
+    except SandboxUnavailable as err:
+        pytest.skip(str(err))
+    worker = QueryWorker.fork(pyoxigraph.Store(), 256 * 2**20, mechanism)
+    try:
+        assert worker.sandbox == (f"{NETNS}+{SECCOMP}" if mechanism == AUTO else mechanism)
         with socket.socket() as listener:
             listener.bind(("127.0.0.1", 0))
             listener.listen(1)
@@ -133,11 +137,20 @@ def test_query_workers_have_no_network() -> None:
                 max_rows=10,
             )
             worker.hand(job)
-            assert worker.reply(10) == Refusal("internal", "OSError while evaluating")
+            assert worker.reply(10) == Refusal("network", NetworkRefused.MESSAGE)
             with pytest.raises(socket.timeout):
                 listener.accept()
     finally:
         worker.stop()
+
+
+def test_a_sandbox_refused_in_the_worker_means_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(mechanism: str) -> str:
+        raise SandboxUnavailable(f"sandbox {mechanism} cannot be applied here: a test says so")
+
+    monkeypatch.setattr(query_worker, "apply", refuse)  # the forked child inherits it
+    with pytest.raises(OSError, match="sandbox seccomp cannot be applied here: a test says so"):
+        QueryWorker.fork(pyoxigraph.Store(), 256 * 2**20, SECCOMP)
 
 
 def test_a_worker_killed_while_idle_is_replaced_unnoticed(make_app: Callable[..., Flask]) -> None:

@@ -33,6 +33,7 @@ def create_app(settings: Settings) -> Flask:
         timeout=settings.query_timeout,
         memory_bytes=settings.query_memory_bytes,
         max_workers=settings.threads,
+        sandbox=settings.sandbox,
     )
     app.extensions[EXTENSION_KEY] = Services(settings, evaluator, DatasetInfo.of(store), store)
     install_error_handlers(app)

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from kg.sandbox import MECHANISMS, UNSAFE_OPT_OUT, probe
 from kg.web.settings import MIB, Settings
 
 _DEFAULTS = Settings()
@@ -57,6 +58,7 @@ def _setting_option(
 @_setting_option("answer_cache_bytes", click.IntRange(min=0), "MiB")
 @_setting_option("query_memory_bytes", click.IntRange(min=16), "MiB")
 @_setting_option("base_iri", metavar="IRI", callback=_checked_base_iri)
+@_setting_option("sandbox", click.Choice(MECHANISMS))
 @click.option("--no-reasoning", is_flag=True, help="With --data: leave out the OWL RL closure.")
 @click.option("--no-validation", is_flag=True,
               help="With --data: serve even if the files violate the project's shapes.")
@@ -77,6 +79,8 @@ def serve_command(
     """
     from kg.web.serving import serve  # granian is only needed when actually serving
 
+    # First, before any build: no point building for a server that may not start.
+    _to_stderr(sandbox_line(probe(options["sandbox"])))
     fields = {
         "query_memory_bytes": query_memory * MIB,
         "answer_cache_bytes": answer_cache * MIB,
@@ -103,6 +107,16 @@ def _built(data: list[Path] | None, no_reasoning: bool, no_validation: bool) -> 
         result = build(options=options, reporter=reporter, data=data)
     _to_stderr(status_line(result))
     return result.dataset_path
+
+
+def sandbox_line(in_force: str) -> str:
+    """The line that opens the server's log: which sandbox keeps queries off the network."""
+    if in_force == UNSAFE_OPT_OUT:
+        return (
+            f"kg: query sandbox: {UNSAFE_OPT_OUT}: none; a SERVICE call that gets past the "
+            "screen reaches the network"
+        )
+    return f"kg: query sandbox: {in_force}: query workers can open no network socket"
 
 
 def _to_stderr(line: str) -> None:

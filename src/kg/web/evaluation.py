@@ -10,8 +10,9 @@ body or an error to send, never a 200 with half a body. A worker that overruns t
 killed and a fresh one forked on the next request; one that runs out of its memory allowance
 (RLIMIT_AS) aborts, and the caller gets 503 either way.
 
-A worker also gives up the network (a private, empty network namespace, where the kernel allows
-one): SERVICE is refused before evaluation (screening.py), and this makes sure nothing can fetch.
+A worker also gives up the network (kg.sandbox, applied in each worker before it takes a job):
+SERVICE is refused before evaluation (kg.screening), and the sandbox makes sure nothing can fetch
+whatever the screen missed.
 What runs in the worker is kg.web.query_worker; this module is the HTTP process's side.
 """
 
@@ -24,12 +25,14 @@ import pyoxigraph
 
 from kg.errors import (
     EndpointBusy,
+    NetworkRefused,
     QueryError,
     QueryTimeout,
     QueryTooBig,
     UnsupportedFormat,
     WorkerFailure,
 )
+from kg.sandbox import AUTO
 from kg.web.query_worker import Answer, Overran, QueryJob, QueryWorker, Refusal
 
 log = logging.getLogger(__name__)
@@ -44,9 +47,16 @@ class Evaluator:
     """A pool of query workers for one HTTP process; thread-safe, and fork-aware."""
 
     def __init__(
-        self, store: pyoxigraph.Store, *, timeout: float, memory_bytes: int, max_workers: int
+        self,
+        store: pyoxigraph.Store,
+        *,
+        timeout: float,
+        memory_bytes: int,
+        max_workers: int,
+        sandbox: str = AUTO,
     ) -> None:
         self._store = store
+        self._sandbox = sandbox
         self._timeout = timeout
         self._memory_bytes = memory_bytes
         self._max_workers = max_workers
@@ -127,6 +137,8 @@ class Evaluator:
         return WorkerFailure(worker_ended_message(sig))
 
     def _error_for(self, refusal: Refusal, worker: QueryWorker) -> Exception:
+        if refusal.reason == "network":
+            return NetworkRefused(refusal.message)
         if refusal.reason in ("syntax", "evaluation"):
             return QueryError(refusal.message)
         if refusal.reason == "format":
@@ -154,15 +166,9 @@ class Evaluator:
 
     def _fork(self) -> QueryWorker:
         try:
-            worker = QueryWorker.fork(self._store, self._memory_bytes)
+            worker = QueryWorker.fork(self._store, self._memory_bytes, self._sandbox)
         except OSError as err:
             raise EndpointBusy(f"cannot start a query worker: {err}") from err
-        if not worker.network_isolated and self._network_isolated is not False:
-            log.warning(
-                "query workers keep network access (no user namespaces here): "
-                "SERVICE is refused by screening alone"
-            )
-        self._network_isolated = worker.network_isolated
         with self._lock:
             self._live.add(worker)
         return worker
@@ -184,7 +190,6 @@ class Evaluator:
         self._slots = threading.BoundedSemaphore(self._max_workers)
         self._idle: list[QueryWorker] = []
         self._live: set[QueryWorker] = set()
-        self._network_isolated: bool | None = None
 
 
 # Signals a process raises on itself when it crashes; any other came from outside (an operator,

@@ -1,14 +1,13 @@
 """A query-worker process: forked from the HTTP process, it evaluates jobs until told to stop.
 
 Forked, it gives up what it inherited (the server's signal handlers, its open connections), cuts
-itself off from the network (a private, empty network namespace, where the kernel allows one) and
-ends when the HTTP process that forked it ends. It then answers `QueryJob`s on its pipe, each with
+itself off from the network (kg.sandbox: whatever the query says, it can open no socket to any
+network) and ends when the HTTP process that forked it ends. It then answers `QueryJob`s on its pipe, each with
 an `Answer` (the whole body, serialized) or a `Refusal` saying why there is none, on a thread of
 its own with a deep stack, under a cap on its memory (RLIMIT_AS). kg.web.evaluation keeps the
 pool of these workers and turns refusals and deaths into errors.
 """
 
-import ctypes
 import itertools
 import os
 import resource
@@ -23,7 +22,8 @@ from multiprocessing.connection import Connection
 import pyoxigraph
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, QueryTriples
 
-from kg.errors import UnsupportedFormat
+from kg.errors import NetworkRefused, UnsupportedFormat
+from kg.sandbox import AUTO, SandboxUnavailable, apply
 from kg.dataset_selection import merged_default_graph
 from kg.namespaces import PREFIXES
 from kg.store import evaluation_error_message, syntax_error_message
@@ -31,8 +31,6 @@ from kg.web.negotiation import ResultKind, acceptable
 from kg.web.results import boolean_document, graph_document, solutions_document
 
 _START_TIMEOUT = 10.0
-_CLONE_NEWUSER = 0x10000000
-_CLONE_NEWNET = 0x40000000
 # The evaluating thread's stack: pyoxigraph parses and evaluates recursively.
 _STACK_BYTES = 64 * 2**20
 # How often a worker checks that the HTTP process that forked it is still there.
@@ -66,7 +64,7 @@ class Answer:
 class Refusal:
     """A worker's report that the query could not be answered; `reason` picks the error raised."""
 
-    reason: str  # "syntax" | "evaluation" | "format" | "memory" | "internal"
+    reason: str  # "syntax" | "evaluation" | "network" | "format" | "memory" | "internal" | "sandbox"
     message: str
 
 
@@ -77,14 +75,17 @@ class Overran(Exception):
 class QueryWorker:
     """One forked query-worker process and the socket pair it answers on."""
 
-    def __init__(self, pid: int, conn: Connection, network_isolated: bool) -> None:
+    def __init__(self, pid: int, conn: Connection, sandbox: str) -> None:
         self.pid = pid
         self.conn = conn
-        self.network_isolated = network_isolated
+        self.sandbox = sandbox  # what kg.sandbox put in force in it
 
     @classmethod
-    def fork(cls, store: pyoxigraph.Store, memory_bytes: int) -> "QueryWorker":
-        """A new worker, forked from this process with its Store, ready for a job."""
+    def fork(cls, store: pyoxigraph.Store, memory_bytes: int, sandbox: str = AUTO) -> "QueryWorker":
+        """A new worker, forked from this process with its Store, sandboxed, ready for a job.
+
+        OSError if it cannot start, the sandbox refused included: no query runs outside one.
+        """
         ours, theirs = Pipe(duplex=True)
         parent = os.getpid()
         pid = os.fork()
@@ -92,18 +93,23 @@ class QueryWorker:
             code = 1
             try:
                 ours.close()
-                isolated = _isolate(theirs.fileno(), parent)
-                code = _serve_on_a_fresh_thread(theirs, store, isolated, memory_bytes)
+                in_force = _isolate(theirs.fileno(), parent, sandbox)
+                code = _serve_on_a_fresh_thread(theirs, store, in_force, memory_bytes)
+            except SandboxUnavailable as err:
+                theirs.send(Refusal("sandbox", str(err)))
             except BaseException:
                 _report(traceback.format_exc())
             finally:
                 os._exit(code)
         theirs.close()
-        worker = cls(pid, ours, network_isolated=False)
+        worker = cls(pid, ours, sandbox="")
         try:
             if not ours.poll(_START_TIMEOUT):
                 raise OSError(f"query worker {pid} did not start within {_START_TIMEOUT} s")
-            worker.network_isolated = ours.recv()
+            hello = ours.recv()
+            if isinstance(hello, Refusal):
+                raise OSError(hello.message)
+            worker.sandbox = hello
         except (OSError, EOFError) as err:
             worker.stop()
             raise OSError(f"query worker {pid} failed to start: {err}") from err
@@ -131,10 +137,10 @@ class QueryWorker:
             return 0
 
 
-def _isolate(keep_fd: int, parent: int) -> bool:
+def _isolate(keep_fd: int, parent: int, sandbox: str) -> str:
     """Make the fresh child a worker: its own signals, no inherited files, no network.
 
-    True if it is cut off from the network (the kernel may refuse unprivileged namespaces).
+    The sandbox in force; SandboxUnavailable if the one asked for cannot be applied.
     """
     for sig in (
         signal.SIGTERM,
@@ -155,15 +161,14 @@ def _isolate(keep_fd: int, parent: int) -> bool:
     # served: a worker holding them would keep connections open after the parent closed them.
     os.closerange(3, keep_fd)
     os.closerange(keep_fd + 1, os.sysconf("SC_OPEN_MAX"))
-    libc = ctypes.CDLL(None, use_errno=True)
-    # A new user namespace lets an unprivileged process own a new, empty network namespace.
-    isolated = libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0
+    # Before any thread starts: the kernel lets only a single-threaded process unshare.
+    in_force = apply(sandbox)
     _end_with(parent)
-    return isolated
+    return in_force
 
 
 def _serve_on_a_fresh_thread(
-    conn: Connection, store: pyoxigraph.Store, isolated: bool, memory_bytes: int
+    conn: Connection, store: pyoxigraph.Store, sandbox: str, memory_bytes: int
 ) -> int:
     """Answer jobs until the parent is done, on a new thread; the exit code.
 
@@ -180,7 +185,7 @@ def _serve_on_a_fresh_thread(
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
             address_space = _address_space() + memory_bytes
             resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-            conn.send(isolated)  # the hello: alive, and whether it has any network
+            conn.send(sandbox)  # the hello: alive, and the sandbox in force
             _serve(conn, store)
             outcome[0] = 0
         except BaseException:
@@ -237,6 +242,10 @@ def _answer(store: pyoxigraph.Store, job: QueryJob) -> Answer | Refusal:
     except RuntimeError as err:
         # pyoxigraph's word for a query it can parse but not evaluate (an unknown function…).
         return Refusal("evaluation", evaluation_error_message("query", str(err)))
+    except OSError:
+        # The store is in memory: a system error while evaluating is a socket the sandbox denied
+        # (a SERVICE call the screen did not see). Said as it is, never as a server fault.
+        return Refusal("network", NetworkRefused.MESSAGE)
     except UnsupportedFormat as err:  # results the chosen format cannot carry (XML 1.0)
         return Refusal("format", str(err))
     except MemoryError:

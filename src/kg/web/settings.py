@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.namespaces import BASE
+from kg.sandbox import AUTO, MECHANISMS
 
 MIB = 1024 * 1024
 
@@ -59,6 +60,16 @@ class Settings:
             "evaluation (the data never change while served); 0 turns the cache off."
         ),
     )
+    sandbox: str = field(
+        default=AUTO,
+        metadata=_help(
+            "How query workers are kept off the network, whatever a query says: auto (the "
+            "strongest available: netns and seccomp together where both apply), netns (an empty "
+            "network namespace), seccomp (no socket but AF_UNIX), or none-unsafe (no sandbox: a "
+            "SERVICE call the screen misses reaches the network). kg serve refuses to start "
+            "when the one asked for cannot be applied."
+        ),
+    )
     base_iri: str = field(
         default=BASE,
         metadata=_help(
@@ -86,5 +97,7 @@ class Settings:
             raise ValueError(f"answer_cache_bytes cannot be negative, not {self.answer_cache_bytes}")
         if self.query_timeout <= 0:
             raise ValueError(f"query_timeout must be positive, not {self.query_timeout}")
+        if self.sandbox not in MECHANISMS:
+            raise ValueError(f"sandbox must be one of {', '.join(MECHANISMS)}, not {self.sandbox!r}")
         if not self.base_iri.startswith(("http://", "https://")) or not self.base_iri.endswith("/"):
             raise ValueError(f"base_iri must be an http(s) IRI ending with '/', not {self.base_iri!r}")
