@@ -328,7 +328,10 @@ def test_kg_serve_with_a_missing_data_file_exits_2_in_one_line(tmp_path, monkeyp
     result = CliRunner().invoke(main, ["serve", "--data", str(tmp_path / "missing.trig")])
 
     assert result.exit_code == 2
-    assert result.stderr == f"kg: error: {tmp_path / 'missing.trig'}: cannot read: No such file or directory\n"
+    # The log opens with the sandbox in force, then the one line that says what is wrong.
+    opening, error = result.stderr.splitlines()
+    assert opening.startswith("kg: query sandbox: ")
+    assert error == f"kg: error: {tmp_path / 'missing.trig'}: cannot read: No such file or directory"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -391,7 +394,9 @@ def test_kg_serve_rebuilds_a_stale_build_before_serving(root, monkeypatch, apps_
     [settings] = served
     assert settings.data == (root / "build" / DATASET_FILE,)
     assert read_manifest(root / "build")["key"] != stale_key
-    assert [line.split()[0] for line in result.stderr.splitlines()] == [*STAGES, "build/dataset.nq:"]
+    opening, *lines = result.stderr.splitlines()
+    assert opening.startswith("kg: query sandbox: ")
+    assert [line.split()[0] for line in lines] == [*STAGES, "build/dataset.nq:"]
     assert ask(apps_over(settings.data[0]), is_inferred_a_country("atlantis")) is True
 
 
@@ -406,7 +411,8 @@ def test_kg_serve_on_a_fresh_checkout_builds_then_serves(root, monkeypatch, kg_s
         with urllib.request.urlopen(request) as response:
             assert json.load(response)["boolean"] is True
 
-    log = server.log.read_text().splitlines()
+    opening, *log = server.log.read_text().splitlines()
+    assert opening.startswith("kg: query sandbox: ")
     assert [line.split()[0] for line in log[: len(STAGES) + 1]] == [*STAGES, f"{root}/build/dataset.nq:"]
     assert read_manifest(root / "build") is not None
 
