@@ -6,13 +6,12 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
+from clients import read_only_client
 from flask import Flask
 from flask.testing import FlaskClient
 
 from kg.dataset import open_dataset_store
 from kg.export import export_dataset
-from kg.web.app import create_app
-from kg.web.settings import Settings
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +45,5 @@ def client(make_app: Callable[..., Flask]) -> FlaskClient:
 @pytest.fixture(scope="module")
 def shared_client(built_data: Path) -> Iterator[FlaskClient]:
     """One read-only app for a module's many requests (the crawl, the negotiation matrix)."""
-    app = create_app(Settings(data=(built_data,)))
-    app.testing = True
-    yield app.test_client()
-    app.extensions["kg"].evaluator.close()
+    with read_only_client(built_data) as client:
+        yield client

@@ -5,12 +5,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from clients import read_only_client
 from flask import Flask
 from flask.testing import FlaskClient
 from web_sample import Shape, kg_quads
 
-from kg.web.app import create_app
-from kg.web.settings import Settings
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +38,5 @@ def client(make_app: Callable[..., Flask]) -> FlaskClient:
 @pytest.fixture(scope="module")
 def endpoint(kg_data: Path) -> Iterator[FlaskClient]:
     """One app over the test data for a module's read-only requests."""
-    app = create_app(Settings(data=(kg_data,)))
-    app.testing = True
-    yield app.test_client()
-    app.extensions["kg"].evaluator.close()
+    with read_only_client(kg_data) as client:
+        yield client
