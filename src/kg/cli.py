@@ -28,7 +28,7 @@ from kg.stats import STATS_FORMATS, compute_stats, format_stats
 from kg.store import run_query, with_merged_default_graph
 from kg.transfers import transfers_csv
 from kg.web.command import serve_command
-from kg.web.screening import screen
+from kg.screening import screen
 
 
 class KgGroup(click.Group):

@@ -11,7 +11,7 @@ from werkzeug.test import TestResponse
 from kg.namespaces import GRAPH, ONTOLOGY_GRAPH
 from kg.web.caching import AnswerCache, KeptAnswer, entry_size
 from kg.web.evaluation import Answer, QueryJob
-from kg.web.screening import screen
+from kg.screening import screen
 from kg.web.services import EXTENSION_KEY
 
 from web_sample import Shape

@@ -2,8 +2,8 @@
 
 import pytest
 
-from kg.web.negotiation import ResultKind
-from kg.web.screening import screen
+from kg.query_forms import ResultKind
+from kg.screening import screen
 
 SOLUTIONS, BOOLEAN, GRAPH = ResultKind.SOLUTIONS, ResultKind.BOOLEAN, ResultKind.GRAPH
 

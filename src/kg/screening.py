@@ -20,7 +20,7 @@ screen gives the clear message, that one the guarantee.
 import re
 from dataclasses import dataclass
 
-from kg.web.negotiation import ResultKind
+from kg.query_forms import ResultKind
 
 _TOKEN = re.compile(
     r"""
