@@ -1,24 +1,23 @@
 """The OS sandbox: after apply(), no socket reaches the network, SERVICE included; AF_UNIX works.
 
-Each check runs in a forked child (a sandbox cannot be lifted), against a listener that this
-process runs on the host's loopback and that counts the requests it gets.
+Each check runs in a forked child (run_sandboxed: a sandbox cannot be lifted), against a listener
+that this process runs on the host's loopback and that counts the requests it gets.
 """
 
 import errno
 import os
 import platform
+import signal
 import socket
 import threading
-import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from multiprocessing import Pipe
-from typing import Any
 
 import pyoxigraph
 import pytest
 
 from kg import sandbox
+from kg.errors import QueryError
 
 EMPTY_RESULTS = b'{"head": {"vars": ["s"]}, "results": {"bindings": []}}'
 
@@ -62,32 +61,6 @@ def listener() -> Iterator[Listener]:
     server.server_close()
 
 
-def in_child(mechanism: str, check: Callable[[], Any]) -> Any:
-    """check()'s result, computed in a forked child after apply(mechanism); its error re-raised."""
-    ours, theirs = Pipe(duplex=False)
-    pid = os.fork()
-    if pid == 0:
-        try:
-            ours.close()
-            try:
-                sandbox.apply(mechanism)
-                theirs.send(("ok", check()))
-            except BaseException as err:  # noqa: BLE001 (reported to the parent)
-                theirs.send(("error", f"{type(err).__name__}: {err}\n{traceback.format_exc()}"))
-        finally:
-            os._exit(0)
-    theirs.close()
-    try:
-        assert ours.poll(30), "the child did not report"
-        outcome, value = ours.recv()
-    finally:
-        ours.close()
-        os.waitpid(pid, 0)
-    if outcome != "ok":
-        pytest.fail(f"in the sandboxed child: {value}")
-    return value
-
-
 def available(mechanism: str) -> str:
     """The name in force for `mechanism` here, or a skip saying why it is not available."""
     try:
@@ -128,7 +101,7 @@ SANDBOXES = [sandbox.NETNS, sandbox.SECCOMP, sandbox.AUTO]
 def test_no_socket_reaches_the_hosts_loopback(mechanism: str, listener: Listener) -> None:
     in_force = available(mechanism)
     address = ("127.0.0.1", listener.port)
-    found = in_child(mechanism, lambda: socket_error(socket.AF_INET, address))
+    found = sandbox.run_sandboxed(mechanism, lambda: socket_error(socket.AF_INET, address))
     # In an empty namespace a socket can be made but leads nowhere; the filter refuses it.
     assert found == (errno.EACCES if sandbox.SECCOMP in in_force else errno.ENETUNREACH)
     assert listener.paths == []
@@ -138,7 +111,7 @@ def test_no_socket_reaches_the_hosts_loopback(mechanism: str, listener: Listener
 def test_the_filter_refuses_inet_sockets(mechanism: str) -> None:
     if sandbox.SECCOMP not in available(mechanism):
         pytest.skip("no seccomp filter here")
-    found = in_child(
+    found = sandbox.run_sandboxed(
         mechanism, lambda: [socket_error(socket.AF_INET), socket_error(socket.AF_INET6)]
     )
     assert found == [errno.EACCES, errno.EACCES]
@@ -154,19 +127,19 @@ def test_unix_sockets_still_work(mechanism: str) -> None:
             left.sendall(b"hello")
             return right.recv(5)
 
-    assert in_child(mechanism, talk) == b"hello"
+    assert sandbox.run_sandboxed(mechanism, talk) == b"hello"
 
 
 @pytest.mark.parametrize("mechanism", SANDBOXES)
 def test_a_service_query_never_reaches_the_listener(mechanism: str, listener: Listener) -> None:
     available(mechanism)
-    assert in_child(mechanism, lambda: evaluate(service_query(listener.port))) == "OSError"
+    assert sandbox.run_sandboxed(mechanism, lambda: evaluate(service_query(listener.port))) == "OSError"
     assert listener.paths == []
 
 
 def test_without_a_sandbox_the_service_query_does_reach_the_listener(listener: Listener) -> None:
     """The control: the listener and the query above are able to meet."""
-    assert in_child(sandbox.UNSAFE_OPT_OUT, lambda: evaluate(service_query(listener.port))) == (
+    assert sandbox.run_sandboxed(sandbox.UNSAFE_OPT_OUT, lambda: evaluate(service_query(listener.port))) == (
         "answered"
     )
     assert listener.paths == ["/s"]
@@ -188,7 +161,7 @@ def test_the_filter_covers_threads_started_before_it() -> None:
         thread.join()
         return found[0]
 
-    assert in_child(sandbox.UNSAFE_OPT_OUT, from_an_older_thread) == errno.EACCES
+    assert sandbox.run_sandboxed(sandbox.UNSAFE_OPT_OUT, from_an_older_thread) == errno.EACCES
 
 
 def test_a_process_running_threads_gets_the_filter_alone() -> None:
@@ -210,7 +183,7 @@ def test_a_process_running_threads_gets_the_filter_alone() -> None:
             stop.set()
             thread.join()
 
-    assert in_child(sandbox.UNSAFE_OPT_OUT, with_a_thread) == [
+    assert sandbox.run_sandboxed(sandbox.UNSAFE_OPT_OUT, with_a_thread) == [
         "sandbox netns cannot be applied here: unshare: a process running threads cannot enter "
         "a new user namespace; choose another (--sandbox auto, netns, seccomp) or run without "
         "one (--sandbox none-unsafe: then a query can reach the network)",
@@ -233,7 +206,7 @@ def test_auto_refuses_when_neither_mechanism_applies(monkeypatch: pytest.MonkeyP
             thread.join()
         return "applied"
 
-    assert in_child(sandbox.UNSAFE_OPT_OUT, with_a_thread_and_no_filter) == (
+    assert sandbox.run_sandboxed(sandbox.UNSAFE_OPT_OUT, with_a_thread_and_no_filter) == (
         "sandbox auto cannot be applied here: netns: unshare: a process running threads cannot "
         f"enter a new user namespace; seccomp: no filter for {platform.machine()} here; choose "
         "another (--sandbox auto, netns, seccomp) or run without one (--sandbox none-unsafe: "
@@ -244,7 +217,7 @@ def test_auto_refuses_when_neither_mechanism_applies(monkeypatch: pytest.MonkeyP
 def test_the_opt_out_applies_nothing(listener: Listener) -> None:
     assert sandbox.probe(sandbox.UNSAFE_OPT_OUT) == "none-unsafe"
     address = ("127.0.0.1", listener.port)
-    assert in_child(sandbox.UNSAFE_OPT_OUT, lambda: socket_error(socket.AF_INET, address)) is None
+    assert sandbox.run_sandboxed(sandbox.UNSAFE_OPT_OUT, lambda: socket_error(socket.AF_INET, address)) is None
 
 
 def test_an_unknown_mechanism_is_refused() -> None:
@@ -255,3 +228,32 @@ def test_an_unknown_mechanism_is_refused() -> None:
 def test_the_error_is_a_usage_error() -> None:
     error = sandbox.SandboxUnavailable
     assert (error.exit_code, error.http_status) == (2, 503)
+
+
+def test_the_child_answers_and_this_process_keeps_its_network(listener: Listener) -> None:
+    available(sandbox.AUTO)
+    address = ("127.0.0.1", listener.port)
+    assert sandbox.run_sandboxed(sandbox.AUTO, socket_error, socket.AF_INET, address) in (
+        errno.EACCES,
+        errno.ENETUNREACH,
+    )
+    assert socket_error(socket.AF_INET, address) is None
+
+
+def test_what_the_child_raises_is_raised_here() -> None:
+    def refuse(text: str) -> None:
+        raise QueryError(f"query:1:1: {text}")
+
+    with pytest.raises(QueryError, match="^query:1:1: no such thing$"):
+        sandbox.run_sandboxed(sandbox.UNSAFE_OPT_OUT, refuse, "no such thing")
+
+
+def test_a_child_that_dies_is_reported() -> None:
+    def crash() -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    with pytest.raises(sandbox.SandboxedProcessDied) as died:
+        sandbox.run_sandboxed(sandbox.UNSAFE_OPT_OUT, crash)
+    assert str(died.value) == (
+        "the sandboxed process ended without an answer: signal 9 (Killed)"
+    )

@@ -31,16 +31,26 @@ shuts AF_VSOCK, which no namespace holds, and the namespace hides the host's abs
 sockets, which the filter allows; either one alone otherwise, and it fails when neither applies.
 UNSAFE_OPT_OUT applies nothing; its name says what it costs. Neither mechanism takes back a
 socket already open: a process closes the ones it inherited before applying a sandbox.
+
+`apply` sandboxes the calling process for good: a query worker, right after its fork, before it
+starts a thread. `run_sandboxed` calls a function in a forked child under the sandbox and hands
+back its result, for a command that must keep its own process (`kg query`, tests); `probe` tries
+a mechanism that way, for a server that must know before it forks its workers.
 """
 
 import ctypes
 import errno
 import os
+import pickle
 import platform
+import signal
 import struct
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing import Pipe
+from multiprocessing.connection import Connection
+from typing import TypeVar
 
 from kg.errors import KgError
 
@@ -67,12 +77,17 @@ _KILL_PROCESS = 0x80000000
 # Offsets in struct seccomp_data; the first argument's low 32 bits, little-endian.
 _SYSCALL_NUMBER, _ARCHITECTURE, _FIRST_ARGUMENT = 0, 4, 16
 _LIBC = ctypes.CDLL(None, use_errno=True)
-# How long a probe's child may take to report.
-_PROBE_TIMEOUT = 10.0
+_Result = TypeVar("_Result")
 
 
 class SandboxUnavailable(KgError):
     """The sandbox asked for cannot be applied here: no user SPARQL may be evaluated."""
+
+    http_status = 503
+
+
+class SandboxedProcessDied(KgError):
+    """The sandboxed child ended without an answer."""
 
     http_status = 503
 
@@ -187,30 +202,70 @@ def probe(mechanism: str) -> str:
     Raises SandboxUnavailable, as apply would. Meant for a server about to fork its workers:
     they apply the sandbox right after the fork, as the child here does.
     """
+    return _in_child(mechanism, _nothing, ())[0]
+
+
+def run_sandboxed(mechanism: str, function: Callable[..., _Result], *args: object) -> _Result:
+    """function(*args), called in a forked child of this process once the sandbox is applied.
+
+    Its result, or the exception it raised, come back pickled; the arguments need not pickle
+    (the child is a copy of this process). This process keeps its network, so a command can
+    evaluate a query in a sandbox and go on. SandboxUnavailable if the sandbox cannot be
+    applied; SandboxedProcessDied if the child ended without answering (a signal, as when a
+    query overflows pyoxigraph's stack).
+    """
+    return _in_child(mechanism, function, args)[1]
+
+
+def _in_child(
+    mechanism: str, function: Callable[..., _Result], args: tuple
+) -> tuple[str, _Result]:
+    """(name in force, function's result) from a forked child that applies the sandbox first."""
     ours, theirs = Pipe(duplex=False)
     pid = os.fork()
     if pid == 0:  # the child never returns from here
         try:
             ours.close()
-            try:
-                theirs.send(("ok", apply(mechanism)))
-            except (SandboxUnavailable, ValueError) as err:
-                theirs.send(("refused", str(err)))
+            _answer(theirs, mechanism, function, args)
         finally:
             os._exit(0)
     theirs.close()
     try:
-        if not ours.poll(_PROBE_TIMEOUT):
-            raise SandboxUnavailable(f"sandbox {mechanism}: its probe did not answer")
-        outcome, detail = ours.recv()
+        outcome, value = ours.recv()
     except EOFError:
-        raise SandboxUnavailable(f"sandbox {mechanism}: its probe died") from None
+        outcome, value = "died", None
     finally:
         ours.close()
-        os.waitpid(pid, 0)
-    if outcome != "ok":
-        raise SandboxUnavailable(detail)
-    return detail
+        status = os.waitpid(pid, 0)[1]
+    if outcome == "died":
+        raise SandboxedProcessDied(
+            f"the sandboxed process ended without an answer: {_ending(status)}"
+        )
+    if outcome == "raised":
+        raise value
+    return value
+
+
+def _answer(conn: Connection, mechanism: str, function: Callable, args: tuple) -> None:
+    try:
+        in_force = apply(mechanism)
+        reply: tuple[str, object] = ("returned", (in_force, function(*args)))
+    except Exception as err:  # noqa: BLE001 (raised again in the parent)
+        reply = ("raised", err)
+    try:
+        conn.send(reply)
+    except (pickle.PicklingError, TypeError, AttributeError) as err:
+        conn.send(("raised", RuntimeError(f"{reply[1]!r} cannot be sent back: {err}")))
+
+
+def _nothing() -> None:
+    return None
+
+
+def _ending(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"signal {os.WTERMSIG(status)} ({signal.strsignal(os.WTERMSIG(status))})"
+    return f"exit status {os.waitstatus_to_exitcode(status)}"
 
 
 def _enter_network_namespace() -> str | None:
