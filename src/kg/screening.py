@@ -24,8 +24,8 @@ else (`\\u0053ERVICE` is no keyword to it), so that is how they are read here. W
 read with certainty (a stray quote or `<`, a character the grammar has no use for, an escape
 that a reader decoding escapes first, as the specification's section 19.2 does, would read as
 the end of the token) makes the screening `certain=False`: such a query is never refused for
-that, but its answer is not replayed, and it is evaluated only in the sandbox (kg.sandbox), which
-is the guarantee; this screen gives the clear message. After an unreadable character the rest is
+that, but it is not `is_repeatable` (its answer is not replayed), and it is evaluated only in
+the sandbox (kg.sandbox), which is the guarantee; this screen gives the clear message. After an unreadable character the rest is
 still read, so a SERVICE that pyoxigraph would find after it is seen here too.
 """
 
@@ -117,7 +117,8 @@ class Screening:
     kind: ResultKind | None
     is_update: bool
     uses_service: bool
-    is_repeatable: bool  # the same data give the same answer (no NOW, RAND, UUID, STRUUID, BNODE)
+    # The same data give the same answer: no NOW, RAND, UUID, STRUUID or BNODE, and certain.
+    is_repeatable: bool
     nesting: int  # the deepest nesting of brackets, ( { [
     certain: bool = True  # False: some of the text could be read two ways; see the module doc
 
@@ -175,7 +176,7 @@ def screen(text: str) -> Screening:
         kind=RESULT_KINDS.get(first or ""),
         is_update=first in _UPDATE_WORDS,
         uses_service=uses_service,
-        is_repeatable=repeatable,
+        is_repeatable=repeatable and certain,
         nesting=brackets.deepest,
         certain=certain,
     )
