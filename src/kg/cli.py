@@ -23,13 +23,12 @@ from kg.querying import (
     render_table,
 )
 from kg.reasoning import REASONERS
-from kg.sandbox import AUTO, MECHANISMS, UNSAFE_OPT_OUT
-from kg.sandboxed_run import run_sandboxed
+from kg.sandbox import AUTO, MECHANISMS, UNSAFE_OPT_OUT, run_sandboxed
 from kg.stats import STATS_FORMATS, compute_stats, format_stats
 from kg.store import with_merged_default_graph
 from kg.transfers import transfers_csv
 from kg.web.command import serve_command
-from kg.web.screening import screen
+from kg.screening import screen
 
 
 class KgGroup(click.Group):
@@ -121,9 +120,9 @@ def query(query_text: str | None, query_file: Path | None, name: str | None, lis
 
     # The query is the user's: it is evaluated only where it can reach no network.
     output = run_sandboxed(
+        sandbox,
         lambda: answer_text(store, text, fmt, prefixes=prefixes, source=source,
                             substitutions=substitutions),
-        sandbox,
     )
     click.echo(output, nl=False)
 

@@ -93,3 +93,15 @@ class WorkerFailure(KgError):
 
     # The server's trouble, and likely passing: the next request gets a fresh worker.
     http_status = 503
+
+
+class SandboxUnavailable(KgError):
+    """The sandbox asked for cannot be applied here: no user SPARQL may be evaluated."""
+
+    http_status = 503
+
+
+class SandboxedProcessDied(KgError):
+    """The sandboxed child ended without an answer."""
+
+    http_status = 503

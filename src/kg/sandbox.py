@@ -8,7 +8,8 @@ process can open no socket to any network. Two mechanisms, measured on Linux 6.1
   device, down (unshare(CLONE_NEWUSER | CLONE_NEWNET)). Sockets can be made, but every connect
   fails (ENETUNREACH), the host's loopback included. The kernel refuses it to a process that
   already runs threads, and where unprivileged user namespaces are off (a sysctl on some
-  distributions, the default seccomp profile of common container runtimes). About 150 µs.
+  distributions, the default seccomp profile of common container runtimes). About 600 µs in a
+  freshly forked process (the kernel makes a network namespace).
 - "seccomp": a seccomp filter (classic BPF, a dozen instructions) on which socket() and
   socketpair() fail with EACCES for every address family but AF_UNIX, installed for all threads
   (SECCOMP_FILTER_FLAG_TSYNC) after PR_SET_NO_NEW_PRIVS, which needs no privilege. An allowlist,
@@ -18,26 +19,40 @@ process can open no socket to any network. Two mechanisms, measured on Linux 6.1
   fails too (io_uring opens sockets without socket()), and so does every x32 system call, the one
   way around the syscall numbers checked; a system call of another architecture (i386's
   socketcall) kills the process. Needs only CONFIG_SECCOMP_FILTER, which every distribution
-  kernel has and which container runtimes leave usable. About 30 µs.
+  kernel has and which container runtimes leave usable. About 250 µs in a freshly forked
+  process (40 µs once its pages are its own); the filter is assembled at import.
 
 Landlock's network rules (ABI 4+) were weighed and left out: they restrict TCP bind and connect
-only, so a UDP socket still sends (a DNS lookup of a SERVICE IRI's host would leak data).
+only, so a UDP socket still sends (measured: sendto succeeds; a DNS lookup of a SERVICE IRI's
+host would leak data), for the same cost (about 250 µs).
 
-"auto" applies both where both are available (the seccomp filter also shuts AF_VSOCK and raw
-sockets, the namespace also cuts sockets already open), either one alone otherwise, and fails
-when neither applies. UNSAFE_OPT_OUT applies nothing; its name says what it costs.
+"auto" applies both where both are available, each covering what the other leaves: the filter
+shuts AF_VSOCK, which no namespace holds, and the namespace hides the host's abstract AF_UNIX
+sockets, which the filter allows; either one alone otherwise, and it fails when neither applies.
+UNSAFE_OPT_OUT applies nothing; its name says what it costs. Neither mechanism takes back a
+socket already open: a process closes the ones it inherited before applying a sandbox.
+
+`apply` sandboxes the calling process for good: a query worker, right after its fork, before it
+starts a thread. `run_sandboxed` calls a function in a forked child under the sandbox and hands
+back its result, for a command that must keep its own process (`kg query`, tests); `probe` tries
+a mechanism that way, for a server that must know before it forks its workers.
 """
 
 import ctypes
 import errno
 import os
+import pickle
 import platform
+import signal
 import struct
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing import Pipe
+from multiprocessing.connection import Connection
+from typing import TypeVar
 
-from kg.errors import KgError
+from kg.errors import SandboxedProcessDied, SandboxUnavailable
 
 AUTO = "auto"
 NETNS = "netns"
@@ -62,14 +77,7 @@ _KILL_PROCESS = 0x80000000
 # Offsets in struct seccomp_data; the first argument's low 32 bits, little-endian.
 _SYSCALL_NUMBER, _ARCHITECTURE, _FIRST_ARGUMENT = 0, 4, 16
 _LIBC = ctypes.CDLL(None, use_errno=True)
-# How long a probe's child may take to report.
-_PROBE_TIMEOUT = 10.0
-
-
-class SandboxUnavailable(KgError):
-    """The sandbox asked for cannot be applied here: no user SPARQL may be evaluated."""
-
-    http_status = 503
+_Result = TypeVar("_Result")
 
 
 @dataclass(frozen=True)
@@ -85,101 +93,15 @@ class _Abi:
 
 
 _ABIS = {
-    "x86_64": _Abi(0xC000003E, socket=41, socketpair=53, io_uring_setup=425, seccomp=317,
-                   x32_bit=0x40000000),
+    "x86_64": _Abi(
+        0xC000003E, socket=41, socketpair=53, io_uring_setup=425, seccomp=317, x32_bit=0x40000000
+    ),
     "aarch64": _Abi(0xC00000B7, socket=198, socketpair=199, io_uring_setup=425, seccomp=277),
 }
 
 
 class _SocketFilterProgram(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-
-def apply(mechanism: str) -> str:
-    """Cut this process (all its threads, and every process it forks) off from the network.
-
-    The name of what is in force ("netns+seccomp" for both); SandboxUnavailable when the
-    mechanism asked for cannot be applied here.
-    """
-    if mechanism == UNSAFE_OPT_OUT:
-        return UNSAFE_OPT_OUT
-    if mechanism == NETNS:
-        _enter_network_namespace()
-        return NETNS
-    if mechanism == SECCOMP:
-        _install_socket_filter()
-        return SECCOMP
-    if mechanism != AUTO:
-        raise ValueError(f"unknown sandbox {mechanism!r}; choose one of {', '.join(MECHANISMS)}")
-    applied, reasons = [], []
-    for name, step in ((NETNS, _enter_network_namespace), (SECCOMP, _install_socket_filter)):
-        try:
-            step()
-            applied.append(name)
-        except SandboxUnavailable as err:
-            reasons.append(str(err))
-    if not applied:
-        raise SandboxUnavailable(_refusal("no sandbox", "; ".join(reasons)))
-    return "+".join(applied)
-
-
-def probe(mechanism: str) -> str:
-    """What `apply(mechanism)` would put in force, tried in a throwaway child of this process.
-
-    Raises SandboxUnavailable, as apply would. Meant for a server about to fork its workers:
-    they apply the sandbox right after the fork, as the child here does.
-    """
-    ours, theirs = Pipe(duplex=False)
-    pid = os.fork()
-    if pid == 0:  # the child never returns from here
-        try:
-            ours.close()
-            try:
-                theirs.send(("ok", apply(mechanism)))
-            except (SandboxUnavailable, ValueError) as err:
-                theirs.send(("refused", str(err)))
-        finally:
-            os._exit(0)
-    theirs.close()
-    try:
-        if not ours.poll(_PROBE_TIMEOUT):
-            raise SandboxUnavailable(_refusal(mechanism, "the probe did not answer"))
-        outcome, detail = ours.recv()
-    except EOFError:
-        raise SandboxUnavailable(_refusal(mechanism, "the probe died")) from None
-    finally:
-        ours.close()
-        os.waitpid(pid, 0)
-    if outcome != "ok":
-        raise SandboxUnavailable(detail)
-    return detail
-
-
-def _enter_network_namespace() -> None:
-    # A new user namespace lets an unprivileged process own a new, empty network namespace.
-    if _LIBC.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) != 0:
-        code = ctypes.get_errno()
-        why = os.strerror(code)
-        if code == errno.EINVAL:
-            why += " (a process running threads cannot enter a new user namespace)"
-        raise SandboxUnavailable(_refusal(NETNS, f"unshare: {why}"))
-
-
-def _install_socket_filter() -> None:
-    abi = _ABIS.get(platform.machine())
-    if abi is None or sys.maxsize < 2**32 or sys.byteorder != "little":
-        raise SandboxUnavailable(_refusal(SECCOMP, f"no filter for {platform.machine()} here"))
-    # Without it an unprivileged process may not install a filter; it also bars set-uid gains.
-    if _LIBC.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-        raise SandboxUnavailable(_refusal(SECCOMP, f"prctl: {os.strerror(ctypes.get_errno())}"))
-    code = _filter_program(abi)
-    buffer = ctypes.create_string_buffer(code, len(code))
-    program = _SocketFilterProgram(len(code) // 8, ctypes.cast(buffer, ctypes.c_void_p))
-    flags = _SECCOMP_FILTER_FLAG_TSYNC
-    result = _LIBC.syscall(abi.seccomp, _SECCOMP_SET_MODE_FILTER, flags, ctypes.byref(program))
-    if result != 0:
-        why = os.strerror(ctypes.get_errno()) if result < 0 else f"thread {result} cannot join"
-        raise SandboxUnavailable(_refusal(SECCOMP, f"seccomp: {why}"))
 
 
 def _filter_program(abi: _Abi) -> bytes:
@@ -228,9 +150,137 @@ def _assemble(lines: list) -> bytes:
     return b"".join(code)
 
 
-def _refusal(mechanism: str, why: str) -> str:
-    return (
-        f"sandbox {mechanism} cannot be applied here: {why}; choose another with --sandbox "
-        f"({', '.join(MECHANISMS[:-1])}), or run without one with --sandbox {UNSAFE_OPT_OUT} "
-        "(then a query can reach the network)"
+# Assembled at import, so that a freshly forked worker runs as little as possible to apply it.
+_ABI = _ABIS.get(platform.machine()) if sys.maxsize > 2**32 and sys.byteorder == "little" else None
+_CODE = _filter_program(_ABI) if _ABI else b""
+_FILTER = ctypes.create_string_buffer(_CODE, len(_CODE))
+_FILTER_PROGRAM = _SocketFilterProgram(len(_CODE) // 8, ctypes.cast(_FILTER, ctypes.c_void_p))
+
+
+def apply(mechanism: str) -> str:
+    """Cut this process (all its threads, and every process it forks) off from the network.
+
+    The name of what is in force ("netns+seccomp" for both); SandboxUnavailable when the
+    mechanism asked for cannot be applied here.
+    """
+    if mechanism == UNSAFE_OPT_OUT:
+        return UNSAFE_OPT_OUT
+    if mechanism not in MECHANISMS:
+        raise ValueError(f"unknown sandbox {mechanism!r}; choose one of {', '.join(MECHANISMS)}")
+    names = (NETNS, SECCOMP) if mechanism == AUTO else (mechanism,)
+    applied, reasons = [], []
+    for name in names:
+        why = _STEPS[name]()
+        if why is None:
+            applied.append(name)
+        else:
+            reasons.append(why if mechanism != AUTO else f"{name}: {why}")
+    if not applied:
+        raise SandboxUnavailable(
+            f"sandbox {mechanism} cannot be applied here: {'; '.join(reasons)}; choose another "
+            f"(--sandbox {', '.join(MECHANISMS[:-1])}) or run without one (--sandbox "
+            f"{UNSAFE_OPT_OUT}: then a query can reach the network)"
+        )
+    return "+".join(applied)
+
+
+def probe(mechanism: str) -> str:
+    """What `apply(mechanism)` would put in force, tried in a throwaway child of this process.
+
+    Raises SandboxUnavailable, as apply would. Meant for a server about to fork its workers:
+    they apply the sandbox right after the fork, as the child here does.
+    """
+    return _in_child(mechanism, _nothing, ())[0]
+
+
+def run_sandboxed(mechanism: str, function: Callable[..., _Result], *args: object) -> _Result:
+    """function(*args), called in a forked child of this process once the sandbox is applied.
+
+    Its result, or the exception it raised, come back pickled; the arguments need not pickle
+    (the child is a copy of this process). This process keeps its network, so a command can
+    evaluate a query in a sandbox and go on. SandboxUnavailable if the sandbox cannot be
+    applied; SandboxedProcessDied if the child ended without answering (a signal, as when a
+    query overflows pyoxigraph's stack).
+    """
+    return _in_child(mechanism, function, args)[1]
+
+
+def _in_child(
+    mechanism: str, function: Callable[..., _Result], args: tuple
+) -> tuple[str, _Result]:
+    """(name in force, function's result) from a forked child that applies the sandbox first."""
+    ours, theirs = Pipe(duplex=False)
+    pid = os.fork()
+    if pid == 0:  # the child never returns from here
+        try:
+            ours.close()
+            _answer(theirs, mechanism, function, args)
+        finally:
+            os._exit(0)
+    theirs.close()
+    try:
+        outcome, value = ours.recv()
+    except EOFError:
+        outcome, value = "died", None
+    finally:
+        ours.close()
+        status = os.waitpid(pid, 0)[1]
+    if outcome == "died":
+        raise SandboxedProcessDied(
+            f"the sandboxed process ended without an answer: {_ending(status)}"
+        )
+    if outcome == "raised":
+        raise value
+    return value
+
+
+def _answer(conn: Connection, mechanism: str, function: Callable, args: tuple) -> None:
+    try:
+        in_force = apply(mechanism)
+        reply: tuple[str, object] = ("returned", (in_force, function(*args)))
+    except Exception as err:  # noqa: BLE001 (raised again in the parent)
+        reply = ("raised", err)
+    try:
+        conn.send(reply)
+    except (pickle.PicklingError, TypeError, AttributeError) as err:
+        conn.send(("raised", RuntimeError(f"{reply[1]!r} cannot be sent back: {err}")))
+
+
+def _nothing() -> None:
+    return None
+
+
+def _ending(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"signal {os.WTERMSIG(status)} ({signal.strsignal(os.WTERMSIG(status))})"
+    return f"exit status {os.waitstatus_to_exitcode(status)}"
+
+
+def _enter_network_namespace() -> str | None:
+    """None once done, or why it cannot be done."""
+    # A new user namespace lets an unprivileged process own a new, empty network namespace.
+    if _LIBC.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0:
+        return None
+    code = ctypes.get_errno()
+    if code == errno.EINVAL:
+        return "unshare: a process running threads cannot enter a new user namespace"
+    return f"unshare: {os.strerror(code)}"
+
+
+def _install_socket_filter() -> str | None:
+    """None once done, or why it cannot be done."""
+    if _ABI is None:
+        return f"no filter for {platform.machine()} here"
+    # Without it an unprivileged process may not install a filter; it also bars set-uid gains.
+    if _LIBC.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        return f"prctl: {os.strerror(ctypes.get_errno())}"
+    flags = _SECCOMP_FILTER_FLAG_TSYNC
+    result = _LIBC.syscall(
+        _ABI.seccomp, _SECCOMP_SET_MODE_FILTER, flags, ctypes.byref(_FILTER_PROGRAM)
     )
+    if result == 0:
+        return None
+    return f"seccomp: {os.strerror(ctypes.get_errno()) if result < 0 else 'a thread cannot join'}"
+
+
+_STEPS = {NETNS: _enter_network_namespace, SECCOMP: _install_socket_filter}

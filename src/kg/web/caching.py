@@ -2,7 +2,8 @@
 
 A server loads one build and holds it read-only until it stops, so the same request gets the same
 answer for the server's whole life, unless the query asks for something new each time (NOW, RAND,
-UUID, STRUUID; see screening.py), which the endpoint then does not offer for keeping. The
+UUID, STRUUID, BNODE) or the screen cannot read it with certainty (kg.screening), which the
+endpoint then does not offer for keeping. The
 endpoint marks an answer it may keep (`KEEPABLE` in the WSGI environ); this middleware, in front
 of the whole Flask app, keeps such 200 answers in a least-recently-used cache bounded in bytes and
 replays them without Flask, the query screen or a query worker: the whole cost of a repeated query

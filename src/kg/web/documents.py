@@ -21,7 +21,7 @@ from kg.jsonld import CONTEXT_FILE, context_document
 from kg.namespaces import DCTERMS, ONTOLOGY_GRAPH, PREFIXES
 from kg.transfers import register_query
 from kg.void import DUMPS_PATH, VOID_PATH, void_triples
-from kg.web.negotiation import ResultKind
+from kg.query_forms import ResultKind
 from kg.web.presenting import Presenter, TermView
 from kg.web.query_worker import QueryJob
 from kg.web.representations import (

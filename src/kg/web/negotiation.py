@@ -7,20 +7,15 @@ body. werkzeug parses the header and ranks it (quality, then specificity, so `q=
 type beats a wildcard); the first format of each table is the default when Accept is absent.
 """
 
-import enum
 from dataclasses import dataclass
 from functools import lru_cache
 
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header, parse_options_header
 
+from kg.query_forms import ResultKind
+
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
-
-
-class ResultKind(enum.Enum):
-    BOOLEAN = "ASK"
-    SOLUTIONS = "SELECT"
-    GRAPH = "CONSTRUCT/DESCRIBE"
 
 
 @dataclass(frozen=True)

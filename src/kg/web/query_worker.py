@@ -27,7 +27,8 @@ from kg.sandbox import AUTO, SandboxUnavailable, apply
 from kg.dataset_selection import merged_default_graph
 from kg.namespaces import PREFIXES
 from kg.store import evaluation_error_message, syntax_error_message
-from kg.web.negotiation import ResultKind, acceptable
+from kg.query_forms import ResultKind
+from kg.web.negotiation import acceptable
 from kg.web.results import boolean_document, graph_document, solutions_document
 
 _START_TIMEOUT = 10.0

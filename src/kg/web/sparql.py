@@ -44,7 +44,7 @@ from kg.web.negotiation import (
 from kg.web.query_worker import Answer, QueryJob
 from kg.web.representations import HTML
 from kg.web.results import graph_document
-from kg.web.screening import MAX_NESTING, screen
+from kg.screening import MAX_NESTING, screen
 from kg.web.services import services
 from kg.web.site import site
 

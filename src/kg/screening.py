@@ -1,0 +1,233 @@
+"""Reading a query's text before it is evaluated: its form, and what it must not do.
+
+Whoever evaluates user SPARQL (the endpoint, `kg query`) needs a few facts first: the result
+kind (to negotiate, and answer 406 early), whether the text is an update (refused), whether it
+uses SERVICE (refused: pyoxigraph would fetch the remote endpoint, measured), how deep its
+brackets nest (refused past MAX_NESTING: deeper crashed the parser), and whether its answer may be
+replayed (not when it calls NOW, RAND, UUID, STRUUID or BNODE, whose values change each time).
+A regex on the raw text is fooled by `"SERVICE"` in a literal, `ex:service`, `?service`,
+`@service` or a comment; a full parse is too slow for the hot path (rdflib's parser takes about
+1.5 ms a query, more than the whole rest of a request). So this is a tokenizer of the SPARQL 1.1
+grammar's terminals (https://www.w3.org/TR/sparql11-query/#terminals): IRIREF with its
+\\uXXXX escapes, the four string forms with theirs, comments outside IRIs and strings only,
+prefixed names with their `\\#`-style escapes, variables, blank nodes, language tags and
+numbers are single tokens, and only bare words are keywords.
+
+One terminal depends on where it stands: `<` opens an IRI, except right after an operand inside
+an expression, where it compares (`FILTER(?o<((1)))`). Expressions live in brackets, so each
+open bracket is remembered as a group `{ [`, a collection or path `(`, or an expression `(`: a
+`(` opens an expression inside another, after FILTER or BIND, and in the clauses made of them
+(the top level, SELECT's projection, GROUP BY, ORDER BY, HAVING).
+
+pyoxigraph decodes \\u escapes inside IRIs and strings only, and rejects a backslash anywhere
+else (`\\u0053ERVICE` is no keyword to it), so that is how they are read here. What this cannot
+read with certainty (a stray quote or `<`, a character the grammar has no use for, an escape
+that a reader decoding escapes first, as the specification's section 19.2 does, would read as
+the end of the token) makes the screening `certain=False`: such a query is never refused for
+that, but it is not `is_repeatable` (its answer is not replayed), and it is evaluated only in
+the sandbox (kg.sandbox), which is the guarantee; this screen gives the clear message. After an unreadable character the rest is
+still read, so a SERVICE that pyoxigraph would find after it is seen here too.
+"""
+
+import re
+from dataclasses import dataclass
+
+from kg.query_forms import RESULT_KINDS, ResultKind
+
+# Character classes of the grammar's terminals (section 19.8).
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_PN_CHARS_U = _PN_CHARS_BASE + "_"
+_PN_CHARS = _PN_CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+_ECHAR = r"""\\[tbnrf"'\\]"""
+_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_PN_PREFIX = rf"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
+_PN_LOCAL = (
+    rf"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
+)
+_TERMINALS = {
+    "space": r"[ \t\r\n]+",
+    "comment": r"#[^\r\n]*",
+    "iri": rf"""<(?:[^<>"{{}}|^`\\\x00-\x20]|{_UCHAR})*>""",
+    "string": "|".join(
+        (
+            rf"'''(?:(?:'|'')?(?:[^'\\]|{_ECHAR}|{_UCHAR}))*'''",
+            rf'"""(?:(?:"|"")?(?:[^"\\]|{_ECHAR}|{_UCHAR}))*"""',
+            rf"'(?:[^'\\\n\r]|{_ECHAR}|{_UCHAR})*'",
+            rf'"(?:[^"\\\n\r]|{_ECHAR}|{_UCHAR})*"',
+        )
+    ),
+    "var": rf"[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*",
+    "bnode": rf"_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?",
+    "langtag": r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*",
+    "number": r"[0-9]+(?:\.[0-9]*)?[eE][+-]?[0-9]+|\.[0-9]+(?:[eE][+-]?[0-9]+)?"
+    r"|[0-9]+(?:\.[0-9]+)?",
+    "pname": rf"(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?",
+    "word": r"[A-Za-z][A-Za-z0-9_]*",
+    "punct": r"[{}()\[\],;.*+\-/!|&=<>^?]",
+    "unreadable": r"[\s\S]",
+}
+_TOKEN = re.compile("|".join(f"(?P<{name}>{regex})" for name, regex in _TERMINALS.items()))
+# A \u escape is decoded by pyoxigraph inside the token; a reader that decodes escapes before
+# tokenizing would end the IRI or string at one of these.
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_TOKEN_ENDING = frozenset("<>\"'{}|^`\\") | frozenset(map(chr, range(0x21)))
+
+# pyoxigraph parses and evaluates nested brackets recursively: 100,000 deep overflowed even the
+# query worker's 64 MiB stack (30,000 did not). No query written by hand comes near this. (Flat
+# chains of 100,000 `+`, `&&`, UNION or BIND overflowed it too: they are not measured here.)
+MAX_NESTING = 1000
+
+_UPDATE_WORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+)
+# Calls whose value changes from one evaluation to the next: such answers are never replayed.
+_FRESH_EACH_TIME = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
+_PROLOGUE_WORDS = frozenset({"BASE", "PREFIX"})
+
+# What an open bracket holds.
+_GROUP, _LIST, _EXPRESSION = 0, 1, 2
+# What a `(` opens at a level outside expressions: a collection or path, an expression once
+# (after FILTER or BIND), or an expression each time (a clause made of expressions).
+_PAREN_LISTS, _PAREN_ONCE, _PAREN_EXPRESSIONS = 0, 1, 2
+_PARENS_AFTER = {
+    "FILTER": _PAREN_ONCE,
+    "BIND": _PAREN_ONCE,
+    "SELECT": _PAREN_EXPRESSIONS,
+    "GROUP": _PAREN_EXPRESSIONS,
+    "ORDER": _PAREN_EXPRESSIONS,
+    "HAVING": _PAREN_EXPRESSIONS,
+    "WHERE": _PAREN_LISTS,
+    "VALUES": _PAREN_LISTS,
+    "LIMIT": _PAREN_LISTS,
+    "OFFSET": _PAREN_LISTS,
+}
+# Tokens after which a `<` inside an expression is a comparison: the end of an operand.
+_OPERANDS = frozenset({"var", "iri", "string", "number", "pname", "langtag"})
+_BOOLEANS = frozenset({"TRUE", "FALSE"})
+
+
+@dataclass(frozen=True)
+class Screening:
+    """What the text is; `kind` is None when it is no query form (the parser will say why)."""
+
+    kind: ResultKind | None
+    is_update: bool
+    uses_service: bool
+    # The same data give the same answer: no NOW, RAND, UUID, STRUUID or BNODE, and certain.
+    is_repeatable: bool
+    nesting: int  # the deepest nesting of brackets, ( { [
+    certain: bool = True  # False: some of the text could be read two ways; see the module doc
+
+
+def screen(text: str) -> Screening:
+    """Tokenize once; note the first keyword after the prologue, SERVICE, calls, bracket depth."""
+    first: str | None = None
+    uses_service = False
+    repeatable = True
+    certain = True
+    brackets = _Brackets()
+    after_operand = False  # the previous token ended an operand
+    after_fresh = False  # the previous token was NOW, RAND, … : a `(` now calls it
+    position = 0
+    while True:
+        for match in _TOKEN.finditer(text, position):
+            kind = match.lastgroup
+            if kind == "space" or kind == "comment":
+                continue
+            token = match.group()
+            if first is None:
+                # Prologue: (BASE <iri> | PREFIX p: <iri>)*; the token after it names the form.
+                if kind == "word" and token.upper() in _PROLOGUE_WORDS or kind in ("iri", "pname"):
+                    continue
+                first = token.upper() if kind == "word" else ""
+            if kind == "punct":
+                if token in "({[":
+                    repeatable = repeatable and not (after_fresh and token == "(")
+                    brackets.open(token)
+                elif token in ")}]":
+                    certain = brackets.close() and certain
+                elif token == "<" and not (after_operand and brackets.in_expression()):
+                    certain = False  # a `<` opening no IRI
+                after_operand = token == ")"
+                after_fresh = False
+            elif kind == "word":
+                word = token.upper()
+                after_fresh = word in _FRESH_EACH_TIME
+                uses_service = uses_service or word == "SERVICE"
+                brackets.follow(word)
+                after_operand = word in _BOOLEANS
+            elif kind == "iri" and after_operand and brackets.in_expression():
+                # Not an IRI but a comparison: read again after the `<`.
+                position = match.start() + 1
+                after_operand = after_fresh = False
+                break
+            else:
+                if kind == "unreadable" or "\\" in token and kind != "pname" and _ends_early(token):
+                    certain = False
+                after_operand = kind in _OPERANDS
+                after_fresh = False
+        else:
+            break
+    return Screening(
+        kind=RESULT_KINDS.get(first or ""),
+        is_update=first in _UPDATE_WORDS,
+        uses_service=uses_service,
+        is_repeatable=repeatable and certain,
+        nesting=brackets.deepest,
+        certain=certain,
+    )
+
+
+class _Brackets:
+    """The brackets open so far, each a group, a collection or path, or an expression."""
+
+    __slots__ = ("deepest", "_open", "_parens")
+
+    def __init__(self) -> None:
+        self.deepest = 0
+        self._open: list[int] = []  # innermost last
+        self._parens = [_PAREN_EXPRESSIONS]  # per level, what a `(` opens there
+
+    def open(self, bracket: str) -> None:
+        level = self._parens[-1]
+        if bracket != "(":
+            self._parens[-1] = _PAREN_LISTS  # a group ends SELECT's projection, FILTER's wait
+            self._open.append(_GROUP)
+        elif level == _PAREN_EXPRESSIONS or self.in_expression():
+            self._open.append(_EXPRESSION)
+        elif level == _PAREN_ONCE:
+            self._parens[-1] = _PAREN_LISTS
+            self._open.append(_EXPRESSION)
+        else:
+            self._open.append(_LIST)
+        self._parens.append(_PAREN_LISTS)
+        self.deepest = max(self.deepest, len(self._open))
+
+    def close(self) -> bool:
+        """False if no bracket was open."""
+        if not self._open:
+            return False
+        self._open.pop()
+        self._parens.pop()
+        return True
+
+    def follow(self, keyword: str) -> None:
+        """Note what a `(` opens after this keyword, at this level."""
+        if keyword in _PARENS_AFTER:
+            self._parens[-1] = _PARENS_AFTER[keyword]
+
+    def in_expression(self) -> bool:
+        return bool(self._open) and self._open[-1] == _EXPRESSION
+
+
+def _ends_early(token: str) -> bool:
+    """Whether a \\u escape in this IRI or string decodes to a character that would end it."""
+    for escape in _ESCAPE.finditer(token):
+        code = int(escape.group(1) or escape.group(2), 16)
+        if code > 0x10FFFF or chr(code) in _TOKEN_ENDING:
+            return True
+    return False
