@@ -142,6 +142,12 @@ def test_query_usage_errors_exit_2(root, args, message):
          "The custom function <urn:no-such-function> is not supported\n"),
         (("INSERT DATA { <urn:a> <urn:b> <urn:c> }",),
          "kg: error: query: SPARQL Update is not supported: kg query is read-only\n"),
+        # Issue 10: an escaped IRI holding `#` once hid the SERVICE after it from the screen.
+        (("SELECT ?x { OPTIONAL { ?s <http://ex/\\u0041#> ?o } "
+          "SERVICE <http://127.0.0.1:9/s> { ?x ?y ?z } }",),
+         "kg: error: query: SERVICE is not supported: kg queries only its own graphs\n"),
+        (("SELECT * { " + "{" * 1001 + "}" * 1001 + " }",),
+         "kg: error: query: the query nests brackets 1002 deep; kg takes at most 1000\n"),
     ],
 )
 def test_query_errors_are_one_line_and_exit_2(root, args, stderr):

@@ -28,7 +28,7 @@ from kg.stats import STATS_FORMATS, compute_stats, format_stats
 from kg.store import with_merged_default_graph
 from kg.transfers import transfers_csv
 from kg.web.command import serve_command
-from kg.screening import screen
+from kg.screening import MAX_NESTING, screen
 
 
 class KgGroup(click.Group):
@@ -132,6 +132,12 @@ def _refuse_what_kg_never_does(text: str, source: str) -> None:
     screening = screen(text)
     if screening.uses_service:
         raise QueryError(f"{source}: SERVICE is not supported: kg queries only its own graphs")
+    if screening.nesting > MAX_NESTING:
+        # Deeper crashes the engine's parser (kg.screening measured it): say so before it does.
+        raise QueryError(
+            f"{source}: the query nests brackets {screening.nesting} deep; kg takes at most "
+            f"{MAX_NESTING}"
+        )
     if screening.is_update:
         raise QueryError(f"{source}: SPARQL Update is not supported: kg query is read-only")
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from kg.errors import NetworkRefused
 from kg.sandbox import AUTO, NETNS, SECCOMP, SandboxUnavailable, probe
@@ -169,27 +170,30 @@ def test_a_worker_killed_while_idle_is_replaced_unnoticed(make_app: Callable[...
 
 
 @pytest.mark.parametrize(
-    ("sig", "message"),
+    ("sig", "status", "message"),
     [
         (
             signal.SIGTERM,
+            503,
             "the query worker was stopped from outside (SIGTERM) while evaluating this query; "
             "retry, and report the query if it happens again",
         ),
         (
             signal.SIGKILL,
+            503,
             "the query worker was stopped from outside (SIGKILL) while evaluating this query; "
             "retry, and report the query if it happens again",
         ),
         (
             signal.SIGSEGV,
-            "the query worker crashed (SIGSEGV) while evaluating this query; "
-            "retry, and report the query if it happens again",
+            400,
+            "the query crashed the query engine (SIGSEGV): it is too long or too deeply built "
+            "for it; split or simplify it",
         ),
     ],
 )
-def test_a_worker_killed_mid_query_is_a_503_saying_what_happened(
-    make_app: Callable[..., Flask], sig: int, message: str
+def test_a_worker_that_dies_mid_query_says_what_happened(
+    make_app: Callable[..., Flask], sig: int, status: int, message: str
 ) -> None:
     app = make_app(query_timeout=30)
     client = app.test_client()
@@ -206,8 +210,8 @@ def test_a_worker_killed_mid_query_is_a_503_saying_what_happened(
         os.kill(worker.pid, sig)  # not SIGABRT: not out of memory, whatever else it was
         response = pending.result(timeout=10)
     assert (response.status_code, response.get_json()) == (
-        503,
-        {"error": {"status": 503, "message": message}},
+        status,
+        {"error": {"status": status, "message": message}},
     )
     assert client.get("/sparql", query_string={"query": SIMPLE}).status_code == 200
 
@@ -284,3 +288,31 @@ def test_each_query_worker_draws_its_own_random_numbers() -> None:
         for worker in workers:
             worker.stop()
     assert len(set(answers)) == 3, answers
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            # A flat chain: no bracket nests, yet the engine's recursion overflows its stack.
+            "SELECT (1" + "+1" * 100_000 + " AS ?x) {}",
+            "the query crashed the query engine (SIGSEGV): it is too long or too deeply built "
+            "for it; split or simplify it",
+        ),
+        (
+            # Issue 10: the depth hid behind a `<` once read as an IRI; it crashed the worker.
+            "SELECT ?s { ?s ?p ?o FILTER(?o<" + "(" * 200_000 + "1" + ")" * 200_000 + "&&?s>0) }",
+            "the query nests brackets 200002 deep; this endpoint takes at most 1000",
+        ),
+    ],
+    ids=["flat-chain", "depth-behind-a-comparison"],
+)
+def test_a_query_too_big_for_the_engine_is_a_400_and_the_next_is_served(
+    client: FlaskClient, query: str, message: str
+) -> None:
+    response = client.post("/sparql", data=query, content_type="application/sparql-query")
+    assert (response.status_code, response.get_json()) == (
+        400,
+        {"error": {"status": 400, "message": message}},
+    )
+    assert client.get("/sparql", query_string={"query": SIMPLE}).status_code == 200

@@ -134,7 +134,17 @@ class Evaluator:
             log.warning("query worker %d ran out of memory", worker.pid)
             return QueryTooBig(self._memory_message())
         log.error("query worker %d was ended by %s mid-query", worker.pid, signal_name(sig))
-        return WorkerFailure(worker_ended_message(sig))
+        if sig in _CRASHES:
+            # The engine parses and evaluates recursively: what crashes it is the query's shape
+            # (a chain of 100,000 `+` or UNIONs, measured), and the same query would crash again.
+            return QueryError(
+                f"the query crashed the query engine ({signal_name(sig)}): it is too long or too "
+                "deeply built for it; split or simplify it"
+            )
+        return WorkerFailure(
+            f"the query worker was stopped from outside ({signal_name(sig)}) while evaluating "
+            "this query; retry, and report the query if it happens again"
+        )
 
     def _error_for(self, refusal: Refusal, worker: QueryWorker) -> Exception:
         if refusal.reason == "network":
@@ -202,12 +212,3 @@ def signal_name(sig: int) -> str:
         return signal.Signals(sig).name
     except ValueError:
         return f"signal {sig}"
-
-
-def worker_ended_message(sig: int) -> str:
-    """What a client is told when its query's worker died of `sig` (never "out of memory")."""
-    how = "crashed" if sig in _CRASHES else "was stopped from outside"
-    return (
-        f"the query worker {how} ({signal_name(sig)}) while evaluating this query; "
-        "retry, and report the query if it happens again"
-    )
