@@ -210,8 +210,12 @@ def test_workers_stop_when_the_main_process_is_killed_outright(
 ) -> None:
     args = ["--data", str(kg_data), "--as-is", "--workers", "2"]
     with kg_serve(args, tmp_path / "kg-serve.log") as server:
-        processes = server.processes()
-        assert len(processes) == 5  # the main, two workers, a query worker each
+        # The main, two workers, a query worker each. Answering proves one worker up; the other
+        # may still be starting its query worker, so wait for all five (bounded).
+        deadline = time.monotonic() + 10
+        while len(processes := server.processes()) < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(processes) == 5
         server.process.kill()  # SIGKILL: the main cannot stop its workers
         server.process.wait(timeout=10)
         # Each worker notices within half a second and stops, and its query worker with it.
