@@ -51,6 +51,10 @@ _PN_LOCAL = (
 _TERMINALS = {
     "space": r"[ \t\r\n]+",
     "comment": r"#[^\r\n]*",
+    # RDF 1.2 triple terms, <<( s p o )>>, and reified triples, << s p o >>, as pyoxigraph reads
+    # them: term brackets, inside which `<` opens an IRI whatever came before.
+    "term_open": r"<<\(?",
+    "term_close": r"\)?>>",
     "iri": rf"""<(?:[^<>"{{}}|^`\\\x00-\x20]|{_UCHAR})*>""",
     "string": "|".join(
         (
@@ -144,7 +148,18 @@ def screen(text: str) -> Screening:
                 if kind == "word" and token.upper() in _PROLOGUE_WORDS or kind in ("iri", "pname"):
                     continue
                 first = token.upper() if kind == "word" else ""
-            if kind == "punct":
+            if kind == "term_open" and after_operand and brackets.in_expression():
+                # `?o<<http://e/>`: a comparison, then an IRI. Read again after the first `<`.
+                position = match.start() + 1
+                after_operand = after_fresh = False
+                break
+            if kind == "term_open":
+                brackets.open_term()
+                after_operand = after_fresh = False
+            elif kind == "term_close":
+                certain = brackets.close() and certain
+                after_operand, after_fresh = True, False
+            elif kind == "punct":
                 if token in "({[":
                     repeatable = repeatable and not (after_fresh and token == "(")
                     brackets.open(token)
@@ -204,6 +219,12 @@ class _Brackets:
             self._open.append(_EXPRESSION)
         else:
             self._open.append(_LIST)
+        self._parens.append(_PAREN_LISTS)
+        self.deepest = max(self.deepest, len(self._open))
+
+    def open_term(self) -> None:
+        """A triple term's bracket: it holds terms, so a `<` in it opens an IRI."""
+        self._open.append(_LIST)
         self._parens.append(_PAREN_LISTS)
         self.deepest = max(self.deepest, len(self._open))
 
