@@ -252,3 +252,47 @@ def _ends_early(token: str) -> bool:
         if code > 0x10FFFF or chr(code) in _TOKEN_ENDING:
             return True
     return False
+
+
+@dataclass(frozen=True)
+class DatasetClauses:
+    """What a query's prologue and dataset clauses say, as written (IRIs still to resolve)."""
+
+    base: str | None  # the last BASE, without its angle brackets
+    prefixes: dict[str, str]  # PREFIX declarations, prefix -> namespace as written
+    default_graphs: tuple[str, ...]  # each FROM (not FROM NAMED): "<iri>" or "prefix:local"
+
+
+def dataset_clauses(text: str) -> DatasetClauses:
+    """The prologue and the FROM clauses, read from the tokens before the query's first group.
+
+    Dataset clauses stand between the query form (with its projection, whose brackets are
+    skipped) and the WHERE clause, so reading stops at the first `{` outside brackets.
+    """
+    base: str | None = None
+    prefixes: dict[str, str] = {}
+    graphs: list[str] = []
+    tokens = [
+        (m.lastgroup, m.group())
+        for m in _TOKEN.finditer(text)
+        if m.lastgroup not in ("space", "comment")
+    ]
+    depth = 0
+    for index, (kind, token) in enumerate(tokens):
+        ahead = tokens[index + 1 : index + 3]
+        if token == "{" and depth == 0:
+            break
+        if token in "([" and kind == "punct":
+            depth += 1
+        elif token in ")]" and kind == "punct":
+            depth = max(0, depth - 1)
+        elif kind != "word" or depth:
+            continue
+        word = token.upper()
+        if word == "BASE" and ahead and ahead[0][0] == "iri":
+            base = ahead[0][1][1:-1]
+        elif word == "PREFIX" and len(ahead) == 2 and ahead[1][0] == "iri":
+            prefixes[ahead[0][1].rstrip(":").split(":")[0]] = ahead[1][1][1:-1]
+        elif word == "FROM" and ahead and ahead[0][0] in ("iri", "pname"):
+            graphs.append(ahead[0][1])
+    return DatasetClauses(base, prefixes, tuple(graphs))

@@ -47,10 +47,27 @@ def _count(client: FlaskClient, query: str = COUNT, **params: object) -> int:
         ("FROM graph:source-a FROM <graph/source-b>", 3),  # prefix and base as the query's
         (f"FROM <{A}> FROM\n#c\n<{B}> FROM NAMED <{B}>", 3),
         (f"FROM <{A}> # FROM <{B}>\n", 2),
+        (f"FROM <{A[:-1]}\\u{ord(A[-1]):04X}> FROM <{B}>", 3),  # an escape in the name
     ],
 )
 def test_from_clauses_make_the_merge(client: FlaskClient, dataset: str, count: int) -> None:
     assert _count(client, f"SELECT (COUNT(*) AS ?n) {dataset} {{ ?s a <{STATE}> }}") == count
+
+
+def test_from_clauses_make_the_merge_in_a_query_with_prologue(client: FlaskClient) -> None:
+    prologue = f"PREFIX src: <{A.rsplit('/', 1)[0]}/> BASE <{A.rsplit('/', 1)[0]}/>"
+    for dataset in ("FROM src:source-a FROM <source-b>", "FROM <source-a> FROM src:source-b"):
+        query = f"{prologue} SELECT (COUNT(*) AS ?n) {dataset} {{ ?s a <{STATE}> }}"
+        assert _count(client, query) == 3, dataset
+
+
+def test_from_clauses_make_the_merge_beside_syntax_rdflib_lacks(client: FlaskClient) -> None:
+    # Found by review: an RDF 1.2 triple term once sent the FROM list back to the union.
+    query = (
+        f"SELECT (COUNT(*) AS ?n) FROM <{A}> FROM <{B}> "
+        f"{{ ?s a <{STATE}> FILTER(<<(?s ?s ?s)>> != 1) }}"
+    )
+    assert _count(client, query) == 3
 
 
 def test_default_graph_uris_make_the_merge(client: FlaskClient) -> None:
