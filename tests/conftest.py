@@ -4,6 +4,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
@@ -15,6 +16,7 @@ import pytest
 from flask import Flask
 
 from kg.web.app import create_app
+from sandboxes import Listener
 from kg.web.settings import Settings
 
 
@@ -32,6 +34,17 @@ def apps_over() -> Iterator[Callable[..., Flask]]:
     yield build
     for app in apps:
         app.extensions["kg"].evaluator.close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    """A loopback HTTP endpoint that keeps the path of every request it gets."""
+    server = Listener()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture

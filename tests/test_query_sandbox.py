@@ -1,35 +1,27 @@
 """kg query evaluates in a sandboxed child: a SERVICE call the screen missed reaches nothing."""
 
-import socket
-
 import pyoxigraph
 import pytest
 
-from kg.errors import NetworkRefused, QueryError, SandboxUnavailable
+from kg.errors import NetworkRefused, QueryError
 from kg.querying import answer_text
-from kg.sandbox import AUTO, NETNS, SECCOMP, probe, run_sandboxed
+from kg.sandbox import SECCOMP, run_sandboxed
+from sandboxes import SANDBOXES, Listener, available
 
 
-@pytest.mark.parametrize("mechanism", [NETNS, SECCOMP, AUTO])
-def test_a_service_call_is_refused_and_reaches_no_listener(mechanism: str) -> None:
-    try:
-        probe(mechanism)
-    except SandboxUnavailable as err:
-        pytest.skip(str(err))
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        listener.settimeout(0.2)
-        port = listener.getsockname()[1]
-        text = f"SELECT * {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}"
-        with pytest.raises(NetworkRefused) as refused:
-            run_sandboxed(
-                mechanism,
-                lambda: answer_text(pyoxigraph.Store(), text, "json", prefixes=None, source="q.rq"),
-            )
-        assert str(refused.value) == f"q.rq: {NetworkRefused.MESSAGE}"
-        with pytest.raises(socket.timeout):
-            listener.accept()
+@pytest.mark.parametrize("mechanism", SANDBOXES)
+def test_a_service_call_is_refused_and_reaches_no_listener(
+    mechanism: str, listener: Listener
+) -> None:
+    available(mechanism)
+    text = f"SELECT * {{ SERVICE <http://127.0.0.1:{listener.port}/> {{ ?s ?p ?o }} }}"
+    with pytest.raises(NetworkRefused) as refused:
+        run_sandboxed(
+            mechanism,
+            lambda: answer_text(pyoxigraph.Store(), text, "json", prefixes=None, source="q.rq"),
+        )
+    assert str(refused.value) == f"q.rq: {NetworkRefused.MESSAGE}"
+    assert listener.paths == []
 
 
 def test_the_answer_and_the_errors_come_back_whole() -> None:

@@ -10,64 +10,13 @@ import platform
 import signal
 import socket
 import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pyoxigraph
 import pytest
 
 from kg import sandbox
+from sandboxes import SANDBOXES, Listener, available
 from kg.errors import QueryError
-
-EMPTY_RESULTS = b'{"head": {"vars": ["s"]}, "results": {"bindings": []}}'
-
-
-class Listener(ThreadingHTTPServer):
-    """A SPARQL endpoint that answers every request with no solutions, and keeps their paths."""
-
-    def __init__(self) -> None:
-        self.paths: list[str] = []
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    @property
-    def port(self) -> int:
-        return self.server_address[1]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Listener
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        self.server.paths.append(self.path.split("?")[0])
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(EMPTY_RESULTS)))
-        self.end_headers()
-        self.wfile.write(EMPTY_RESULTS)
-
-    do_POST = do_GET
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    server = Listener()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-def available(mechanism: str) -> str:
-    """The name in force for `mechanism` here, or a skip saying why it is not available."""
-    try:
-        return sandbox.probe(mechanism)
-    except sandbox.SandboxUnavailable as err:
-        pytest.skip(str(err))
-
 
 def socket_error(family: socket.AddressFamily, address: tuple | None = None) -> int | None:
     """errno of making (and connecting) a TCP socket of `family`; None if it worked."""
@@ -94,7 +43,6 @@ def evaluate(text: str) -> str:
     return "answered"
 
 
-SANDBOXES = [sandbox.NETNS, sandbox.SECCOMP, sandbox.AUTO]
 
 
 @pytest.mark.parametrize("mechanism", SANDBOXES)

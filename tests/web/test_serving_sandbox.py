@@ -9,24 +9,18 @@ from click.testing import CliRunner
 
 from kg.cli import main
 
-from kg.sandbox import AUTO, NETNS, SECCOMP, UNSAFE_OPT_OUT, SandboxUnavailable, probe
+from kg.sandbox import AUTO, NETNS, SECCOMP, UNSAFE_OPT_OUT, SandboxUnavailable
 from kg.web import command
+from sandboxes import available
 
 QUERY = "ASK { ?s ?p ?o }"
-
-
-def _available(mechanism: str) -> str:
-    try:
-        return probe(mechanism)
-    except SandboxUnavailable as err:
-        pytest.skip(str(err))
 
 
 @pytest.mark.parametrize("mechanism", [AUTO, NETNS, SECCOMP, UNSAFE_OPT_OUT])
 def test_the_logs_first_line_says_which_sandbox_is_in_force(
     kg_data: Path, kg_serve, tmp_path: Path, mechanism: str
 ) -> None:
-    in_force = _available(mechanism)
+    in_force = available(mechanism)
     args = ["--data", str(kg_data), "--as-is", "--workers", "1", "--sandbox", mechanism]
     with kg_serve(args, tmp_path / "kg-serve.log") as server:
         url = f"{server.url}/sparql?{urllib.parse.urlencode({'query': QUERY})}"
