@@ -3,7 +3,7 @@
 import pytest
 
 from kg.query_forms import ResultKind
-from kg.screening import screen
+from kg.screening import DatasetClauses, dataset_clauses, screen
 
 SOLUTIONS, BOOLEAN, GRAPH = ResultKind.SOLUTIONS, ResultKind.BOOLEAN, ResultKind.GRAPH
 
@@ -123,3 +123,15 @@ def test_a_string_that_pyoxigraph_reads_whole_hides_its_service_but_is_not_repla
 )
 def test_nesting_counts_the_brackets_the_grammar_reads(text: str, nesting: int) -> None:
     assert screen(text).nesting == nesting
+
+
+def test_dataset_clauses_are_read_before_the_first_group_only() -> None:
+    found = dataset_clauses(
+        "PREFIX g: <http://g/> PREFIX : <http://e/> BASE <http://b/x> SELECT (COUNT(*) AS ?n) "
+        "FROM g:a FROM\n#c\n<b> FROM NAMED <c> FROM :d WHERE { ?s ?p ?o } VALUES ?x { <z> }"
+    )
+    assert found == DatasetClauses(
+        base="http://b/x",
+        prefixes={"g": "http://g/", "": "http://e/"},
+        default_graphs=("g:a", "<b>", ":d"),
+    )

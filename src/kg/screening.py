@@ -267,32 +267,36 @@ def dataset_clauses(text: str) -> DatasetClauses:
     """The prologue and the FROM clauses, read from the tokens before the query's first group.
 
     Dataset clauses stand between the query form (with its projection, whose brackets are
-    skipped) and the WHERE clause, so reading stops at the first `{` outside brackets.
+    skipped) and the WHERE clause, so reading stops at the first `{` outside brackets: the rest
+    of a long query is never tokenized.
     """
     base: str | None = None
     prefixes: dict[str, str] = {}
     graphs: list[str] = []
-    tokens = [
-        (m.lastgroup, m.group())
-        for m in _TOKEN.finditer(text)
-        if m.lastgroup not in ("space", "comment")
-    ]
+    waiting: str | None = None  # BASE, PREFIX or FROM, until the terms it takes
+    prefix: str | None = None  # PREFIX's name, until its IRI
     depth = 0
-    for index, (kind, token) in enumerate(tokens):
-        ahead = tokens[index + 1 : index + 3]
-        if token == "{" and depth == 0:
-            break
-        if token in "([" and kind == "punct":
-            depth += 1
-        elif token in ")]" and kind == "punct":
-            depth = max(0, depth - 1)
-        elif kind != "word" or depth:
+    for match in _TOKEN.finditer(text):
+        kind, token = match.lastgroup, match.group()
+        if kind == "space" or kind == "comment":
             continue
-        word = token.upper()
-        if word == "BASE" and ahead and ahead[0][0] == "iri":
-            base = ahead[0][1][1:-1]
-        elif word == "PREFIX" and len(ahead) == 2 and ahead[1][0] == "iri":
-            prefixes[ahead[0][1].rstrip(":").split(":")[0]] = ahead[1][1][1:-1]
-        elif word == "FROM" and ahead and ahead[0][0] in ("iri", "pname"):
-            graphs.append(ahead[0][1])
+        if waiting == "PREFIX" and prefix is None and kind == "pname":
+            prefix = token.split(":")[0]
+            continue
+        if waiting is not None and kind == "iri":
+            if waiting == "BASE":
+                base = token[1:-1]
+            elif waiting == "PREFIX" and prefix is not None:
+                prefixes[prefix] = token[1:-1]
+        if waiting == "FROM" and kind in ("iri", "pname"):
+            graphs.append(token)
+        waiting = prefix = None
+        if kind == "punct" and token in "([":
+            depth += 1
+        elif kind == "punct" and token in ")]":
+            depth = max(0, depth - 1)
+        elif kind == "punct" and token == "{" and depth == 0:
+            break
+        elif kind == "word" and depth == 0 and token.upper() in ("BASE", "PREFIX", "FROM"):
+            waiting = token.upper()
     return DatasetClauses(base, prefixes, tuple(graphs))
