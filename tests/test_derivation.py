@@ -28,17 +28,18 @@ ATT, CNRDR, DIONCOUNDA = (
 # Regimes of Mali in the data: Modibo Keïta 1960-09-22 to 1968-11; Moussa Traoré 1968-11 to
 # 1991-03-26; Amadou Toumani Touré 2002-06-08 to 2012-03-22; the CNRDR junta to 2012-04-12;
 # Dioncounda Traoré to 2013-09-04; Ibrahim Boubacar Keïta to 2020-08-18; the Transition since.
+# Deliveries, by their deal's recipient and their own date; deals themselves get no regime.
 TRANSFERS = {
-    "transfer/1961-btr-40": {KEITA},
-    "transfer/1963-t-34-85": {KEITA},
-    "transfer/1975-brdm-2": {TRAORE},
-    "transfer/1981-s-125m": {TRAORE},
-    "transfer/1981-v-60": {TRAORE},
-    "transfer/1981-t-34-85": {TRAORE},
-    "transfer/1981-son-9": {TRAORE},
-    "transfer/1983-p-10": {TRAORE},
+    "delivery/1961-btr-40": {KEITA},
+    "delivery/1963-t-34-85": {KEITA},
+    "delivery/1975-brdm-2": {TRAORE},
+    "delivery/1981-s-125m": {TRAORE},
+    "delivery/1981-v-60": {TRAORE},
+    "delivery/1981-t-34-85": {TRAORE},
+    "delivery/1981-son-9": {TRAORE},
+    "delivery/1983-p-10": {TRAORE},
     # kgo:date "2021-10", within its kgo:deliveryYear 2021
-    "transfer/2021-10-first-russian-deliveries": {TRANSITION},
+    "delivery/2021-10-first-russian-deliveries": {TRANSITION},
 }
 EVENTS = {
     "event/1960-independence-of-mali": {KEITA},  # "1960" overlaps the regime begun 1960-09-22
@@ -58,6 +59,8 @@ EVENTS = {
     # and promised at it or in its statements
     "event/2021-11-11-diop-visit-to-moscow": {TRANSITION},
     "statement/2021-11-11-diop-impulse": {TRANSITION},
+    # the author's words, dated and placed by the visit they are part of
+    "statement/2021-11-11-mali-wants-capabilities": {TRANSITION},
     "statement/2021-11-11-diop-russia-pragmatic-partner": {TRANSITION},
     "statement/2021-11-11-diop-support-requested": {TRANSITION},  # not part of the visit: Diop
     "statement/2021-11-11-diop-diversify-partners": {TRANSITION},
@@ -98,14 +101,37 @@ def regimes_in_power(store: pyoxigraph.Store) -> dict[str, set[str]]:
 def test_each_dated_delivery_gets_the_regime_in_power(store):
     found = regimes_in_power(store)
 
-    assert {x: r for x, r in found.items() if x.startswith("transfer/")} == TRANSFERS
+    assert {x: r for x, r in found.items() if x.startswith(("transfer/", "delivery/"))} == TRANSFERS
 
 
 def test_each_dated_event_gets_the_regimes_in_power(store):
     found = regimes_in_power(store)
 
-    assert {x: r for x, r in found.items() if not x.startswith("transfer/")} == EVENTS
+    assert {x: r for x, r in found.items() if not x.startswith(("transfer/", "delivery/"))} == EVENTS
     assert not DATED_WITHOUT_REGIME & found.keys()
+
+
+def test_each_date_gets_its_precision_from_its_datatype(store):
+    query = """
+    SELECT ?x ?p ?precision WHERE {
+      VALUES ?x { delivery:2021-10-first-russian-deliveries event:1960-independence-of-mali
+                  regime:mali-modibo-keita coop:mali-ussr-military }
+      ?x ?p ?precision .
+      FILTER (?p IN (kgo:datePrecision, kgo:startDatePrecision, kgo:endDatePrecision))
+    }"""
+    found = {
+        (x.value.removeprefix(str(ID)), p.value.rsplit("#", 1)[1], c.value.rsplit("#", 1)[1])
+        for x, p, c in run_query(store, query, prefixes=PREFIXES)
+    }
+    # Modibo Keïta's regime: a day from the background graph, a month from the article.
+    assert found == {
+        ("delivery/2021-10-first-russian-deliveries", "datePrecision", "month-precision"),
+        ("event/1960-independence-of-mali", "datePrecision", "year-precision"),
+        ("regime/mali-modibo-keita", "startDatePrecision", "day-precision"),
+        ("regime/mali-modibo-keita", "endDatePrecision", "month-precision"),
+        ("cooperation/mali-ussr-military", "startDatePrecision", "year-precision"),
+        ("cooperation/mali-ussr-military", "endDatePrecision", "day-precision"),
+    }
 
 
 def test_the_derived_links_are_plain_triples_in_the_derived_graph_only(store):
@@ -131,8 +157,8 @@ def test_each_derived_link_names_the_rule_that_derived_it(store):
     expected = len(sum(map(list, TRANSFERS.values()), [])) + len(sum(map(list, EVENTS.values()), []))
     assert len(rows) == expected
     assert {(x.split("/")[0], rule, title) for x, rule, title in rows} == {
-        ("transfer", "https://w3id.org/kg-mali/rule/regime-in-power-of-transfers",
-         "Regime in power at the date of an arms transfer"),
+        ("delivery", "https://w3id.org/kg-mali/rule/regime-in-power-of-transfers",
+         "Regime in power at the date of an arms delivery"),
         ("event", "https://w3id.org/kg-mali/rule/regime-in-power-of-events",
          "Regime in power at the date of an event"),
         ("statement", "https://w3id.org/kg-mali/rule/regime-in-power-of-events",
@@ -203,7 +229,9 @@ def test_a_date_belongs_to_every_regime_in_power_on_one_of_its_days(date, regime
 def test_every_rule_file_has_a_title_and_a_description():
     rules = read_rules(rule_files(ROOT))
 
-    assert [r.name for r in rules] == ["regime-in-power-of-events", "regime-in-power-of-transfers"]
+    assert [r.name for r in rules] == [
+        "date-precision", "regime-in-power-of-events", "regime-in-power-of-transfers",
+    ]
     assert all(r.title and r.description for r in rules)
 
 
@@ -226,7 +254,7 @@ def test_a_broken_rule_is_named_in_the_error(tmp_path, monkeypatch, text, messag
 
 
 def test_statement_iris_are_stable_and_distinct_per_rule(tmp_path):
-    [events, transfers] = read_rules(rule_files(ROOT))
+    [_, events, transfers] = read_rules(rule_files(ROOT))
     triple = pyoxigraph.Triple(
         pyoxigraph.NamedNode("http://example.org/x"), pyoxigraph.NamedNode("http://example.org/p"),
         pyoxigraph.NamedNode("http://example.org/y"),
