@@ -60,9 +60,9 @@ RDFLIB_FORMATS = {
 
 
 def arms_transfers(store: pyoxigraph.Store) -> set[str]:
-    """The IRIs typed kgo:ArmsTransfer, in any graph: what the tables and lists must show."""
+    """The IRIs typed kgo:ArmsDeal, in any graph: what the tables and lists must show."""
     rdf_type = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    transfer = pyoxigraph.NamedNode(BASE + "ontology#ArmsTransfer")
+    transfer = pyoxigraph.NamedNode(BASE + "ontology#ArmsDeal")
     return {q.subject.value for q in store.quads_for_pattern(None, rdf_type, transfer, None)}
 
 

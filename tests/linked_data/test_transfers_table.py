@@ -15,18 +15,42 @@ from kg.project import query_dir
 from kg.querying import get_named_query
 from pages import arms_transfers
 
+# SIPRI's Trade Register columns in its order (the CSV export of its register, less the TIV
+# columns we cannot compute), then ours.
 COLUMNS = [
-    "supplier",
     "recipient",
-    "designation",
-    "description",
+    "supplier",
+    "year_of_order",
+    "number_ordered",
+    "weapon_designation",
+    "weapon_description",
     "number_delivered",
-    "delivery_year",
+    "years_of_delivery",
     "status",
     "comments",
-    "source",
     "evidence",
-    "transfer",
+    "source",
+    "deal",
+]
+
+USSR = "Union of Soviet Socialist Republics"
+# One row per deal: ".." is an unknown number, brackets an uncertain year (carried over from
+# another clause, or resolved from "du mois dernier").
+REGISTER = [
+    ("Mali", USSR, "", "", "BTR-40", "armoured personnel carrier", "15", "1961", "delivered", "1961-btr-40"),
+    ("Mali", USSR, "", "", "T-34-85", "tank", "10", "1963", "delivered", "1963-t-34-85"),
+    ("Mali", USSR, "", "", "BRDM-2", "reconnaissance vehicle", "20", "1975", "delivered", "1975-brdm-2"),
+    ("Mali", USSR, "", "", "S-125M/SA-3B", "surface-to-air missile system", "3", "(1981)", "delivered", "1981-s-125m"),
+    ("Mali", USSR, "", "", "SON-9", "fire-control radar", "1", "1981", "delivered", "1981-son-9"),
+    ("Mali", USSR, "", "", "T-34-85", "tank", "20", "(1981)", "delivered", "1981-t-34-85"),
+    ("Mali", USSR, "", "", "V-60/SA-3B", "surface-to-air missile", "100", "(1981)", "delivered", "1981-v-60"),
+    ("Mali", USSR, "", "", "P-10", "radar", "3", "1983", "delivered", "1983-p-10"),
+    ("Mali", "Russia", "", "", "", "military equipment", "..", "(2021)", "delivered", "2021-10-first-russian-deliveries"),
+    ("Mali", "Russia", "", "..", "", "military equipment", "", "", "requested", "2021-mali-equipment-request"),
+    ("Mali", "Russia", "", "..", "", "military equipment", "", "", "in preparation", "2021-pending-russian-deliveries"),
+    ("Mali", "Russia", "", "..", "", "military equipment", "", "", "pledged", "2021-russian-equipment-pledge"),
+    ("Mali", "Russia", "", "..", "", "combat helicopter", "", "", "acquired", "after-2020-combat-helicopters"),
+    ("Mali", "Russia", "", "..", "", "military equipment", "", "", "acquired", "after-2020-other-war-materiel"),
 ]
 
 
@@ -40,17 +64,28 @@ def test_the_web_table(client: FlaskClient, built_store: pyoxigraph.Store) -> No
     assert response.headers["Content-Disposition"] == 'attachment; filename="kg-mali-transfers.csv"'
     assert response.data.split(b"\r\n", 1)[0].decode() == ",".join(COLUMNS)
     rows = _rows(response.data)
-    assert sorted(row["transfer"] for row in rows) == sorted(arms_transfers(built_store))
+    assert sorted(row["deal"] for row in rows) == sorted(arms_transfers(built_store))
+    assert [
+        (*(row[column] for column in COLUMNS[:9]), row["deal"].rsplit("/", 1)[1]) for row in rows
+    ] == REGISTER
     first = rows[0]
-    assert (
-        first["supplier"],
-        first["recipient"],
-        first["designation"],
-        first["number_delivered"],
-        first["delivery_year"],
-    ) == ("Union of Soviet Socialist Republics", "Mali", "BTR-40", "15", "1961")
-    assert first["evidence"].startswith("l’Union soviétique a livré 15 blindés")
-    assert "L'Essor" in first["source"]
+    assert first["comments"] == "As written: blindés\xa0BTR-40"
+    assert first["evidence"] == "l’Union soviétique a livré 15 blindés\xa0BTR-40 au Mali\xa0 en\xa01961"
+    assert first["source"] == (
+        "Mali–Russia: military cooperation, past and present (L'Essor, 21 January 2022)"
+        " <https://w3id.org/kg-mali/id/source/essor-2022-01-21-mali-russie>"
+    )
+
+
+def test_comments_say_how_the_supplier_was_reached(client: FlaskClient) -> None:
+    """SIPRI's Comments column carries our supplierBasis, as-written words and editorial notes."""
+    by_deal = {row["deal"].rsplit("/", 1)[1]: row for row in _rows(client.get("/transfers.csv").data)}
+    assert by_deal["1981-s-125m"]["comments"].startswith(
+        "Supplier carried over. As written: missiles air-sol\xa0S-125M/SA-3B. "
+    )
+    assert by_deal["2021-mali-equipment-request"]["comments"].startswith(
+        "Supplier inferred from context. As written: équipements militaires. "
+    )
 
 
 def test_the_command_writes_the_same_bytes(client: FlaskClient, tmp_path: Path) -> None:
