@@ -5,6 +5,9 @@ nothing the client sends can reach a query, and the cost of a description is bou
 resource's own links. Each fact keeps the named graphs that hold it: a source graph means the
 fact is asserted by that source (whose node and verbatim evidence the same graph gives), the
 inferred graph that OWL 2 RL entails it, the derived graph that one of the build's rules made it.
+Who claims a fact (kgo:claimedBy, kgo:assertedIn, kgo:asserts) and how sure a quantity is
+(kgo:precision, kgo:valueBasis) are gathered apart, for the page's "According to" section and
+its quantities.
 """
 
 from collections import defaultdict
@@ -37,6 +40,17 @@ EDITORIAL_NOTE = _n(KGO.editorialNote)
 DERIVED_FROM = _n(PROV.wasDerivedFrom)
 GENERATED_BY = _n(PROV.wasGeneratedBy)
 MATCHES = (_n(SKOS.exactMatch), _n(SKOS.closeMatch))
+CLAIMED_BY = _n(KGO.claimedBy)
+ASSERTED_IN = _n(KGO.assertedIn)
+ASSERTS = _n(KGO.asserts)
+SPEAKER = _n(KGO.speaker)
+DATE = _n(KGO.date)
+QUANTITY = _n(KGO.Quantity)
+VALUE = _n(RDF.value)
+PRECISION = _n(KGO.precision)
+VALUE_BASIS = _n(KGO.valueBasis)
+VALUE_AS_WRITTEN = _n(KGO.valueAsWritten)
+CLAIM_PREDICATES = frozenset({CLAIMED_BY, ASSERTED_IN, ASSERTS})
 STATEMENT_PARTS = (_n(RDF.subject), _n(RDF.predicate), _n(RDF.object))
 # Shown in the page's heading and provenance, not repeated in its table of facts.
 HEADER_PREDICATES = frozenset(
@@ -50,6 +64,7 @@ HEADER_PREDICATES = frozenset(
         DERIVED_FROM,
         *DEFINITIONS,
         *MATCHES,
+        *CLAIM_PREDICATES,
     }
 )
 LABEL_LANGUAGES = ("en", "fr")
@@ -97,6 +112,34 @@ class SourceNote:
 
 
 @dataclass(frozen=True)
+class StatementReference:
+    """A statement a fact rests on, with who made it and when."""
+
+    statement: NamedNode
+    speakers: tuple[NamedNode, ...]
+    dates: tuple[Literal, ...]
+
+
+@dataclass(frozen=True)
+class Claims:
+    """Whose claim the resource is, the statements it rests on, and (for a statement) what it asserts."""
+
+    claimed_by: tuple[NamedNode, ...] = ()
+    asserted_in: tuple[StatementReference, ...] = ()
+    asserts: tuple[NamedNode, ...] = ()
+
+
+@dataclass(frozen=True)
+class QuantityReading:
+    """A kgo:Quantity as a reader needs it: the number if known, how sure, and the article's words."""
+
+    value: Literal | None
+    precision: NamedNode | None
+    basis: NamedNode | None
+    as_written: tuple[Literal, ...]
+
+
+@dataclass(frozen=True)
 class Description:
     iri: NamedNode
     labels: tuple[Literal, ...]
@@ -114,6 +157,9 @@ class Description:
     provenance: tuple[SourceNote, ...]
     graph_size: int | None = None  # when the IRI also names a graph: its triples
     incoming_truncated: bool = field(default=False)
+    claims: Claims = field(default_factory=Claims)
+    # The fact values (and the resource itself) that are quantities, read.
+    quantities: dict[NamedNode, QuantityReading] = field(default_factory=dict)
 
 
 def resource_quads(
@@ -182,7 +228,54 @@ def describe(store: Store, iri: NamedNode, *, incoming_limit: int = 500) -> Desc
         provenance=_provenance(store, iri),
         graph_size=graph_size(store, iri),
         incoming_truncated=truncated,
+        claims=_claims(store, iri),
+        quantities=_quantities(store, [iri, *(f.value for f in facts)]),
     )
+
+
+def _objects(store: Store, subject: Subject, predicate: NamedNode) -> list[Term]:
+    """The distinct values of one property, in any graph, sorted."""
+    found = {q.object for q in store.quads_for_pattern(subject, predicate, None, None)}
+    return sorted(found, key=str)
+
+
+def _claims(store: Store, iri: NamedNode) -> Claims:
+    def iris(subject: Subject, predicate: NamedNode) -> tuple[NamedNode, ...]:
+        return tuple(t for t in _objects(store, subject, predicate) if isinstance(t, NamedNode))
+
+    return Claims(
+        claimed_by=iris(iri, CLAIMED_BY),
+        asserted_in=tuple(
+            StatementReference(
+                statement,
+                speakers=iris(statement, SPEAKER),
+                dates=_literals(_objects(store, statement, DATE)),
+            )
+            for statement in iris(iri, ASSERTED_IN)
+        ),
+        asserts=iris(iri, ASSERTS),
+    )
+
+
+def _quantities(store: Store, terms: Iterable[Term]) -> dict[NamedNode, QuantityReading]:
+    readings = {}
+    for term in terms:
+        if not isinstance(term, NamedNode) or term in readings:
+            continue
+        if next(iter(store.quads_for_pattern(term, TYPE, QUANTITY, None)), None) is None:
+            continue
+
+        def first(predicate: NamedNode, quantity: NamedNode = term) -> Term | None:
+            return next(iter(_objects(store, quantity, predicate)), None)
+
+        value, precision, basis = first(VALUE), first(PRECISION), first(VALUE_BASIS)
+        readings[term] = QuantityReading(
+            value=value if isinstance(value, Literal) else None,
+            precision=precision if isinstance(precision, NamedNode) else None,
+            basis=basis if isinstance(basis, NamedNode) else None,
+            as_written=_literals(_objects(store, term, VALUE_AS_WRITTEN)),
+        )
+    return readings
 
 
 def _graph_name(quad: Quad) -> NamedNode:

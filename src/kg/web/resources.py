@@ -11,7 +11,7 @@ the graph's content instead. Unknown IRIs, and paths that make no IRI at all (`/
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import Blueprint, Response, abort, redirect, request, url_for
 from pyoxigraph import NamedNode, Quad
@@ -21,6 +21,7 @@ from kg.resource_description import (
     INFERRED,
     Description,
     IncomingLink,
+    QuantityReading,
     describe,
     graph_quads,
     is_known,
@@ -79,6 +80,13 @@ class SourceView:
     notes: tuple[TermView, ...]
 
 
+@dataclass(frozen=True)
+class StatementView:
+    statement: TermView
+    speakers: tuple[TermView, ...]
+    dates: tuple[TermView, ...]
+
+
 @dataclass
 class Page:
     path: str
@@ -99,6 +107,10 @@ class Page:
     sources: list[SourceView] = field(default_factory=list)
     graph_size: int | None = None
     graph_subjects: list[TermView] = field(default_factory=list)
+    claimed_by: list[TermView] = field(default_factory=list)
+    asserted_in: list[StatementView] = field(default_factory=list)
+    asserts: list[TermView] = field(default_factory=list)
+    quantity: TermView | None = None  # when the resource is a quantity: how it reads
 
 
 @blueprint.route("/id/")
@@ -310,6 +322,11 @@ def _page(state: Site, path: str, d: Description) -> Page:
                 out.append(Citation(view.text, view.href, f"asserted in graph {view.iri}"))
         return tuple(out)
 
+    def value(term: object) -> TermView:
+        reading = d.quantities.get(term) if isinstance(term, NamedNode) else None
+        view = p.term(term)
+        return replace(view, text=_quantity_text(p, reading)) if reading is not None else view
+
     title = _title(d, p)
     page = Page(
         path=path,
@@ -323,7 +340,7 @@ def _page(state: Site, path: str, d: Description) -> Page:
         type_definitions=[(p.iri(t), p.term(x)) for t, x in d.type_definitions],
         types=[p.iri(t) for t in d.types],
         inferred_types=[p.iri(t) for t in d.inferred_types],
-        facts=[Row(p.iri(f.predicate), p.term(f.value), cite(f.graphs)) for f in d.facts],
+        facts=[Row(p.iri(f.predicate), value(f.value), cite(f.graphs)) for f in d.facts],
         inferred=[Row(p.iri(f.predicate), p.term(f.value), cite(f.graphs)) for f in d.inferred],
         derived=[
             Row(p.iri(f.predicate), p.term(f.value), extra=tuple(p.iri(r) for r in f.rules))
@@ -334,6 +351,17 @@ def _page(state: Site, path: str, d: Description) -> Page:
         matches=[p.term(m.value) for m in d.matches],
         sources=sources,
         graph_size=d.graph_size,
+        claimed_by=[p.iri(person) for person in d.claims.claimed_by],
+        asserted_in=[
+            StatementView(
+                p.iri(ref.statement),
+                tuple(p.iri(s) for s in ref.speakers),
+                tuple(p.term(date) for date in ref.dates),
+            )
+            for ref in d.claims.asserted_in
+        ],
+        asserts=[value(fact) for fact in d.claims.asserts],
+        quantity=value(d.iri) if d.iri in d.quantities else None,
     )
     if d.graph_size is not None:
         subjects = sorted({q.subject for q in graph_quads(state.store, d.iri)}, key=str)
@@ -346,6 +374,19 @@ def _incoming_row(
 ) -> Row:
     subject = p.term(link.subject)
     return Row(p.iri(link.predicate), subject, cite(link.graphs, subject))
+
+
+def _quantity_text(p: Presenter, reading: QuantityReading) -> str:
+    """"15 (exact, stated)", "200 (approximate, stated): « près de 200 »", "unknown: « un certain nombre »"."""
+    written = "; ".join(f"« {w.value} »" for w in reading.as_written)
+    if reading.value is None:
+        return f"unknown: {written}" if written else "unknown"
+    how = ", ".join(
+        label for label in (p.label(t) for t in (reading.precision, reading.basis) if t) if label
+    )
+    text = f"{reading.value.value} ({how})" if how else reading.value.value
+    exact = reading.precision is not None and reading.precision.value.endswith("#exact")
+    return f"{text}: {written}" if written and not exact else text
 
 
 def _title(d: Description, p: Presenter) -> str:
