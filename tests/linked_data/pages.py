@@ -59,7 +59,7 @@ RDFLIB_FORMATS = {
 }
 
 
-def arms_transfers(store: pyoxigraph.Store) -> set[str]:
+def arms_deals(store: pyoxigraph.Store) -> set[str]:
     """The IRIs typed kgo:ArmsDeal, in any graph: what the tables and lists must show."""
     rdf_type = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     transfer = pyoxigraph.NamedNode(BASE + "ontology#ArmsDeal")

@@ -23,9 +23,9 @@ COPIED = [
     ),
     pytest.param(
         "equip:btr-40",
-        "SELECT ?transfer ?quantity WHERE { ?transfer kgo:equipmentModel equip:btr-40 ; "
-        "kgo:quantity ?quantity }",
-        [{"transfer": "https://w3id.org/kg-mali/id/transfer/1961-btr-40", "quantity": "15"}],
+        "SELECT ?deal ?delivered WHERE { ?deal kgo:equipmentModel equip:btr-40 ; "
+        "kgo:delivery/kgo:numberDelivered/rdf:value ?delivered }",
+        [{"deal": "https://w3id.org/kg-mali/id/transfer/1961-btr-40", "delivered": "15"}],
         id="equip",
     ),
 ]

@@ -8,10 +8,12 @@ import rdflib
 from flask import Flask
 from flask.testing import FlaskClient
 
-from pages import BASE, arms_transfers, graph_size, hrefs, parse_html, rdf_graph, text_of
+from pages import BASE, arms_deals, graph_size, hrefs, parse_html, rdf_graph, text_of
 
 TRANSFER = "/id/transfer/1961-btr-40"
 TRANSFER_IRI = BASE + TRANSFER[1:]
+DELIVERY = "/id/delivery/1961-btr-40"
+DELIVERY_IRI = BASE + DELIVERY[1:]
 KGO = rdflib.Namespace(BASE + "ontology#")
 
 
@@ -27,7 +29,7 @@ def test_the_transfer_page_shows_labels_type_facts_evidence_and_source(client: F
     assert text_of(doc.find(".//h1")) == "1961: 15 BTR-40 from the USSR to Mali"
     text = text_of(doc.find(".//main"))
     assert "1961 : 15 BTR-40 de l’URSS au Mali" in text  # the French label too
-    assert "Type: arms transfer" in text
+    assert "Type: arms deal" in text
     assert TRANSFER_IRI in text
     # The evidence, verbatim: curly apostrophe and no-break spaces kept.
     quotes = [e.text for e in doc.iter("q")]
@@ -48,7 +50,9 @@ def test_each_fact_cites_its_source(client: FlaskClient) -> None:
     _, doc = page(client, TRANSFER)
     facts = doc.find(".//section[@aria-labelledby='facts-h']")
     rows = facts.findall(".//tbody/tr")
-    assert len(rows) == 7
+    # delivery, equipment as written, equipment model, recipient, status, supplier: who claims
+    # them is in "According to", not among the facts.
+    assert len(rows) == 6
     for row in rows:
         cite = row.find(".//a[@class='cite']")
         assert cite is not None and cite.get("href") == "#source-1"
@@ -57,7 +61,7 @@ def test_each_fact_cites_its_source(client: FlaskClient) -> None:
 
 
 def test_derived_regime_links_name_their_rule(client: FlaskClient) -> None:
-    _, doc = page(client, TRANSFER)
+    _, doc = page(client, DELIVERY)  # the regime in power when the deal's delivery was made
     derived = doc.find(".//section[@id='derived']")
     assert "Modibo Keïta regime" in text_of(derived)
     links = set(hrefs(derived))
@@ -107,21 +111,20 @@ def test_rdf_keeps_the_canonical_iris_and_both_directions(client: FlaskClient) -
     assert response.content_type == "text/turtle; charset=utf-8"
     assert response.headers["Content-Location"] == TRANSFER + ".ttl"
     graph = rdf_graph(client, response.data, "turtle")
-    transfer = rdflib.URIRef(TRANSFER_IRI)
-    assert (transfer, KGO.quantity, rdflib.Literal(15)) in graph
+    transfer, delivery = rdflib.URIRef(TRANSFER_IRI), rdflib.URIRef(DELIVERY_IRI)
     assert (transfer, KGO.supplier, rdflib.URIRef(BASE + "id/state/ussr")) in graph
-    assert (
-        transfer,
-        KGO.regimeInPower,
-        rdflib.URIRef(BASE + "id/regime/mali-modibo-keita"),
-    ) in graph
-    # Facts pointing at it are part of its description too (as DBpedia's are).
-    incoming = list(graph.triples((None, None, transfer)))
-    assert incoming
+    assert (transfer, KGO.delivery, delivery) in graph
+    # Facts pointing at it are part of its description too (as DBpedia's are): the inverse link.
+    assert (delivery, KGO.deliveryOf, transfer) in graph
+    delivered = rdf_graph(client, client.get(DELIVERY + ".ttl").data, "turtle")
+    quantity = rdflib.URIRef(BASE + "id/quantity/1961-btr-40-delivered")
+    assert (delivery, KGO.numberDelivered, quantity) in delivered
+    regime = rdflib.URIRef(BASE + "id/regime/mali-modibo-keita")
+    assert (delivery, KGO.regimeInPower, regime) in delivered
 
 
 def test_trig_keeps_each_fact_in_its_source_graph(client: FlaskClient) -> None:
-    response = client.get(TRANSFER + ".trig")
+    response = client.get(DELIVERY + ".trig")
     assert response.content_type == "application/trig"
     dataset = rdf_graph(client, response.data, "trig")
     graphs = {str(g.identifier) for g in dataset.graphs() if len(g)}
@@ -178,7 +181,7 @@ def test_unknown_paths_get_a_page_for_browsers_and_json_otherwise(client: FlaskC
 def test_kind_listings(client: FlaskClient, built_store: pyoxigraph.Store) -> None:
     _, doc = page(client, "/id/transfer/")
     entities = [h for h in hrefs(doc.find(".//main")) if h.startswith("/id/transfer/")]
-    assert sorted(BASE + h[1:] for h in entities) == sorted(arms_transfers(built_store))
+    assert sorted(BASE + h[1:] for h in entities) == sorted(arms_deals(built_store))
     _, index = page(client, "/id/")
     assert "/id/transfer/" in set(hrefs(index))
     assert client.get("/id/transfer").status_code == 308  # to the listing, as a directory
@@ -214,8 +217,10 @@ def test_a_resource_without_a_definition_shows_its_types_definitions(client: Fla
     _, doc = page(client, "/id/transfer/1961-btr-40")
     definitions = [text_of(p) for p in doc.iter() if p.get("class") == "definition"]
     assert definitions == [
-        "arms transfer: A delivery, or a planned delivery, of military equipment from a supplier "
-        "to a recipient; one per equipment model and year, as in the SIPRI trade register.",
-        "arms transfer: Livraison, effective ou prévue, de matériel militaire d'un fournisseur "
-        "à un destinataire ; une par modèle et par année, comme dans le registre du SIPRI.",
+        "arms deal: An agreement, order, pledge or request for military equipment from a supplier"
+        " to a recipient, one per equipment model or category, with its status and zero or more"
+        " deliveries; one row of the SIPRI trade register.",
+        "arms deal: Accord, commande, promesse ou demande de matériel militaire d'un fournisseur à"
+        " un destinataire, un par modèle ou catégorie d'équipement, avec son statut et zéro ou"
+        " plusieurs livraisons ; une ligne du registre du SIPRI.",
     ]

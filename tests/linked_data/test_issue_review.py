@@ -223,7 +223,7 @@ def test_the_listings_json(shared_client: FlaskClient) -> None:
     assert listing["kind"] == "transfer" and len(listing["entities"]) == transfer["entities"]
     entity = next(e for e in listing["entities"] if e["url"] == TRANSFER)
     assert entity["iri"] == "https://w3id.org/kg-mali" + TRANSFER
-    assert "https://w3id.org/kg-mali/ontology#ArmsTransfer" in entity["types"]
+    assert "https://w3id.org/kg-mali/ontology#ArmsDeal" in entity["types"]
     assert shared_client.get(entity["url"], headers={"Accept": BROWSER}).status_code == 200
 
 

@@ -1,5 +1,6 @@
 """JSON-LD for web developers: a published context, and documents that read like plain JSON."""
 
+import pyoxigraph
 import rdflib
 from flask.testing import FlaskClient
 from rdflib.compare import isomorphic
@@ -7,6 +8,7 @@ from rdflib.compare import isomorphic
 from pages import BASE, rdf_graph
 
 TRANSFER = "/id/transfer/1961-btr-40"
+DELIVERY = "/id/delivery/1961-btr-40"
 
 
 def test_the_context_is_published(client: FlaskClient) -> None:
@@ -31,21 +33,32 @@ def test_an_entity_reads_like_plain_json(client: FlaskClient) -> None:
     assert document["@context"] == "http://localhost/context.jsonld"
     transfer = document["@graph"][0]  # the resource first, then what links to it
     assert transfer["id"] == BASE + "id/transfer/1961-btr-40"
-    assert "ArmsTransfer" in transfer["type"]
+    assert "ArmsDeal" in transfer["type"]
     assert transfer["label"] == {
         "en": "1961: 15 BTR-40 from the USSR to Mali",
         "fr": "1961 : 15 BTR-40 de l’URSS au Mali",
     }
     assert transfer["supplier"] == BASE + "id/state/ussr"
-    assert transfer["quantity"] == 15
-    assert transfer["deliveryYear"] == "1961"
-    assert transfer["regimeInPower"] == [BASE + "id/regime/mali-modibo-keita"]
+    assert transfer["delivery"] == [BASE + "id/delivery/1961-btr-40"]
+    assert transfer["claimedBy"] == [BASE + "id/person/madiba-keita"]
+    delivery = client.get(DELIVERY, headers={"Accept": "application/json"}).json["@graph"][0]
+    assert delivery["deliveryOf"] == BASE + "id/transfer/1961-btr-40"
+    assert delivery["numberDelivered"] == BASE + "id/quantity/1961-btr-40-delivered"
+    assert delivery["deliveryYear"] == "1961"
+    assert delivery["regimeInPower"] == [BASE + "id/regime/mali-modibo-keita"]
 
 
-def test_json_ld_and_turtle_twins_say_the_same(client: FlaskClient) -> None:
+def test_json_ld_and_turtle_twins_say_the_same(
+    client: FlaskClient, built_store: pyoxigraph.Store
+) -> None:
     jsonld = rdf_graph(client, client.get(TRANSFER + ".jsonld").data, "json-ld")
     turtle = rdf_graph(client, client.get(TRANSFER + ".ttl").data, "turtle")
-    assert len(turtle.default_context) > 20
+    deal = pyoxigraph.NamedNode(BASE + TRANSFER[1:])
+    # Its own facts and the facts pointing at it, from every graph, each once.
+    described = {q.triple for q in built_store.quads_for_pattern(deal, None, None, None)} | {
+        q.triple for q in built_store.quads_for_pattern(None, None, deal, None)
+    }
+    assert len(turtle.default_context) == len(described) == 20
     assert isomorphic(jsonld.default_context, turtle.default_context)
 
 

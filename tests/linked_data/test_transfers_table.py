@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from kg.cli import main
 from kg.project import query_dir
 from kg.querying import get_named_query
-from pages import arms_transfers
+from pages import arms_deals
 
 # SIPRI's Trade Register columns in its order (the CSV export of its register, less the TIV
 # columns we cannot compute), then ours.
@@ -64,7 +64,7 @@ def test_the_web_table(client: FlaskClient, built_store: pyoxigraph.Store) -> No
     assert response.headers["Content-Disposition"] == 'attachment; filename="kg-mali-transfers.csv"'
     assert response.data.split(b"\r\n", 1)[0].decode() == ",".join(COLUMNS)
     rows = _rows(response.data)
-    assert sorted(row["deal"] for row in rows) == sorted(arms_transfers(built_store))
+    assert sorted(row["deal"] for row in rows) == sorted(arms_deals(built_store))
     assert [
         (*(row[column] for column in COLUMNS[:9]), row["deal"].rsplit("/", 1)[1]) for row in rows
     ] == REGISTER

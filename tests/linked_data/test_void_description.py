@@ -7,7 +7,7 @@ import rdflib
 from flask.testing import FlaskClient
 from rdflib import Literal, Namespace, URIRef
 
-from pages import BASE, arms_transfers, parse_html, text_of
+from pages import BASE, arms_deals, parse_html, text_of
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -41,8 +41,8 @@ def test_counts_match_the_data(client: FlaskClient, built_store: pyoxigraph.Stor
     properties = list(graph.objects(DATASET, VOID.propertyPartition))
     assert _int(graph, DATASET, VOID.classes) == len(classes)
     assert _int(graph, DATASET, VOID.properties) == len(properties)
-    [transfers] = [p for p in classes if graph.value(p, VOID["class"]) == KGO.ArmsTransfer]
-    assert _int(graph, transfers, VOID.entities) == len(arms_transfers(built_store))
+    [transfers] = [p for p in classes if graph.value(p, VOID["class"]) == KGO.ArmsDeal]
+    assert _int(graph, transfers, VOID.entities) == len(arms_deals(built_store))
     [supplier] = [p for p in properties if graph.value(p, VOID.property) == KGO.supplier]
     assert _int(graph, supplier, VOID.triples) == len(
         {t for t in triples if t.predicate.value == str(KGO.supplier)}
