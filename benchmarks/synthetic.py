@@ -6,11 +6,13 @@ Writes one named graph with the ontology's classes and properties in proportions
 article's: states with cities and regions; regimes in succession with heads, dates at year,
 month or day precision, the events that began and ended them, the last one open-ended;
 ministers with office holdings; armed forces and ministries; equipment models in the
-ontology's categories; arms transfers with a delivery year (some also a month); wars,
+ontology's categories with their units of count; arms deals, each with a delivery (its year,
+some also a month, and how the date was reached) and the number delivered as a quantity; wars
+with their death toll as an approximate quantity,
 rebellions, military operations, agreements, cooperations and decisions; diplomatic visits
 with statements made at them and requests and commitments expressed in those. Like the real
-data, every node has a French and an English label, kgo:evidence and prov:wasDerivedFrom its
-source, and its IRI follows https://w3id.org/kg-mali/id/KIND/SLUG. The same size and seed
+data, every node has a French and an English label, kgo:evidence, prov:wasDerivedFrom its
+source and kgo:claimedBy its author, and its IRI follows https://w3id.org/kg-mali/id/KIND/SLUG. The same size and seed
 always give the same text.
 """
 
@@ -36,23 +38,27 @@ KINDS = (
     "statement",
     "equipment",
     "transfer",
+    "delivery",
+    "quantity",
     "cooperation",
 )
 KIND_PREFIXES = {
     kind: next(prefix for prefix, namespace in PREFIXES.items() if namespace == f"{ID}{kind}/")
     for kind in KINDS
 }
-CATEGORIES = (
-    "armoured-personnel-carrier",
-    "tank",
-    "reconnaissance-vehicle",
-    "surface-to-air-missile-system",
-    "surface-to-air-missile",
-    "fire-control-radar",
-    "radar",
-    "combat-helicopter",
-    "aircraft",
-)
+# Each category with the unit its models are counted in.
+CATEGORIES = {
+    "armoured-personnel-carrier": "vehicle",
+    "tank": "vehicle",
+    "reconnaissance-vehicle": "vehicle",
+    "surface-to-air-missile-system": "system",
+    "surface-to-air-missile": "missile",
+    "fire-control-radar": "radar",
+    "radar": "radar",
+    "combat-helicopter": "aircraft",
+    "aircraft": "aircraft",
+}
+AUTHOR = "person:synthetic-author"
 AREAS = (
     "defence-and-security",
     "military-equipment-supply",
@@ -88,10 +94,11 @@ class _Writer:
             f'rdfs:label "{label} (fr)"@fr , "{label}"@en',
             *(f"{p} {o}" for p, o in props),
             f'kgo:evidence "{label}, selon la source."@fr',
+            f"kgo:claimedBy {AUTHOR}",
             f"prov:wasDerivedFrom {self.source}",
         ]
         self.lines.append(f"{iri} " + " ;\n    ".join(parts) + " .\n")
-        self.triples += 5 + len(props)
+        self.triples += 6 + len(props)
 
 
 class _World:
@@ -211,13 +218,15 @@ class _World:
 
     def add_model(self) -> None:
         model = self.slug("equipment", "model")
+        category = self.rng.choice(sorted(CATEGORIES))
         self.w.node(
             model,
             "kgo:EquipmentModel",
             f"Model {self.counter}",
             [
                 ("kgo:designation", f'"M-{self.counter}"'),
-                ("kgo:equipmentCategory", f"cat:{self.rng.choice(CATEGORIES)}"),
+                ("kgo:equipmentCategory", f"cat:{category}"),
+                ("kgo:unitOfCount", f"kgo:unit-{CATEGORIES[category]}"),
             ],
         )
         self.models.append(model)
@@ -232,19 +241,35 @@ class _World:
             recipient = self.forces[recipient]
         year = self.rng.randint(FIRST_YEAR, LAST_YEAR)
         transfer = self.slug("transfer", "transfer")
-        props = [
+        delivery = self.slug("delivery", "delivery")
+        number = self.slug("quantity", "delivered")
+        self.w.node(transfer, "kgo:ArmsDeal", f"Deal {self.counter}", [
             ("kgo:supplier", supplier),
             ("kgo:recipient", recipient),
             ("kgo:equipmentModel", self.rng.choice(self.models)),
-            ("kgo:quantity", str(self.rng.randint(1, 100))),
-            ("kgo:deliveryYear", self.date(year, "year")),
             ("kgo:status", "kgo:delivered"),
+            ("kgo:delivery", delivery),
             ("kgo:equipmentAsWritten", '"matériel"@fr'),
+        ])
+        props = [
+            ("kgo:deliveryOf", transfer),
+            ("kgo:deliveryYear", self.date(year, "year")),
+            ("kgo:dateBasis", self.rng.choice(("kgo:stated", "kgo:carried-over"))),
+            ("kgo:numberDelivered", number),
         ]
         if self.rng.random() < 0.3:
             props.append(("kgo:date", self.date(year, "month")))
-        self.w.node(transfer, "kgo:ArmsTransfer", f"Transfer {self.counter}", props)
+        self.w.node(delivery, "kgo:Delivery", f"Delivery {self.counter}", props)
+        self.quantity(number, self.rng.randint(1, 100), "kgo:exact")
         self.transfers.append(transfer)
+
+    def quantity(self, iri: str, value: int, precision: str) -> None:
+        self.w.node(iri, "kgo:Quantity", f"Quantity {self.counter}", [
+            ("rdf:value", str(value)),
+            ("kgo:precision", precision),
+            ("kgo:valueBasis", "kgo:stated"),
+            ("kgo:valueAsWritten", f'"{value}"@fr'),
+        ])
 
     def visit(self) -> None:
         home, host_state = self.two_states()
@@ -315,6 +340,7 @@ class _World:
     def war(self) -> None:
         a, b = self.two_states()
         war = self.slug("event", "war")
+        toll = self.slug("quantity", "death-toll")
         self.w.node(
             war,
             "kgo:War",
@@ -323,10 +349,10 @@ class _World:
                 ("kgo:date", self.date(self.rng.randint(FIRST_YEAR, LAST_YEAR), "year")),
                 ("kgo:belligerent", a),
                 ("kgo:belligerent", b),
-                ("kgo:deathToll", str(self.rng.randint(10, 5000))),
-                ("kgo:deathTollIsApproximate", "true"),
+                ("kgo:deathToll", toll),
             ],
         )
+        self.quantity(toll, self.rng.randint(10, 5000), "kgo:approximate")
 
     def rebellion(self) -> None:
         state = self.rng.choice(self.states)
@@ -412,11 +438,12 @@ def generate(triples: int, seed: int = 1) -> str:
         f'{source} a kgo:Article ;\n    rdfs:label "Source synthétique"@fr , "Synthetic source"@en ;\n'
         f'    dcterms:title "Synthetic source"@en ;\n    kgo:localCopy "synthetic.txt" ;\n'
         f'    dcterms:issued "2022-01-21T09:01:00Z"^^xsd:dateTime ;\n    dcterms:language "fr" ;\n'
-        f"    dcterms:publisher org:synthetic-press ;\n"
+        f"    dcterms:publisher org:synthetic-press ;\n    kgo:claimedBy {AUTHOR} ;\n"
         f'    kgo:evidence "Synthétique."@fr ;\n    prov:wasDerivedFrom {source} .\n'
     )
-    writer.triples += 10
+    writer.triples += 11
     writer.node("org:synthetic-press", "kgo:NewsOrganisation", "Synthetic press", [])
+    writer.node(AUTHOR, "kgo:Person", "Synthetic author", [])
     world = _World(writer, rng)
     # About a tenth of the graph is states and their regimes, as in the article.
     for _ in range(max(3, triples // 1500)):

@@ -3,7 +3,7 @@
 Each case file adds one graph to the context (context.trig and context-background.trig, a
 small valid world) and says in its header what the shapes must report:
 
-    # expect: transfer:case shapes:ArmsTransfer-quantity sh:MinInclusiveConstraintComponent
+    # expect: quantity:case shapes:Quantity-value sh:MinInclusiveConstraintComponent
 
 one line per result (focus node, source shape, constraint component, and for SPARQL-based
 constraints the constraint), or "# expect: conforms". Nodes are written as the text report

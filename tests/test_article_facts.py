@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT.parent / "shared" / "sources"
 ARTICLE_GRAPH = GRAPH["essor-2022-01-21-mali-russie"]
 BACKGROUND_GRAPH = GRAPH["background"]
+CURATION_GRAPH = GRAPH["curation"]
 ARTICLE = ID["source/essor-2022-01-21-mali-russie"]
 ARTICLE_END = "Madiba KEÏTA"
 
@@ -42,7 +43,7 @@ def article_body(local_copy: str) -> str:
 
 def test_each_data_file_holds_one_named_graph(dataset: Dataset) -> None:
     names = {g.identifier for g in dataset.graphs() if len(g)}
-    assert names == {ARTICLE_GRAPH, BACKGROUND_GRAPH}
+    assert names == {ARTICLE_GRAPH, BACKGROUND_GRAPH, CURATION_GRAPH}
 
 
 def test_every_evidence_quote_occurs_verbatim_in_the_article(article_graph) -> None:
@@ -50,11 +51,12 @@ def test_every_evidence_quote_occurs_verbatim_in_the_article(article_graph) -> N
     body = article_body(local_copy)
     quoted = [
         (s, p, str(o))
-        for p in (KGO.evidence, KGO.quote, KGO.photoCaption, KGO.equipmentAsWritten, KGO.titleAsWritten)
+        for p in (KGO.evidence, KGO.quote, KGO.photoCaption, KGO.equipmentAsWritten, KGO.titleAsWritten,
+                  KGO.categoryAsWritten, KGO.valueAsWritten)
         for s, o in article_graph.subject_objects(p)
     ]
     missing = [(str(s), text[:60]) for s, p, text in quoted if text not in body]
-    assert len(quoted) == 134
+    assert len(quoted) == 209
     assert missing == []
 
 
@@ -73,7 +75,7 @@ def test_every_node_of_the_article_graph_cites_the_article(article_graph) -> Non
         s for s in subjects
         if not any(str(o).strip() for o in article_graph.objects(s, KGO.evidence))
     }
-    assert len(subjects) == 100
+    assert len(subjects) == 130
     assert without_source == set()
     assert without_evidence == set()
 
@@ -82,9 +84,30 @@ def test_every_background_node_cites_the_background_source(dataset: Dataset) -> 
     graph = dataset.graph(BACKGROUND_GRAPH)
     source = ID["source/background"]
     subjects = set(graph.subjects())
-    assert len(subjects) == 20
+    assert len(subjects) == 27
     assert {s for s in subjects if (s, PROV.wasDerivedFrom, source) not in graph} == set()
     assert {s for s in subjects if graph.value(s, KGO.evidence) is None} == set()
+
+
+def test_every_curation_node_cites_the_curation_source(dataset: Dataset) -> None:
+    graph = dataset.graph(CURATION_GRAPH)
+    source = ID["source/curation"]
+    subjects = set(graph.subjects())
+    assert len(subjects) == 42
+    assert {s for s in subjects if (s, PROV.wasDerivedFrom, source) not in graph} == set()
+    assert {s for s in subjects if graph.value(s, KGO.evidence) is None} == set()
+
+
+def test_every_article_node_says_whose_claim_it_is(article_graph) -> None:
+    claims = {}
+    for s in set(article_graph.subjects()):
+        claims.setdefault(str(article_graph.value(s, KGO.claimedBy)).rsplit("/", 1)[1], set()).add(s)
+    assert {who: len(nodes) for who, nodes in claims.items()} == {
+        "madiba-keita": 116, "abdoulaye-diop": 9, "sergey-lavrov": 5,
+    }
+    for fact, statement in article_graph.subject_objects(KGO.assertedIn):
+        assert (statement, KGO.asserts, fact) in article_graph
+        assert article_graph.value(fact, KGO.claimedBy) == article_graph.value(statement, KGO.speaker)
 
 
 def test_facts_are_never_blank_nodes(dataset: Dataset) -> None:
@@ -128,9 +151,11 @@ def test_evident_errors_are_kept_as_written_and_noted(article_graph) -> None:
     assert article_graph.value(s125, KGO.equipmentAsWritten) == Literal(
         "missiles air-sol\u00a0S-125M/SA-3B", lang="fr"
     )
-    assert article_graph.value(ID["equipment/s-125m"], KGO.equipmentCategory) == ID[
-        "category/surface-to-air-missile-system"
-    ]
+    assert article_graph.value(ID["equipment/s-125m"], KGO.categoryAsWritten) == Literal(
+        "missiles air-sol", lang="fr"
+    )
+    # The editors' classification lives in the curation graph, not the article's.
+    assert article_graph.value(ID["equipment/s-125m"], KGO.equipmentCategory) is None
     assert article_graph.value(ID["equipment/v-60"], KGO.designation) == Literal("V-60/SA-3B")
     noted = set(article_graph.subjects(KGO.editorialNote, None))
     assert {ID["equipment/s-125m"], ID["equipment/v-60"], ID["state/united-arab-emirates"],
@@ -139,15 +164,38 @@ def test_evident_errors_are_kept_as_written_and_noted(article_graph) -> None:
 
 def test_the_soviet_deliveries_are_exactly_the_articles(article_graph) -> None:
     rows = set()
-    for t in article_graph.subjects(RDF.type, KGO.ArmsTransfer):
-        if article_graph.value(t, KGO.supplier) == ID["state/ussr"]:
-            rows.add((
-                str(article_graph.value(t, KGO.deliveryYear)),
-                str(article_graph.value(t, KGO.equipmentModel)).rsplit("/", 1)[1],
-                article_graph.value(t, KGO.quantity).toPython(),
-            ))
+    for deal in article_graph.subjects(RDF.type, KGO.ArmsDeal):
+        if article_graph.value(deal, KGO.supplier) == ID["state/ussr"]:
+            for delivery in article_graph.objects(deal, KGO.delivery):
+                number = article_graph.value(delivery, KGO.numberDelivered)
+                rows.add((
+                    str(article_graph.value(delivery, KGO.deliveryYear)),
+                    str(article_graph.value(deal, KGO.equipmentModel)).rsplit("/", 1)[1],
+                    article_graph.value(number, RDF.value).toPython(),
+                    str(article_graph.value(delivery, KGO.dateBasis)).rsplit("#", 1)[1],
+                ))
     assert rows == {
-        ("1961", "btr-40", 15), ("1963", "t-34-85", 10), ("1975", "brdm-2", 20),
-        ("1981", "s-125m", 3), ("1981", "v-60", 100), ("1981", "t-34-85", 20),
-        ("1981", "son-9", 1), ("1983", "p-10", 3),
+        ("1961", "btr-40", 15, "stated"), ("1963", "t-34-85", 10, "stated"),
+        ("1975", "brdm-2", 20, "stated"), ("1981", "s-125m", 3, "carried-over"),
+        ("1981", "v-60", 100, "carried-over"), ("1981", "t-34-85", 20, "carried-over"),
+        ("1981", "son-9", 1, "stated"), ("1983", "p-10", 3, "stated"),
     }
+
+
+def test_the_deals_after_2020_and_their_statuses(article_graph) -> None:
+    statuses = {
+        str(d).rsplit("/", 1)[1]: str(article_graph.value(d, KGO.status)).rsplit("#", 1)[1]
+        for d in article_graph.subjects(RDF.type, KGO.ArmsDeal)
+        if article_graph.value(d, KGO.supplier) != ID["state/ussr"]
+    }
+    assert statuses == {
+        "after-2020-combat-helicopters": "acquired", "after-2020-other-war-materiel": "acquired",
+        "2021-10-first-russian-deliveries": "delivered",
+        "2021-pending-russian-deliveries": "in-preparation",
+        "2021-mali-equipment-request": "requested", "2021-russian-equipment-pledge": "pledged",
+    }
+    toll = article_graph.value(ID["event/1985-war-mali-burkina-faso"], KGO.deathToll)
+    assert (article_graph.value(toll, RDF.value).toPython(), article_graph.value(toll, KGO.precision)) == (
+        200, KGO.approximate
+    )
+    assert article_graph.value(toll, KGO.valueAsWritten) == Literal("près de 200", lang="fr")

@@ -84,8 +84,10 @@ def test_a_build_writes_every_graph_and_a_manifest(tmp_path):
     assert manifest["options"] == {"reasoner": "fast", "validate": True}
     assert [(f["role"], f["path"]) for f in manifest["inputs"]] == [
         ("ontology", "ontology/kg.ttl"),
-        ("data", "data/background.trig"), ("data", "data/essor-2022-01-21-mali-russie.trig"),
-        ("rules", "rules/regime-in-power-of-events.rq"), ("rules", "rules/regime-in-power-of-transfers.rq"),
+        ("data", "data/background.trig"), ("data", "data/curation.trig"),
+        ("data", "data/essor-2022-01-21-mali-russie.trig"),
+        ("rules", "rules/date-precision.rq"), ("rules", "rules/regime-in-power-of-events.rq"),
+        ("rules", "rules/regime-in-power-of-transfers.rq"),
         *(("shapes", f"shapes/{p.name}") for p in sorted((ROOT / "shapes").glob("*.ttl"))),
     ]
     for entry in manifest["inputs"]:
@@ -94,7 +96,9 @@ def test_a_build_writes_every_graph_and_a_manifest(tmp_path):
         g.value: len(list(store.quads_for_pattern(None, None, None, g))) for g in store.named_graphs()
     }
     assert manifest["dataset"]["sha256"] == hashlib.sha256((root / "build" / DATASET_FILE).read_bytes()).hexdigest()
-    assert manifest["rules"] == {"regime-in-power-of-events": 35, "regime-in-power-of-transfers": 9}
+    assert manifest["rules"] == {
+        "date-precision": 47, "regime-in-power-of-events": 36, "regime-in-power-of-transfers": 9,
+    }
     assert set(manifest["timings"]) == {*STAGES, "total"}
     assert {"rdflib", "owlrl", "pyoxigraph", "pyshacl"} <= set(manifest["versions"])
 

@@ -31,7 +31,7 @@ def test_one_ontology_with_version_title_description_and_licence(ontology: Graph
 
 def test_every_class_and_property_is_labelled_and_defined_in_english_and_french(ontology: Graph) -> None:
     found = terms(ontology)
-    assert len(found) == 104
+    assert len(found) == 132
     for term in found:
         assert {lit.language for lit in ontology.objects(term, RDFS.label)} == {"en", "fr"}, term
         assert {lit.language for lit in ontology.objects(term, SKOS.definition)} == {"en", "fr"}, term
@@ -49,12 +49,34 @@ def test_alignments_to_the_standard_vocabularies(ontology: Graph) -> None:
         (KGO.OfficeHolding, "http://www.w3.org/ns/org#Membership"),
         (KGO.Event, "http://semanticweb.cs.vu.nl/2009/11/sem/Event"),
         (KGO.EquipmentCategory, "http://www.w3.org/2004/02/skos/core#Concept"),
+        (KGO.ArmsDeal, "http://schema.org/Order"),
+        (KGO.ArmsDeal, "http://www.w3.org/ns/prov#Entity"),
+        (KGO.Delivery, "http://schema.org/TransferAction"),
+        (KGO.Delivery, "http://www.w3.org/ns/prov#Activity"),
+        (KGO.Quantity, "http://schema.org/QuantitativeValue"),
     }
     found = {(s, str(o)) for s, o in ontology.subject_objects(RDFS.subClassOf)}
     assert expected <= found
-    assert (KGO.startDate, URIRef("http://schema.org/startDate")) in set(
-        ontology.subject_objects(RDFS.subPropertyOf)
-    )
+    properties = set(ontology.subject_objects(RDFS.subPropertyOf))
+    assert (KGO.startDate, URIRef("http://schema.org/startDate")) in properties
+    assert (KGO.claimedBy, URIRef("http://www.w3.org/ns/prov#wasAttributedTo")) in properties
+
+
+def test_the_transfer_class_and_old_numbers_are_deprecated_not_removed(ontology: Graph) -> None:
+    # Published terms keep resolving; each names its replacement.
+    replaced = {
+        s: ontology.value(s, DCTERMS.isReplacedBy)
+        for s in ontology.subjects(OWL.deprecated, None)
+    }
+    assert replaced == {
+        KGO.ArmsTransfer: KGO.ArmsDeal, KGO.quantity: KGO.numberDelivered,
+        KGO.deathTollIsApproximate: KGO.precision,
+    }
+
+
+def test_inverse_pairs_are_declared(ontology: Graph) -> None:
+    inverses = set(ontology.subject_objects(OWL.inverseOf))
+    assert {(KGO.delivery, KGO.deliveryOf), (KGO.assertedIn, KGO.asserts)} <= inverses
 
 
 def test_nothing_outside_owl2_rl_or_that_would_copy_triples(ontology: Graph) -> None:

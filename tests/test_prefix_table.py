@@ -39,7 +39,7 @@ def test_the_table_declares_each_prefix_and_each_namespace_once():
         pyoxigraph.parse(path=str(PREFIX_TABLE), format=pyoxigraph.RdfFormat.TURTLE)
     )
     declares = [t for t in declarations if t.predicate.value == str(SH.declare)]
-    assert len(declares) == len(PREFIXES) == len(set(PREFIXES.values())) == 31
+    assert len(declares) == len(PREFIXES) == len(set(PREFIXES.values())) == 33
     assert list(PREFIXES)[:4] == ["kgo", "id", "graph", "shapes"]  # in the file's order
 
 
@@ -57,7 +57,8 @@ def test_the_namespace_constants_are_the_tables():
     project = {p: iri for p, iri in PREFIXES.items() if iri.startswith(BASE)}
     assert set(project) == {
         "kgo", "id", "graph", "shapes", "src", "state", "person", "org", "regime", "place",
-        "equip", "cat", "transfer", "event", "stmt", "coop", "holding", "office",
+        "equip", "cat", "transfer", "delivery", "quantity", "event", "stmt", "coop", "holding",
+        "office",
     }
 
 

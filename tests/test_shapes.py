@@ -52,7 +52,7 @@ TARGETS = {SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNod
 
 # The properties the data may use besides the ontology's own (see shapes/facts.ttl).
 EXTERNAL_PROPERTIES = {
-    RDF.type, RDFS.label, SKOS.altLabel, SKOS.exactMatch, PROV.wasDerivedFrom, OWL.sameAs,
+    RDF.type, RDF.value, RDFS.label, SKOS.altLabel, SKOS.exactMatch, PROV.wasDerivedFrom, OWL.sameAs,
     DCTERMS.title, DCTERMS.description, DCTERMS.creator, DCTERMS.publisher, DCTERMS.issued,
     DCTERMS.created, DCTERMS.language,
 }

@@ -22,7 +22,7 @@ from kg.validation_report import compact, render_report, render_text
 
 ROOT = Path(__file__).resolve().parents[1]
 UNREADABLE = Path(__file__).parent / "fixtures" / "validation" / "unbound_prefix_line_5.trig"
-QUANTITY_ZERO = FIXTURES / "transfer_quantity_zero.trig"
+QUANTITY_ZERO = FIXTURES / "quantity_negative.trig"
 WARNING_ONLY = FIXTURES / "person_without_wikidata_link.trig"
 
 
@@ -39,9 +39,9 @@ def test_a_result_names_its_file_and_quotes_its_evidence() -> None:
     assert result.files == (QUANTITY_ZERO,)
     assert result.graphs == (GRAPH["fixture-case"],)
     assert result.evidence == (Literal("la source le dit", lang="fr"),)
-    assert (compact(result.path), compact(result.value)) == ("kgo:quantity", '"0"^^xsd:integer')
+    assert (compact(result.path), compact(result.value)) == ("rdf:value", '"-1"^^xsd:integer')
     assert result.severity == SH.Violation
-    assert result.message.startswith("A transfer's quantity")
+    assert result.message.startswith("A quantity has at most one value")
 
 
 def test_a_graph_without_provenance_is_named_by_its_file() -> None:
@@ -52,15 +52,18 @@ def test_a_graph_without_provenance_is_named_by_its_file() -> None:
 
 
 def test_a_missing_property_names_every_file_that_describes_the_node() -> None:
-    # The article describes the regime, the background file dates it; neither says what it governs.
+    # The article describes the regime, the background file dates it, the curation graph says
+    # what it governs (the article only implies it); without that, all three are named.
     loaded = load_dataset(ontology_files(), data_files())
     regime = URIRef("https://w3id.org/kg-mali/id/regime/mali-modibo-keita")
-    loaded.dataset.graph(GRAPH["essor-2022-01-21-mali-russie"]).remove((regime, KGO.governs, None))
+    loaded.dataset.graph(GRAPH["curation"]).remove((regime, KGO.governs, None))
     shown = validate_dataset(loaded.dataset, load_shapes(shape_files()), graph_files=loaded.graph_files)
     [result] = shown.violations
     assert (result.focus, result.source_shape) == (regime, SHAPES["Regime-governs"])
-    assert {f.name for f in result.files} == {"essor-2022-01-21-mali-russie.trig", "background.trig"}
-    assert len(result.evidence) == 2  # one quote from each file
+    assert {f.name for f in result.files} == {
+        "essor-2022-01-21-mali-russie.trig", "background.trig", "curation.trig",
+    }
+    assert len(result.evidence) == 3  # one quote from each file
 
 
 def test_warnings_pass_unless_strict() -> None:
@@ -94,13 +97,13 @@ def test_no_shapes_is_an_error_not_a_pass() -> None:
 
 def test_text_report_shows_what_to_fix_without_turtle() -> None:
     text = render_report(outcome(QUANTITY_ZERO), "text")
-    assert "transfer:case  <https://w3id.org/kg-mali/id/transfer/case>" in text
+    assert "quantity:case  <https://w3id.org/kg-mali/id/quantity/case>" in text
     assert f"in {QUANTITY_ZERO}" in text or f"in {QUANTITY_ZERO.relative_to(ROOT)}" in text
     assert 'evidence: "la source le dit"@fr' in text
-    assert "Violation: A transfer's quantity is given at most once" in text
-    assert "property: kgo:quantity" in text
-    assert 'value:    "0"^^xsd:integer' in text
-    assert "shape:    shapes:ArmsTransfer-quantity (sh:MinInclusiveConstraintComponent)" in text
+    assert "Violation: A quantity has at most one value" in text
+    assert "property: rdf:value" in text
+    assert 'value:    "-1"^^xsd:integer' in text
+    assert "shape:    shapes:Quantity-value (sh:MinInclusiveConstraintComponent)" in text
     assert text.rstrip().endswith("Does not conform: 1 violation, 0 warnings.")
 
 
@@ -115,13 +118,13 @@ def test_json_report_carries_every_field() -> None:
     document = json.loads(render_report(outcome(QUANTITY_ZERO), "json"))
     assert (document["conforms"], document["violations"], document["warnings"]) == (False, 1, 0)
     [result] = document["results"]
-    assert result["focus"] == "https://w3id.org/kg-mali/id/transfer/case"
+    assert result["focus"] == "https://w3id.org/kg-mali/id/quantity/case"
     assert result["severity"] == "Violation"
-    assert result["path"] == "https://w3id.org/kg-mali/ontology#quantity"
-    assert result["value"] == {"value": "0", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}
-    assert result["source_shape"] == str(SHAPES["ArmsTransfer-quantity"])
+    assert result["path"] == "http://www.w3.org/1999/02/22-rdf-syntax-ns#value"
+    assert result["value"] == {"value": "-1", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}
+    assert result["source_shape"] == str(SHAPES["Quantity-value"])
     assert result["component"] == str(SH.MinInclusiveConstraintComponent)
-    assert result["files"][0].endswith("transfer_quantity_zero.trig")
+    assert result["files"][0].endswith("quantity_negative.trig")
     assert result["evidence"] == [{"value": "la source le dit", "language": "fr"}]
 
 
@@ -150,7 +153,7 @@ def test_validate_exits_0_on_the_shipped_data() -> None:
 def test_validate_exits_1_on_a_violation() -> None:
     result = CliRunner().invoke(main, _validate_args(*CONTEXT, QUANTITY_ZERO))
     assert result.exit_code == 1
-    assert "shapes:ArmsTransfer-quantity" in result.output
+    assert "shapes:Quantity-value" in result.output
 
 
 def test_validate_prints_warnings_and_fails_on_them_only_when_strict() -> None:
