@@ -14,7 +14,7 @@ as served (repeated queries answered from its answer cache), the same with `--an
 (every request evaluated: what a query never asked before costs), `oxigraph serve-read-only
 --union-default-graph`, and rdflib-endpoint (whose Dataset has default_union).
 
-The queries have kg's shape: a lookup (everything about one arms transfer, the first one that
+The queries have kg's shape: a lookup (everything about one delivery, the first one that
 has a regime in power), an aggregate (queries/totals-per-model.rq) and the regime join
 (deliveries with the regime in power and its head's label, ordered). Before any load, each
 server must return the very rows pyoxigraph returns in this process (order aside), or the script
@@ -61,14 +61,14 @@ BIN = Path(sys.executable).parent
 PREFIXES = """PREFIX kgo:  <https://w3id.org/kg-mali/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
-# The transfer the lookup asks about: the first, in IRI order, that the rules link to a regime.
+# The delivery the lookup asks about: the first, in IRI order, that the rules link to a regime.
 TRANSFER = PREFIXES + """SELECT ?transfer WHERE {
-  ?transfer a kgo:ArmsTransfer ; kgo:regimeInPower ?regime .
+  ?transfer a kgo:Delivery ; kgo:regimeInPower ?regime .
 } ORDER BY ?transfer LIMIT 1"""
 LOOKUP = "SELECT ?p ?o WHERE {{ <{transfer}> ?p ?o }}"
 AGGREGATE = ROOT / "queries" / "totals-per-model.rq"
 JOIN = PREFIXES + """SELECT ?transfer ?year ?regime ?head WHERE {
-  ?transfer a kgo:ArmsTransfer ;
+  ?transfer a kgo:Delivery ;
             kgo:deliveryYear ?year ;
             kgo:regimeInPower ?regime .
   ?regime kgo:headedBy ?person .

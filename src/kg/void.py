@@ -82,9 +82,9 @@ def gather(store: Store, stats: DatasetStats, iri_space: IriSpace) -> VoidFacts:
             if isinstance(q.subject, NamedNode)
         }
     )
-    transfers = sorted(
+    deals = sorted(
         q.subject.value
-        for q in store.quads_for_pattern(None, TYPE, NamedNode(str(KGO.ArmsTransfer)), None)
+        for q in store.quads_for_pattern(None, TYPE, NamedNode(str(KGO.ArmsDeal)), None)
         if isinstance(q.subject, NamedNode)
     )
     part_triples = {part.name: len({q.triple for q in store if part.holds(q)}) for part in PARTS}
@@ -93,7 +93,7 @@ def gather(store: Store, stats: DatasetStats, iri_space: IriSpace) -> VoidFacts:
         entities=len(entities),
         licences=tuple(licences),
         sources=tuple(sources),
-        example=next(iter(transfers or entities), None),
+        example=next(iter(deals or entities), None),
         part_triples=part_triples,
     )
 

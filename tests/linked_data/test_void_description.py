@@ -41,6 +41,8 @@ def test_counts_match_the_data(client: FlaskClient, built_store: pyoxigraph.Stor
     properties = list(graph.objects(DATASET, VOID.propertyPartition))
     assert _int(graph, DATASET, VOID.classes) == len(classes)
     assert _int(graph, DATASET, VOID.properties) == len(properties)
+    # The first deal, in IRI order, is the example a visitor is shown.
+    assert graph.value(DATASET, VOID.exampleResource) == URIRef(BASE + "id/transfer/1961-btr-40")
     [transfers] = [p for p in classes if graph.value(p, VOID["class"]) == KGO.ArmsDeal]
     assert _int(graph, transfers, VOID.entities) == len(arms_deals(built_store))
     [supplier] = [p for p in properties if graph.value(p, VOID.property) == KGO.supplier]
