@@ -8,10 +8,19 @@ rdflib, owlrl, pyoxigraph and pyshacl. A build whose key matches is reused as it
 build/manifest.json describes a build: the key, the options, every input file with its sha256,
 the triples of each graph, the stage timings and the versions of the tools.
 
-Writes are atomic: the dataset is written to a temporary file and renamed over the old one,
-then the manifest likewise; the manifest carries the dataset's sha256, and a build whose
-dataset does not match its manifest is not reused. A build that fails before its writes leaves
-the last good build where it was.
+The build's store (kg.build_cache.write_store) is an on-disk pyoxigraph (RocksDB) store that
+`kg serve` and the read commands open read-only: every named graph, and in the default graph
+their RDF merge (kg.store.with_merged_default_graph says why a merge and not pyoxigraph's union),
+written once here rather than copied at every start. Each build's store is a folder of its own,
+build/store-KEY-TIME, written as build/.store.PID.tmp and renamed when complete.
+
+Writes are atomic: the store, then the dataset (written to a temporary file and renamed over the
+old one), then the manifest likewise, last: the manifest names its store folder and carries the
+dataset's sha256, and a build whose dataset does not match its manifest, or whose store is
+missing, is not reused. A build that fails or is killed before its manifest leaves the last good
+build where it was; what a killed one left (temporary files of a process no longer running) and
+the stores of older builds are removed by the next build, under the build lock. The store of the
+build that was current before the last one is kept, so that a server started on it keeps reading.
 """
 
 import fcntl
@@ -21,7 +30,9 @@ import json
 import os
 import platform
 import re
-from collections.abc import Iterator
+import shutil
+import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -37,8 +48,9 @@ from kg.errors import InputError, KgError
 from kg.namespaces import PREFIX_TABLE
 from kg.project import data_files, display_path, ontology_files, shape_files
 
-BUILD_FORMAT = 1
+BUILD_FORMAT = 2
 DATASET_FILE = "dataset.nq"
+STORE_PREFIX = "store-"
 MANIFEST_FILE = "manifest.json"
 LOCK_FILE = ".lock"
 # The code that decides what a build holds: kg.build and every kg module it imports, followed
@@ -46,6 +58,8 @@ LOCK_FILE = ".lock"
 _PIPELINE_ROOT = "build"
 _KG_IMPORT = re.compile(r"^\s*(?:from|import)\s+kg\.([a-z_.]+)", re.MULTILINE)
 _TOOLS = ("rdflib", "owlrl", "pyoxigraph", "pyshacl")
+# What a writing process leaves while it writes: .dataset.nq.PID.tmp, .store.PID.tmp.
+_TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
 
 
 @dataclass(frozen=True)
@@ -89,6 +103,8 @@ def read_manifest(directory: Path) -> dict[str, Any] | None:
         expected = manifest["dataset"]["sha256"]
         if manifest.get("format") != BUILD_FORMAT:
             return None
+        if not (directory / manifest["store"]["path"]).is_dir():
+            return None
         actual = hashlib.sha256((directory / DATASET_FILE).read_bytes()).hexdigest()
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -98,7 +114,7 @@ def read_manifest(directory: Path) -> dict[str, Any] | None:
 
 def make_manifest(
     key: str, options: dict[str, Any], inputs: list[InputFile], store: pyoxigraph.Store,
-    dataset: bytes, timings: dict[str, float], rules: dict[str, int],
+    dataset: bytes, timings: dict[str, float], rules: dict[str, int], store_path: str,
 ) -> dict[str, Any]:
     """The manifest of a build whose store is written as `dataset`; `rules` counts what each derived."""
     return {
@@ -115,6 +131,7 @@ def make_manifest(
             "bytes": len(dataset),
             "quads": len(store),
         },
+        "store": {"path": store_path},
         "graphs": _graph_sizes(store),
         "rules": rules,
         "timings": {**timings, "total": round(sum(timings.values()), 4)},
@@ -125,6 +142,72 @@ def make_manifest(
 def write_dataset(directory: Path, dataset: bytes) -> None:
     """Put a new build's dataset in place; until its manifest follows, the build is not reused."""
     _write_atomically(directory / DATASET_FILE, dataset)
+
+
+def write_store(directory: Path, key: str, quads: Iterable[pyoxigraph.Quad]) -> str:
+    """Write the quads as a new on-disk store in `directory`; the name of its folder.
+
+    Written under a temporary name and renamed once flushed and compacted, so that no reader
+    ever opens half a store; the manifest, written next, is what makes it the build's.
+    """
+    temporary = directory / f".store.{os.getpid()}.tmp"
+    name = f"{STORE_PREFIX}{key[:12]}-{time.time_ns():x}"
+    try:
+        shutil.rmtree(temporary, ignore_errors=True)
+        store = pyoxigraph.Store(str(temporary))
+        store.bulk_extend(quads)
+        store.flush()
+        store.optimize()
+        del store  # closes it: RocksDB writes its last files and releases its lock
+        _sync_directory(temporary)
+        os.replace(temporary, directory / name)
+        _sync_directory(directory)
+    except OSError as err:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise KgError(
+            f"{display_path(directory / name)}: cannot write the store: {err.strerror or err}"
+        ) from err
+    return name
+
+
+def discard_store(directory: Path, name: str) -> None:
+    """Remove a store written for a build that failed afterwards."""
+    shutil.rmtree(directory / name, ignore_errors=True)
+
+
+def remove_leftovers(directory: Path) -> None:
+    """Remove what killed builds left and the stores no build needs; call under `exclusive`.
+
+    Kept: the store of the current manifest and the one before it (a server may still read it).
+    """
+    manifest = read_manifest(directory)
+    current = manifest["store"]["path"] if manifest else None
+    stores = sorted(
+        (p for p in directory.glob(f"{STORE_PREFIX}*") if p.is_dir()),
+        key=lambda p: p.stat().st_mtime,
+    )
+    older = [p for p in stores if p.name != current]
+    for path in older[:-1]:
+        shutil.rmtree(path, ignore_errors=True)
+    for path in directory.iterdir():
+        match = _TEMPORARY.match(path.name)
+        if match and not _running(int(match.group(1))):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
