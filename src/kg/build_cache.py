@@ -178,17 +178,13 @@ def discard_store(directory: Path, name: str) -> None:
 def remove_leftovers(directory: Path) -> None:
     """Remove what killed builds left and the stores no build needs; call under `exclusive`.
 
-    Kept: the store of the current manifest and the one before it (a server may still read it).
+    Kept: the store of the current manifest and the one it replaced (a server may still read it).
     """
     manifest = read_manifest(directory)
-    current = manifest["store"]["path"] if manifest else None
-    stores = sorted(
-        (p for p in directory.glob(f"{STORE_PREFIX}*") if p.is_dir()),
-        key=lambda p: p.stat().st_mtime,
-    )
-    older = [p for p in stores if p.name != current]
-    for path in older[:-1]:
-        shutil.rmtree(path, ignore_errors=True)
+    kept = {manifest["store"]["path"], manifest["store"].get("previous")} if manifest else set()
+    for path in directory.glob(f"{STORE_PREFIX}*"):
+        if path.name not in kept:
+            shutil.rmtree(path, ignore_errors=True)
     for path in directory.iterdir():
         match = _TEMPORARY.match(path.name)
         if match and not _running(int(match.group(1))):
@@ -211,7 +207,16 @@ def _running(pid: int) -> bool:
 
 
 def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
-    """Put the manifest of the dataset just written in place: the build is complete."""
+    """Put the manifest of the dataset just written in place: the build is complete.
+
+    It names, besides its own store, the store of the manifest it replaces: the one store
+    `remove_leftovers` keeps besides the current one, for a server still reading it.
+    """
+    try:
+        replaced = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
+        manifest["store"]["previous"] = replaced["store"]["path"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
     _write_atomically(directory / MANIFEST_FILE, (json.dumps(manifest, indent=2) + "\n").encode())
 
 

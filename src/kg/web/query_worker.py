@@ -83,11 +83,16 @@ class QueryWorker:
         self.sandbox = sandbox  # what kg.sandbox put in force in it
 
     @classmethod
-    def fork(cls, store: SharedStore, memory_bytes: int, sandbox: str = AUTO) -> "QueryWorker":
+    def fork(
+        cls, store: SharedStore | pyoxigraph.Store, memory_bytes: int, sandbox: str = AUTO
+    ) -> "QueryWorker":
         """A new worker, forked from this process, sandboxed, its own store handle open, ready.
+
+        A Store in memory is used as it is (copy-on-write); a SharedStore opens a handle.
 
         OSError if it cannot start, the sandbox refused included: no query runs outside one.
         """
+        shared = store if isinstance(store, SharedStore) else SharedStore(memory=store)
         ours, theirs = Pipe(duplex=True)
         parent = os.getpid()
         pid = os.fork()
@@ -96,7 +101,7 @@ class QueryWorker:
             try:
                 ours.close()
                 in_force = _isolate(theirs.fileno(), parent, sandbox)
-                code = _serve_on_a_fresh_thread(theirs, store, in_force, memory_bytes)
+                code = _serve_on_a_fresh_thread(theirs, shared, in_force, memory_bytes)
             except SandboxUnavailable as err:
                 theirs.send(Refusal("sandbox", str(err)))
             except BaseException:
