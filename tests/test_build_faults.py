@@ -129,3 +129,37 @@ def test_a_full_disk_keeps_the_last_good_build_and_says_so_in_one_line(root, mon
     assert read_manifest(root / "build") == good.manifest
     assert [p.name for p in (root / "build").glob("*store*")] == [good.store_path.name]
     assert open_build(root).store_path == good.store_path
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Path:
+    """A 4 MiB tmpfs: room for the project and one build, not for two."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_a_real_full_disk_keeps_the_last_good_build(small_disk, monkeypatch):
+    for folder in ("ontology", "data", "rules"):
+        shutil.copytree(ROOT / folder, small_disk / folder)
+    monkeypatch.setenv("KG_ROOT", str(small_disk))
+    monkeypatch.chdir(small_disk)
+    good = build(small_disk)
+    answer = triples(small_disk)
+    free = shutil.disk_usage(small_disk).free
+    (small_disk / "filler").write_bytes(b"\0" * (free - good.manifest["dataset"]["bytes"] // 2))
+
+    result = CliRunner().invoke(main, ["build", "--force"])
+
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1].endswith("No space left on device"), result.output
+    assert read_manifest(small_disk / "build") == good.manifest
+    assert triples(small_disk) == answer
+    assert not list((small_disk / "build").glob(".*.tmp"))

@@ -23,6 +23,7 @@ the stores of older builds are removed by the next build, under the build lock. 
 build that was current before the last one is kept, so that a server started on it keeps reading.
 """
 
+import errno
 import fcntl
 import functools
 import hashlib
@@ -44,7 +45,7 @@ import pyoxigraph
 
 from kg import __version__
 from kg.derivation import rule_files
-from kg.errors import InputError, KgError
+from kg.errors import InputError, KgError, one_line
 from kg.namespaces import PREFIX_TABLE
 from kg.project import data_files, display_path, ontology_files, shape_files
 
@@ -168,9 +169,19 @@ def write_store(directory: Path, key: str, quads: Iterable[pyoxigraph.Quad]) -> 
     except OSError as err:
         shutil.rmtree(temporary, ignore_errors=True)
         raise KgError(
-            f"{display_path(directory / name)}: cannot write the store: {err.strerror or err}"
+            f"{display_path(directory / name)}: cannot write the store: {_reason(err)}"
         ) from err
     return name
+
+
+def _reason(err: OSError) -> str:
+    # RocksDB's errors come without an errno, as a paragraph naming its own files.
+    if err.strerror:
+        return err.strerror
+    for errno_value in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EROFS):
+        if os.strerror(errno_value) in str(err):
+            return os.strerror(errno_value)
+    return one_line(str(err))
 
 
 def discard_store(directory: Path, name: str) -> None:
