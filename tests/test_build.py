@@ -66,6 +66,14 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {name: (root / "build" / name).read_bytes() for name in (DATASET_FILE, MANIFEST_FILE)}
 
 
+def build_entries(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / "build").iterdir())
+
+
+def current_store(root: Path) -> str:
+    return read_manifest(root / "build")["store"]["path"]
+
+
 def no_reasoning_allowed(*args, **kwargs):
     raise AssertionError("reasoned although nothing changed")
 
@@ -174,7 +182,7 @@ def test_a_failing_stage_leaves_the_last_good_build(root, monkeypatch):
 
     assert snapshot(root) == before
     assert read_manifest(root / "build") is not None
-    assert sorted(p.name for p in (root / "build").iterdir()) == [".lock", DATASET_FILE, MANIFEST_FILE]
+    assert build_entries(root) == sorted([".lock", DATASET_FILE, MANIFEST_FILE, current_store(root)])
 
 
 def test_a_crash_while_writing_the_dataset_leaves_the_last_good_build(root, monkeypatch):
@@ -190,7 +198,7 @@ def test_a_crash_while_writing_the_dataset_leaves_the_last_good_build(root, monk
         build(root, force=True)
 
     assert snapshot(root) == before
-    assert sorted(p.name for p in (root / "build").iterdir()) == [".lock", DATASET_FILE, MANIFEST_FILE]
+    assert build_entries(root) == sorted([".lock", DATASET_FILE, MANIFEST_FILE, current_store(root)])
 
 
 def test_a_dataset_whose_manifest_never_followed_is_not_reused(root, monkeypatch):
@@ -397,7 +405,7 @@ def test_kg_serve_rebuilds_a_stale_build_before_serving(root, monkeypatch, apps_
 
     assert result.exit_code == 0, result.output
     [settings] = served
-    assert settings.data == (root / "build" / DATASET_FILE,)
+    assert settings.data == (root / "build" / current_store(root),)
     assert read_manifest(root / "build")["key"] != stale_key
     opening, *lines = result.stderr.splitlines()
     assert opening.startswith("kg: query sandbox: ")

@@ -134,4 +134,5 @@ def test_dataset_clauses_are_read_before_the_first_group_only() -> None:
         base="http://b/x",
         prefixes={"g": "http://g/", "": "http://e/"},
         default_graphs=("g:a", "<b>", ":d"),
+        named_graphs=("<c>",),
     )

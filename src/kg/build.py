@@ -24,7 +24,7 @@ from rdflib import URIRef
 
 from kg.build_cache import (
     DATASET_FILE, InputFile, build_key, exclusive, input_files, make_manifest, read_manifest,
-    write_dataset, write_manifest,
+    discard_store, remove_leftovers, write_dataset, write_manifest, write_store,
 )
 from kg.derivation import derive, read_rules
 from kg.errors import BuildFailed, KgError
@@ -33,6 +33,7 @@ from kg.namespaces import INFERRED_GRAPH
 from kg.project import build_dir, display_path, project_root
 from kg.entailment_filter import Triple
 from kg.reasoning import REASONERS, infer
+from kg.store import merged_quads
 from kg.terms import dataset_from_store, oxigraph_quads, store_from_dataset
 
 SERVED_DIR = "served"
@@ -77,6 +78,11 @@ class Build:
     @property
     def dataset_path(self) -> Path:
         return self.directory / DATASET_FILE
+
+    @property
+    def store_path(self) -> Path:
+        """The build's on-disk store: named graphs, and their merge as the default graph."""
+        return self.directory / self.manifest["store"]["path"]
 
 
 class Reporter(Protocol):
@@ -149,6 +155,7 @@ def build(
         reused = None if force else _matching_build(directory, key)
         if reused is not None:
             return reused
+        remove_leftovers(directory)
         return _make(directory, inputs, key, options, reporter)
 
 
@@ -204,13 +211,24 @@ def _make(
         note(f"{len(rules)} rules, {sum(len(o.triples) for o in outputs)} triples")
     with _stage(VALIDATE, timings, reporter) as note:
         note(_validate(store, loaded.graph_files, files("shapes"), options, progress(VALIDATE)))
-    with _stage(WRITE, timings, reporter) as note:
-        dataset = _sorted_nquads(store)
-        write_dataset(directory, dataset)
-        note(f"{display_path(directory / DATASET_FILE)}, {len(store)} quads")
-    rules_output = {o.rule.name: len(o.triples) for o in outputs}
-    manifest = make_manifest(key, options.as_json(), inputs, store, dataset, timings, rules_output)
-    write_manifest(directory, manifest)
+    store_name = ""
+    try:
+        with _stage(WRITE, timings, reporter) as note:
+            store_name = write_store(directory, key, merged_quads(store))
+            dataset = _sorted_nquads(store)
+            write_dataset(directory, dataset)
+            note(f"{display_path(directory / DATASET_FILE)}, {display_path(directory / store_name)}, "
+                 f"{len(store)} quads")
+        rules_output = {o.rule.name: len(o.triples) for o in outputs}
+        manifest = make_manifest(
+            key, options.as_json(), inputs, store, dataset, timings, rules_output, store_name
+        )
+        write_manifest(directory, manifest)
+    except BaseException:
+        if store_name:
+            discard_store(directory, store_name)  # no manifest will ever name it
+        raise
+    remove_leftovers(directory)
     return Build(directory, manifest, reused=False, store=store)
 
 

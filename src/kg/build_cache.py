@@ -8,12 +8,22 @@ rdflib, owlrl, pyoxigraph and pyshacl. A build whose key matches is reused as it
 build/manifest.json describes a build: the key, the options, every input file with its sha256,
 the triples of each graph, the stage timings and the versions of the tools.
 
-Writes are atomic: the dataset is written to a temporary file and renamed over the old one,
-then the manifest likewise; the manifest carries the dataset's sha256, and a build whose
-dataset does not match its manifest is not reused. A build that fails before its writes leaves
-the last good build where it was.
+The build's store (kg.build_cache.write_store) is an on-disk pyoxigraph (RocksDB) store that
+`kg serve` and the read commands open read-only: every named graph, and in the default graph
+their RDF merge (kg.store.with_merged_default_graph says why a merge and not pyoxigraph's union),
+written once here rather than copied at every start. Each build's store is a folder of its own,
+build/store-KEY-TIME, written as build/.store.PID.tmp and renamed when complete.
+
+Writes are atomic: the store, then the dataset (written to a temporary file and renamed over the
+old one), then the manifest likewise, last: the manifest names its store folder and carries the
+dataset's sha256 and inode, and a build whose dataset is not the file its manifest describes, or whose store is
+missing, is not reused. A build that fails or is killed before its manifest leaves the last good
+build where it was; what a killed one left (temporary files of a process no longer running) and
+the stores of older builds are removed by the next build, under the build lock. The store of the
+build that was current before the last one is kept, so that a server started on it keeps reading.
 """
 
+import errno
 import fcntl
 import functools
 import hashlib
@@ -21,7 +31,9 @@ import json
 import os
 import platform
 import re
-from collections.abc import Iterator
+import shutil
+import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -33,12 +45,13 @@ import pyoxigraph
 
 from kg import __version__
 from kg.derivation import rule_files
-from kg.errors import InputError, KgError
+from kg.errors import InputError, KgError, one_line
 from kg.namespaces import PREFIX_TABLE
 from kg.project import data_files, display_path, ontology_files, shape_files
 
-BUILD_FORMAT = 1
+BUILD_FORMAT = 2
 DATASET_FILE = "dataset.nq"
+STORE_PREFIX = "store-"
 MANIFEST_FILE = "manifest.json"
 LOCK_FILE = ".lock"
 # The code that decides what a build holds: kg.build and every kg module it imports, followed
@@ -46,6 +59,8 @@ LOCK_FILE = ".lock"
 _PIPELINE_ROOT = "build"
 _KG_IMPORT = re.compile(r"^\s*(?:from|import)\s+kg\.([a-z_.]+)", re.MULTILINE)
 _TOOLS = ("rdflib", "owlrl", "pyoxigraph", "pyshacl")
+# What a writing process leaves while it writes: .dataset.nq.PID.tmp, .store.PID.tmp.
+_TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
 
 
 @dataclass(frozen=True)
@@ -86,19 +101,24 @@ def read_manifest(directory: Path) -> dict[str, Any] | None:
     """The manifest of the build in `directory`, or None unless it describes a complete build."""
     try:
         manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
-        expected = manifest["dataset"]["sha256"]
         if manifest.get("format") != BUILD_FORMAT:
             return None
-        actual = hashlib.sha256((directory / DATASET_FILE).read_bytes()).hexdigest()
+        if not (directory / manifest["store"]["path"]).is_dir():
+            return None
+        written = (directory / DATASET_FILE).stat()
+        # A dataset renamed into place whose manifest never followed (a crash in between) is
+        # another file: the inode tells, where hashing it took a second at 1e6 triples.
+        same = (written.st_ino, written.st_size) == (
+            manifest["dataset"]["inode"], manifest["dataset"]["bytes"]
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    # A dataset renamed into place whose manifest never followed (a crash in between).
-    return manifest if actual == expected else None
+    return manifest if same else None
 
 
 def make_manifest(
     key: str, options: dict[str, Any], inputs: list[InputFile], store: pyoxigraph.Store,
-    dataset: bytes, timings: dict[str, float], rules: dict[str, int],
+    dataset: bytes, timings: dict[str, float], rules: dict[str, int], store_path: str,
 ) -> dict[str, Any]:
     """The manifest of a build whose store is written as `dataset`; `rules` counts what each derived."""
     return {
@@ -115,6 +135,7 @@ def make_manifest(
             "bytes": len(dataset),
             "quads": len(store),
         },
+        "store": {"path": store_path},
         "graphs": _graph_sizes(store),
         "rules": rules,
         "timings": {**timings, "total": round(sum(timings.values()), 4)},
@@ -127,8 +148,93 @@ def write_dataset(directory: Path, dataset: bytes) -> None:
     _write_atomically(directory / DATASET_FILE, dataset)
 
 
+def write_store(directory: Path, key: str, quads: Iterable[pyoxigraph.Quad]) -> str:
+    """Write the quads as a new on-disk store in `directory`; the name of its folder.
+
+    Written under a temporary name and renamed once flushed and compacted, so that no reader
+    ever opens half a store; the manifest, written next, is what makes it the build's.
+    """
+    temporary = directory / f".store.{os.getpid()}.tmp"
+    name = f"{STORE_PREFIX}{key[:12]}-{time.time_ns():x}"
+    try:
+        shutil.rmtree(temporary, ignore_errors=True)
+        store = pyoxigraph.Store(str(temporary))
+        store.bulk_extend(quads)
+        store.flush()
+        store.optimize()
+        del store  # closes it: RocksDB writes its last files and releases its lock
+        _sync_directory(temporary)
+        os.replace(temporary, directory / name)
+        _sync_directory(directory)
+    except OSError as err:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise KgError(
+            f"{display_path(directory / name)}: cannot write the store: {_reason(err)}"
+        ) from err
+    return name
+
+
+def _reason(err: OSError) -> str:
+    # RocksDB's errors come without an errno, as a paragraph naming its own files.
+    if err.strerror:
+        return err.strerror
+    for errno_value in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EROFS):
+        if os.strerror(errno_value) in str(err):
+            return os.strerror(errno_value)
+    return one_line(str(err))
+
+
+def discard_store(directory: Path, name: str) -> None:
+    """Remove a store written for a build that failed afterwards."""
+    shutil.rmtree(directory / name, ignore_errors=True)
+
+
+def remove_leftovers(directory: Path) -> None:
+    """Remove what killed builds left and the stores no build needs; call under `exclusive`.
+
+    Kept: the store of the current manifest and the one it replaced (a server may still read it).
+    """
+    manifest = read_manifest(directory)
+    kept = {manifest["store"]["path"], manifest["store"].get("previous")} if manifest else set()
+    for path in directory.glob(f"{STORE_PREFIX}*"):
+        if path.name not in kept:
+            shutil.rmtree(path, ignore_errors=True)
+    for path in directory.iterdir():
+        match = _TEMPORARY.match(path.name)
+        if match and not _running(int(match.group(1))):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
-    """Put the manifest of the dataset just written in place: the build is complete."""
+    """Put the manifest of the dataset just written in place: the build is complete.
+
+    It names, besides its own store, the store of the manifest it replaces: the one store
+    `remove_leftovers` keeps besides the current one, for a server still reading it.
+    """
+    try:
+        manifest["dataset"]["inode"] = (directory / DATASET_FILE).stat().st_ino
+    except OSError as err:
+        raise KgError(f"{display_path(directory / DATASET_FILE)}: cannot read: {err.strerror}") from err
+    try:
+        replaced = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
+        manifest["store"]["previous"] = replaced["store"]["path"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
     _write_atomically(directory / MANIFEST_FILE, (json.dumps(manifest, indent=2) + "\n").encode())
 
 

@@ -8,7 +8,7 @@ import click
 from kg import __version__
 from kg.build import BuildOptions, PrintingReporter, status_line
 from kg.build import build as run_build
-from kg.dataset import open_dataset_store
+from kg.dataset import open_dataset_store, open_query_store
 from kg.dumps import write_dumps
 from kg.errors import InputError, KgError, QueryError, one_line
 from kg.export import EXPORT_FORMATS, FLATTENING_FORMATS, export_dataset
@@ -25,7 +25,6 @@ from kg.querying import (
 from kg.reasoning import REASONERS
 from kg.sandbox import AUTO, MECHANISMS, UNSAFE_OPT_OUT, run_sandboxed
 from kg.stats import STATS_FORMATS, compute_stats, format_stats
-from kg.store import with_merged_default_graph
 from kg.transfers import transfers_csv
 from kg.web.command import serve_command
 from kg.screening import MAX_NESTING, screen
@@ -116,7 +115,7 @@ def query(query_text: str | None, query_file: Path | None, name: str | None, lis
         text, source, prefixes = query_text, "query", PREFIXES
     _refuse_what_kg_never_does(text, source)
     substitutions = bindings(binds, declared)
-    store = with_merged_default_graph(open_dataset_store())
+    store = open_query_store()
 
     # The query is the user's: it is evaluated only where it can reach no network.
     output = run_sandboxed(
@@ -194,7 +193,7 @@ def transfers(output: Path | None) -> None:
     recipient, designation, description, number delivered, delivery year, status, comments,
     then the source and the verbatim evidence of each transfer.
     """
-    data = transfers_csv(with_merged_default_graph(open_dataset_store()))
+    data = transfers_csv(open_query_store())
     if output is None:
         click.get_binary_stream("stdout").write(data)
         return
@@ -219,7 +218,9 @@ def stats(fmt: str) -> None:
 @click.option("--no-reasoning", is_flag=True, help="Leave the inferred graph out.")
 @click.option("--force", is_flag=True, help="Rebuild even if no input has changed.")
 def build(reasoner: str, no_reasoning: bool, force: bool) -> None:
-    """Load, reason, derive and validate; write build/dataset.nq and build/manifest.json.
+    """Load, reason, derive and validate; write build/dataset.nq, the store and the manifest.
+
+    The store (build/store-*) is what `kg serve` and the read commands open, read-only.
 
     A build whose inputs (ontology, data, rules, shapes), options and code are unchanged is
     reused without reasoning. Prints the time of each stage. Exits 1, keeping the last good

@@ -2,9 +2,16 @@
 
 Read-only commands and `kg serve` use the project's last good build (see kg.build), reused while
 its inputs are unchanged and rebuilt first, with the options of the last `kg build`, when they
-change. `kg serve --data` serves a build of other data files, and `--as-is` the files as given.
+change. They open the build's on-disk store read-only, where it lies: nothing is loaded, the
+operating system's page cache is what the processes share, and its default graph already holds
+the merge of the named graphs. `kg serve --data` serves a build of other data files (a store of
+its own under build/served/), and `--as-is` the files as given, loaded into memory.
+
+A RocksDB handle is not safe across fork (its threads stay behind), so every process opens its
+own (SharedStore): the HTTP processes granian forks, and each query worker forked from those.
 """
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +21,7 @@ import pyoxigraph
 from kg.build import Build, Reporter, SilentReporter, open_build
 from kg.errors import InputError, one_line
 from kg.project import display_path
+from kg.store import NamedGraphs, merged_quads
 
 
 @dataclass(frozen=True)
@@ -23,24 +31,84 @@ class DatasetInfo:
     named_graphs: tuple[str, ...]
 
     @classmethod
-    def of(cls, store: pyoxigraph.Store) -> "DatasetInfo":
+    def of(cls, store: "pyoxigraph.Store | NamedGraphs") -> "DatasetInfo":
         # Only listing graph names: the HTTP process never evaluates a query itself.
         names = sorted(g.value for g in store.named_graphs() if isinstance(g, pyoxigraph.NamedNode))
         return cls(named_graphs=tuple(names))
 
 
+class SharedStore:
+    """A store every process reads through a handle of its own: a build's store opened
+    read-only once per process, or a store in memory (shared copy-on-write, as forked).
+
+    Its default graph is the merge of its named graphs: `store()` is for queries, `dataset`
+    (kg.store.NamedGraphs) for everything that lists quads.
+    """
+
+    def __init__(self, path: Path | None = None, memory: pyoxigraph.Store | None = None) -> None:
+        if (path is None) == (memory is None):
+            raise ValueError("give a store's path or a store in memory")
+        self.path = path
+        # Inherited handles are kept, never dropped: closing one in a forked child would wait
+        # for threads that only its parent has.
+        self._handles: dict[int, pyoxigraph.Store] = {} if memory is None else {-1: memory}
+        self.dataset = NamedGraphs(self.store)
+
+    def store(self) -> pyoxigraph.Store:
+        """This process's handle."""
+        if self.path is None:
+            return self._handles[-1]
+        pid = os.getpid()
+        handle = self._handles.get(pid)
+        if handle is None:
+            handle = self._handles[pid] = open_store(self.path)
+        return handle
+
+    def release(self) -> None:
+        """Close this process's handle, before forking processes that will open their own."""
+        if self.path is not None:
+            self._handles.pop(os.getpid(), None)
+
+
+def open_store(path: Path) -> pyoxigraph.Store:
+    """The on-disk store at `path`, read-only; InputError if there is none."""
+    try:
+        return pyoxigraph.Store.read_only(str(path))
+    except OSError as err:
+        raise InputError(f"{display_path(path)}: cannot open the store: {one_line(str(err))}") from err
+
+
 def open_dataset_store(
     root: Path | None = None, reporter: Reporter = SilentReporter()
-) -> pyoxigraph.Store:
-    """A store holding every graph of the project's build: ontology, data files, inferred, derived."""
+) -> NamedGraphs:
+    """Every graph of the project's build: ontology, data files, inferred, derived."""
     return build_store(open_build(root, reporter))
 
 
-def build_store(result: Build) -> pyoxigraph.Store:
-    """A store holding the build's dataset: the one it was made in, else its N-Quads file."""
-    if result.store is not None:
-        return result.store
-    return load_files([result.dataset_path])
+def open_query_store(root: Path | None = None, reporter: Reporter = SilentReporter()) -> pyoxigraph.Store:
+    """The project's build for queries: its default graph is the merge of its named graphs."""
+    return open_store(open_build(root, reporter).store_path)
+
+
+def build_store(result: Build) -> NamedGraphs:
+    """The graphs of a build, read from its store on disk."""
+    return SharedStore(result.store_path).dataset
+
+
+def open_served(paths: Iterable[Path | str]) -> SharedStore:
+    """What `kg serve` serves: a build's store (a folder), or RDF files loaded into memory."""
+    paths = [Path(p) for p in paths]
+    if len(paths) == 1 and paths[0].is_dir():
+        open_store(paths[0])  # a store that cannot be opened stops the server before it starts
+        return SharedStore(paths[0])
+    return SharedStore(memory=merged_store(load_files(paths)))
+
+
+def merged_store(store: pyoxigraph.Store) -> pyoxigraph.Store:
+    """A store in memory holding the store's named graphs and, as default graph, their merge."""
+    merged = pyoxigraph.Store()
+    merged.bulk_extend(merged_quads(store))
+    return merged
 
 
 def load_files(paths: Iterable[Path | str]) -> pyoxigraph.Store:

@@ -6,17 +6,14 @@ pyoxigraph evaluates over their union instead, a triple once per graph that hold
 for `FROM <g> FROM <g>`), so COUNTs and plain SELECTs go wrong as soon as two sources state the
 same fact: the flaw kg.store.with_merged_default_graph mends for the store's own default graph.
 
-So when two graphs or more make a query's default graph, their merge is written into a scratch
-graph of the store under a fresh name, for this one query, and the query runs with it as its
-default graph. Nothing else sees it: the query's named graphs stay the ones it names (FROM NAMED,
-`named-graph-uri`; with FROM and none of those, none at all), and the scratch graph is removed
-once the answer is written, before the store serves another query. The copy costs 1.5 to 3 µs a
-triple of the graphs named, written and removed (measured on the project's build: 5.6 ms for all
-3,600 triples, 7.5 ms for its two largest graphs), paid within the query's own time and memory
-limits. Queries naming one graph, or none, pay only a search of their text (under a microsecond
-for a common query, 1.4 ms for a megabyte). Merges are not kept from one query to the next: a
-kept one would be among the named graphs of every query that names none (`GRAPH ?g`), and the
-endpoint's answer cache already replays repeated queries.
+So when two graphs or more make a query's default graph, the query runs on a scratch store of
+its own, in memory: their merge as its default graph, and a copy of each graph the query may
+name (FROM NAMED, `named-graph-uri`; with FROM and none of those, none at all). The build's
+store is opened read-only (kg.dataset) and is never written to; the scratch store is dropped
+once the answer is written. The copy is paid within the query's own time and memory limits
+(about 1.5 to 3 µs a triple of the graphs named, measured when it was a graph of the store
+itself). Queries naming one graph, or none, pay only a search of their text (under a
+microsecond for a common query, 1.4 ms for a megabyte), and run on the store itself.
 
 The FROM list is read from the query's tokens (kg.screening.dataset_clauses: the prologue and
 the clauses before the first group), and only from texts where FROM appears twice or more outside
@@ -27,21 +24,29 @@ to pyoxigraph, which refuses it.
 """
 
 import re
-import uuid
-from urllib.parse import urljoin
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urljoin
 
 import pyoxigraph
 from pyoxigraph import NamedNode
 
-from kg.screening import dataset_clauses
+from kg.screening import DatasetClauses, dataset_clauses
 
 # A default-graph FROM, or something that looks like one: only texts with two are read in full.
 _DEFAULT_FROM = re.compile(r"\bFROM\b(?!\s+NAMED\b)", re.IGNORECASE)
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # A prefixed name's local part may escape punctuation with a backslash (PN_LOCAL_ESC).
 _PLX_ESCAPE = re.compile(r"\\([_~.\-!$&'()*+,;=/?#@%])")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Where to run a query and with which dataset arguments of `Store.query`."""
+
+    store: pyoxigraph.Store
+    arguments: dict[str, object]
 
 
 @contextmanager
@@ -52,46 +57,61 @@ def merged_default_graph(
     *,
     base_iri: str | None = None,
     prefixes: Mapping[str, str] | None = None,
-) -> Iterator[dict[str, object]]:
-    """The dataset arguments of `store.query` for `text`, its default graph a merge, not a union.
+) -> Iterator[Selection]:
+    """The store to run `text` on, and its dataset arguments: a default graph that is a merge.
 
     `dataset` holds the protocol's `default_graph` and `named_graphs` when the request gave
     them, else nothing (the query's own FROM clauses then count). Results must be consumed
-    within the block: the merge is gone after it. Meanwhile the store must answer this query
-    alone (as a query worker and `kg query` do): another would see the merge among its graphs.
+    within the block.
     """
     given = dataset.get("default_graph")
+    clauses = None
     if isinstance(given, list):
         graphs: list[NamedNode] | None = given
     else:
-        graphs = _default_graphs_of(text, base_iri, prefixes)
+        clauses = _clauses_with_two_froms(text)
+        graphs = _resolved(clauses.default_graphs, clauses, base_iri, prefixes) if clauses else None
     distinct = list(dict.fromkeys(graphs or ()))
     if graphs is None or len(graphs) < 2:
-        yield dict(dataset)
-    elif len(distinct) == 1:
-        yield {**dataset, "default_graph": distinct}
+        yield Selection(store, dict(dataset))
+        return
+    if len(distinct) == 1:
+        yield Selection(store, {**dataset, "default_graph": distinct})
+        return
+    named_given = dataset.get("named_graphs")
+    if isinstance(named_given, list):
+        named: list[NamedNode] | None = named_given
+    elif clauses is not None:
+        named = _resolved(clauses.named_graphs, clauses, base_iri, prefixes)
     else:
-        scratch = NamedNode(f"urn:uuid:{uuid.uuid4()}")
-        _write_merge(store, distinct, scratch)
-        try:
-            yield {**dataset, "default_graph": [scratch]}
-        finally:
-            store.remove_graph(scratch)
+        named = []
+    if named is None:
+        yield Selection(store, dict(dataset))  # pyoxigraph's parser will say what is wrong
+        return
+    yield Selection(
+        _scratch_store(store, distinct, named),
+        {"default_graph": pyoxigraph.DefaultGraph(), "named_graphs": named},
+    )
 
 
-def _default_graphs_of(
-    text: str, base_iri: str | None, prefixes: Mapping[str, str] | None
-) -> list[NamedNode] | None:
-    """The graphs the query's FROM clauses name, in order; None when there are fewer than two,
-    or when a name cannot be resolved (pyoxigraph's parser will then say why)."""
+def _clauses_with_two_froms(text: str) -> DatasetClauses | None:
     # Counting first: 0.4 µs for a common query, where the regular expression alone takes 7.
     if text.lower().count("from") < 2 or len(_DEFAULT_FROM.findall(text)) < 2:
         return None
     clauses = dataset_clauses(text)
+    return clauses if len(clauses.default_graphs) >= 2 else None
+
+
+def _resolved(
+    names: Sequence[str], clauses: DatasetClauses, base_iri: str | None,
+    prefixes: Mapping[str, str] | None,
+) -> list[NamedNode] | None:
+    """The graphs named, resolved as the parser resolves them; None when a name cannot be
+    (pyoxigraph's parser will then say why)."""
     base = urljoin(base_iri or "", _unescaped(clauses.base)) if clauses.base else base_iri
     declared = {**(prefixes or {}), **clauses.prefixes}
     graphs = []
-    for name in clauses.default_graphs:
+    for name in names:
         if name.startswith("<"):
             iri = _unescaped(name[1:-1])
         else:
@@ -103,7 +123,7 @@ def _default_graphs_of(
         if ":" not in resolved:
             return None  # relative, with no base to resolve it against
         graphs.append(NamedNode(resolved))
-    return graphs if len(graphs) >= 2 else None
+    return graphs
 
 
 def _unescaped(iri: str) -> str:
@@ -111,10 +131,16 @@ def _unescaped(iri: str) -> str:
     return _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), iri)
 
 
-def _write_merge(store: pyoxigraph.Store, graphs: Sequence[NamedNode], into: NamedNode) -> None:
-    # One update, evaluated in Rust: copying through Python objects took four times as long.
-    names = " ".join(str(graph) for graph in graphs)
-    store.update(
-        f"INSERT {{ GRAPH {into} {{ ?s ?p ?o }} }} "
-        f"WHERE {{ VALUES ?g {{ {names} }} GRAPH ?g {{ ?s ?p ?o }} }}"
-    )
+def _scratch_store(
+    store: pyoxigraph.Store, merged: Sequence[NamedNode], named: Sequence[NamedNode]
+) -> pyoxigraph.Store:
+    """A store in memory: the merge of `merged` as default graph, and a copy of each `named`."""
+    scratch = pyoxigraph.Store()
+    for graph in merged:
+        scratch.extend(
+            pyoxigraph.Quad(q.subject, q.predicate, q.object)
+            for q in store.quads_for_pattern(None, None, None, graph)
+        )
+    for graph in dict.fromkeys(named):
+        scratch.extend(store.quads_for_pattern(None, None, None, graph))
+    return scratch

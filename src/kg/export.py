@@ -33,7 +33,8 @@ def export_dataset(source: Dataset | Store, fmt: str, out: BinaryIO) -> None:
     if fmt not in EXPORT_FORMATS:
         known = ", ".join(EXPORT_FORMATS)
         raise UnsupportedFormat(f"unknown export format {fmt!r}; use one of {known}")
-    store = source if isinstance(source, Store) else store_from_dataset(source)
+    # A Store, or a build's graphs (kg.store.NamedGraphs), is read as it is.
+    store = store_from_dataset(source) if isinstance(source, Dataset) else source
     statements: list[Quad] | list[Triple] = sorted(store, key=_quad_order)
     if fmt in FLATTENING_FORMATS:
         statements = sorted({quad.triple for quad in statements}, key=_triple_order)

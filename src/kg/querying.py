@@ -156,10 +156,10 @@ def answer_text(
     The store's default graph is the merge of its named graphs, and FROM clauses make the merge
     of the graphs they name (kg.dataset_selection).
     """
-    with merged_default_graph(store, text, {}, prefixes=prefixes) as dataset:
+    with merged_default_graph(store, text, {}, prefixes=prefixes) as selection:
         results = run_query(
-            store, text, union_default_graph=False, prefixes=prefixes, source=source,
-            substitutions=substitutions, dataset=dataset,
+            selection.store, text, union_default_graph=False, prefixes=prefixes, source=source,
+            substitutions=substitutions, dataset=selection.arguments,
         )
         default = "turtle" if isinstance(results, pyoxigraph.QueryTriples) else "table"
         try:

@@ -261,6 +261,7 @@ class DatasetClauses:
     base: str | None  # the last BASE, without its angle brackets
     prefixes: dict[str, str]  # PREFIX declarations, prefix -> namespace as written
     default_graphs: tuple[str, ...]  # each FROM (not FROM NAMED): "<iri>" or "prefix:local"
+    named_graphs: tuple[str, ...] = ()  # each FROM NAMED, written likewise
 
 
 def dataset_clauses(text: str) -> DatasetClauses:
@@ -273,7 +274,8 @@ def dataset_clauses(text: str) -> DatasetClauses:
     base: str | None = None
     prefixes: dict[str, str] = {}
     graphs: list[str] = []
-    waiting: str | None = None  # BASE, PREFIX or FROM, until the terms it takes
+    named: list[str] = []
+    waiting: str | None = None  # BASE, PREFIX, FROM or NAMED, until the terms it takes
     prefix: str | None = None  # PREFIX's name, until its IRI
     depth = 0
     for match in _TOKEN.finditer(text):
@@ -290,6 +292,11 @@ def dataset_clauses(text: str) -> DatasetClauses:
                 prefixes[prefix] = token[1:-1]
         if waiting == "FROM" and kind in ("iri", "pname"):
             graphs.append(token)
+        if waiting == "NAMED" and kind in ("iri", "pname"):
+            named.append(token)
+        if waiting == "FROM" and kind == "word" and token.upper() == "NAMED":
+            waiting = "NAMED"
+            continue
         waiting = prefix = None
         if kind == "punct" and token in "([":
             depth += 1
@@ -299,4 +306,4 @@ def dataset_clauses(text: str) -> DatasetClauses:
             break
         elif kind == "word" and depth == 0 and token.upper() in ("BASE", "PREFIX", "FROM"):
             waiting = token.upper()
-    return DatasetClauses(base, prefixes, tuple(graphs))
+    return DatasetClauses(base, prefixes, tuple(graphs), tuple(named))

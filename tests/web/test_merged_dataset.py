@@ -7,6 +7,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from pyoxigraph import NamedNode
+
+from kg.build_cache import write_store
+from kg.dataset import load_files
+from kg.store import merged_quads
 
 # source-a: Mali, Russia; source-b: Mali, France. Mali is stated in both.
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "merge" / "same_fact_in_two_sources.trig"
@@ -17,10 +22,27 @@ COUNT = f"SELECT (COUNT(*) AS ?n) {{ ?s a <{STATE}> }}"
 GRAPHS = "SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }"
 
 
-@pytest.fixture
-def client(apps_over: Callable[..., Flask]) -> FlaskClient:
+@pytest.fixture(scope="module")
+def store_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture as a build writes it: a store on disk, its default graph the merge."""
+    directory = tmp_path_factory.mktemp("merge")
+    return directory / write_store(directory, "0" * 12, merged_quads(load_files([FIXTURE])))
+
+
+@pytest.fixture(params=["in memory", "on disk"])
+def client(request: pytest.FixtureRequest, apps_over: Callable[..., Flask]) -> FlaskClient:
+    data = FIXTURE if request.param == "in memory" else request.getfixturevalue("store_folder")
     # One query worker: whatever a query leaves in the worker's store, the next one would see.
-    return apps_over(FIXTURE, threads=1, answer_cache_bytes=0).test_client()
+    return apps_over(data, threads=1, answer_cache_bytes=0).test_client()
+
+
+def test_pages_see_each_fact_in_its_graph_only(apps_over: Callable[..., Flask], store_folder: Path) -> None:
+    store = apps_over(store_folder).extensions["kg"].store
+    mali = NamedNode("https://w3id.org/kg-mali/id/state/mali")
+    assert sorted(q.graph_name.value for q in store.quads_for_pattern(mali, None, None)) == sorted(
+        q.graph_name.value for q in load_files([FIXTURE]).quads_for_pattern(mali, None, None)
+    )
+    assert len(store) == len(load_files([FIXTURE]))
 
 
 def _rows(client: FlaskClient, query: str, **params: object) -> list[dict[str, str]]:

@@ -8,8 +8,8 @@ their errors take the same shape through `kg.web.problems`.
 from flask import Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from kg.dataset import DatasetInfo, load_files, open_dataset_store
-from kg.store import with_merged_default_graph
+from kg.build import open_build
+from kg.dataset import DatasetInfo, open_served
 from kg.web import documents, resources, sparql, ui
 from kg.web.caching import with_answer_cache
 from kg.web.compression import Compression, may_gzip
@@ -23,19 +23,25 @@ _METHOD_ORDER = ("GET", "HEAD", "POST", "OPTIONS")
 
 
 def create_app(settings: Settings) -> Flask:
-    """Load the data, start nothing yet (query workers fork on demand), and wire the blueprints."""
-    store = load_files(settings.data) if settings.data else open_dataset_store()
+    """Open the data, start nothing yet (query workers fork on demand), and wire the blueprints.
+
+    A build's store is opened read-only by each process that reads it (kg.dataset.SharedStore).
+    """
+    shared = open_served(settings.data or (open_build().store_path,))
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     evaluator = Evaluator(
-        # Queries see the merge of the named graphs as their default graph (see the function).
-        with_merged_default_graph(store),
+        # Queries see the merge of the named graphs as their default graph (kg.store).
+        shared,
         timeout=settings.query_timeout,
         memory_bytes=settings.query_memory_bytes,
         max_workers=settings.threads,
         sandbox=settings.sandbox,
     )
-    app.extensions[EXTENSION_KEY] = Services(settings, evaluator, DatasetInfo.of(store), store)
+    app.extensions[EXTENSION_KEY] = Services(
+        settings, evaluator, DatasetInfo.of(shared.dataset), shared.dataset
+    )
+    shared.release()  # the processes forked from this one open their own
     install_error_handlers(app)
     app.before_request(_refuse_large_bodies)
     app.after_request(_shared_headers)

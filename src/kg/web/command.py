@@ -93,7 +93,7 @@ def serve_command(
 
 
 def _built(data: list[Path] | None, no_reasoning: bool, no_validation: bool) -> Path:
-    """The N-Quads of the project's build, brought up to date, or of the build of these data files.
+    """The store of the project's build, brought up to date, or of the build of these data files.
 
     Data files are built with the project's ontology, rules and shapes, into build/served/.
     """
@@ -106,7 +106,7 @@ def _built(data: list[Path] | None, no_reasoning: bool, no_validation: bool) -> 
         options = BuildOptions("none" if no_reasoning else "fast", validate=not no_validation)
         result = build(options=options, reporter=reporter, data=data)
     _to_stderr(status_line(result))
-    return result.dataset_path
+    return result.store_path
 
 
 def sandbox_line(in_force: str) -> str:

@@ -3,8 +3,9 @@
 pyoxigraph's Store.query has no timeout and no cancellation, a signal does not interrupt it (it
 runs in Rust without the GIL), and an `ORDER BY … LIMIT 1` over a cross product grew it to 24 GB
 before the kernel stepped in. Only a separate process can be stopped from outside and capped in
-memory. So each HTTP process forks query workers from itself: the Store it loaded comes along
-copy-on-write, so a worker is ready in milliseconds and the data's pages are shared. A worker
+memory. So each HTTP process forks query workers from itself; each opens the build's store
+read-only for itself (a RocksDB handle does not survive a fork), in milliseconds, and the data's
+pages are shared through the page cache (a store in memory, for --as-is, comes copy-on-write). A worker
 evaluates and serializes the whole answer before replying, so the HTTP side either has a complete
 body or an error to send, never a 200 with half a body. A worker that overruns the time limit is
 killed and a fresh one forked on the next request; one that runs out of its memory allowance
@@ -21,8 +22,7 @@ import os
 import signal
 import threading
 
-import pyoxigraph
-
+from kg.dataset import SharedStore
 from kg.errors import (
     EndpointBusy,
     NetworkRefused,
@@ -48,7 +48,7 @@ class Evaluator:
 
     def __init__(
         self,
-        store: pyoxigraph.Store,
+        store: SharedStore,
         *,
         timeout: float,
         memory_bytes: int,

@@ -22,6 +22,7 @@ from multiprocessing.connection import Connection
 import pyoxigraph
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, QueryTriples
 
+from kg.dataset import SharedStore
 from kg.errors import NetworkRefused, UnsupportedFormat
 from kg.sandbox import AUTO, SandboxUnavailable, apply
 from kg.dataset_selection import merged_default_graph
@@ -82,11 +83,16 @@ class QueryWorker:
         self.sandbox = sandbox  # what kg.sandbox put in force in it
 
     @classmethod
-    def fork(cls, store: pyoxigraph.Store, memory_bytes: int, sandbox: str = AUTO) -> "QueryWorker":
-        """A new worker, forked from this process with its Store, sandboxed, ready for a job.
+    def fork(
+        cls, store: SharedStore | pyoxigraph.Store, memory_bytes: int, sandbox: str = AUTO
+    ) -> "QueryWorker":
+        """A new worker, forked from this process, sandboxed, its own store handle open, ready.
+
+        A Store in memory is used as it is (copy-on-write); a SharedStore opens a handle.
 
         OSError if it cannot start, the sandbox refused included: no query runs outside one.
         """
+        shared = store if isinstance(store, SharedStore) else SharedStore(memory=store)
         ours, theirs = Pipe(duplex=True)
         parent = os.getpid()
         pid = os.fork()
@@ -95,7 +101,7 @@ class QueryWorker:
             try:
                 ours.close()
                 in_force = _isolate(theirs.fileno(), parent, sandbox)
-                code = _serve_on_a_fresh_thread(theirs, store, in_force, memory_bytes)
+                code = _serve_on_a_fresh_thread(theirs, shared, in_force, memory_bytes)
             except SandboxUnavailable as err:
                 theirs.send(Refusal("sandbox", str(err)))
             except BaseException:
@@ -169,7 +175,7 @@ def _isolate(keep_fd: int, parent: int, sandbox: str) -> str:
 
 
 def _serve_on_a_fresh_thread(
-    conn: Connection, store: pyoxigraph.Store, sandbox: str, memory_bytes: int
+    conn: Connection, shared: SharedStore, sandbox: str, memory_bytes: int
 ) -> int:
     """Answer jobs until the parent is done, on a new thread; the exit code.
 
@@ -184,6 +190,9 @@ def _serve_on_a_fresh_thread(
         try:
             # The cap comes once this thread's stack is mapped, and is on top of it.
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            # Opened after the sandbox (RocksDB starts threads, and the kernel lets only a
+            # single-threaded process unshare), before the cap, which it counts in.
+            store = shared.store()
             address_space = _address_space() + memory_bytes
             resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
             conn.send(sandbox)  # the hello: alive, and the sandbox in force
@@ -216,7 +225,7 @@ def _end_with(parent: int) -> None:
 
 
 def _address_space() -> int:
-    # The forked child already maps the loaded Store and the interpreter; the cap is on top of that.
+    # The child already maps the interpreter and its store handle; the cap is on top of that.
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
 
@@ -234,8 +243,10 @@ def _answer(store: pyoxigraph.Store, job: QueryJob) -> Answer | Refusal:
     try:
         with merged_default_graph(
             store, job.text, _dataset(job), base_iri=job.base_iri, prefixes=PREFIXES
-        ) as dataset:
-            results = store.query(job.text, base_iri=job.base_iri, prefixes=PREFIXES, **dataset)
+        ) as selection:
+            results = selection.store.query(
+                job.text, base_iri=job.base_iri, prefixes=PREFIXES, **selection.arguments
+            )
             return _serialized(results, job)
     except SyntaxError as err:
         # "syntax error in query:1:6: expected …", positioned as the CLI positions it.
@@ -271,7 +282,7 @@ def _dataset(job: QueryJob) -> dict[str, object]:
             "named_graphs": [NamedNode(g) for g in job.named_graphs or ()],
         }
     # Otherwise the store's own default graph answers: it holds the merge of all named graphs
-    # (kg.store.with_merged_default_graph), and a query's FROM clauses replace it.
+    # (kg.build_cache.write_store), and a query's FROM clauses replace it.
     return {}
 
 

@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass
 
-import pyoxigraph
 from flask import current_app
 
 from kg.dataset import DatasetInfo
+from kg.store import NamedGraphs
 from kg.web.evaluation import Evaluator
 from kg.web.settings import Settings
 
@@ -17,8 +17,9 @@ class Services:
     settings: Settings
     evaluator: Evaluator
     dataset: DatasetInfo
-    # For index lookups only (the linked-data pages' quads_for_pattern); queries go to the evaluator.
-    store: pyoxigraph.Store
+    # For index lookups only (the linked-data pages' quads_for_pattern); queries go to the
+    # evaluator. The named graphs alone, each process reading through its own handle.
+    store: NamedGraphs
 
 
 def services() -> Services:

@@ -24,7 +24,10 @@ class Settings:
     # Empty: the project's build (kg.dataset.open_dataset_store), rebuilt first if an input changed.
     data: tuple[Path, ...] = field(
         default=(),
-        metadata=_help("RDF files to serve (N-Quads from `kg build`; .trig, .ttl, .nt also load)."),
+        metadata=_help(
+            "RDF files to serve (.nq, .trig, .ttl, .nt; loaded into memory), or the folder of a "
+            "store `kg build` wrote (opened read-only)."
+        ),
     )
     host: str = field(default="127.0.0.1", metadata=_help("Interface to listen on."))
     port: int = field(default=8000, metadata=_help("TCP port to listen on."))
