@@ -15,6 +15,7 @@ from kg.web.caching import with_answer_cache
 from kg.web.compression import Compression, may_gzip
 from kg.web.evaluation import Evaluator
 from kg.web.problems import install_error_handlers
+from kg.web.remote_evaluation import remote_services
 from kg.web.services import EXTENSION_KEY, Services
 from kg.web.settings import Settings
 
@@ -24,18 +25,11 @@ _METHOD_ORDER = ("GET", "HEAD", "POST", "OPTIONS")
 
 def create_app(settings: Settings) -> Flask:
     """Load the data, start nothing yet (query workers fork on demand), and wire the blueprints."""
-    store = load_files(settings.data) if settings.data else open_dataset_store()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    evaluator = Evaluator(
-        # Queries see the merge of the named graphs as their default graph (see the function).
-        with_merged_default_graph(store),
-        timeout=settings.query_timeout,
-        memory_bytes=settings.query_memory_bytes,
-        max_workers=settings.threads,
-        sandbox=settings.sandbox,
+    app.extensions[EXTENSION_KEY] = (
+        remote_services(settings) if settings.store is not None else _local_services(settings)
     )
-    app.extensions[EXTENSION_KEY] = Services(settings, evaluator, DatasetInfo.of(store), store)
     install_error_handlers(app)
     app.before_request(_refuse_large_bodies)
     app.after_request(_shared_headers)
@@ -48,6 +42,19 @@ def create_app(settings: Settings) -> Flask:
     app.wsgi_app = with_answer_cache(app.wsgi_app, settings.answer_cache_bytes)  # type: ignore[method-assign]
     app.wsgi_app = Compression(app.wsgi_app)  # type: ignore[method-assign]
     return app
+
+
+def _local_services(settings: Settings) -> Services:
+    store = load_files(settings.data) if settings.data else open_dataset_store()
+    evaluator = Evaluator(
+        # Queries see the merge of the named graphs as their default graph (see the function).
+        with_merged_default_graph(store),
+        timeout=settings.query_timeout,
+        memory_bytes=settings.query_memory_bytes,
+        max_workers=settings.threads,
+        sandbox=settings.sandbox,
+    )
+    return Services(settings, evaluator, DatasetInfo.of(store), store)
 
 
 def _refuse_large_bodies() -> None:
