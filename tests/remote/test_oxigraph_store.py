@@ -16,7 +16,8 @@ from kg.web.settings import Settings
 JSON = "application/sparql-results+json"
 NAMED_QUERIES = [q.name for q in list_named_queries()]
 # Cells built with GROUP_CONCAT have no guaranteed order (as in tests/test_named_queries.py).
-CONCATENATED = {"sides": ", ", "parties": ", ", "areas": ", ", "by": ", ", "evidence": " | "}
+CONCATENATED = {"sides": ", ", "parties": ", ", "areas": ", ", "by": ", ", "evidence": " | ",
+                "comments": ". "}  # transfers-register's notes, joined with " " after "As written"
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,7 @@ def rows(client: FlaskClient, text: str) -> list[dict[str, dict[str, str]]]:
     response = client.post("/sparql", data={"query": text}, headers={"Accept": JSON})
     assert response.status_code == 200, response.get_data(as_text=True)
     return [
-        {k: {**v, "value": sorted(v["value"].split(CONCATENATED[k]))} if k in CONCATENATED else v
+        {k: {**v, "value": sorted(p.rstrip(".") for p in v["value"].split(CONCATENATED[k]))} if k in CONCATENATED else v
          for k, v in row.items()}
         for row in json.loads(response.data)["results"]["bindings"]
     ]
