@@ -66,3 +66,61 @@ def oxigraph_url(tmp_path_factory: pytest.TempPathFactory, dataset_path: Path) -
     finally:
         process.kill()
         process.wait()
+
+
+_VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {d}/virtuoso.db
+ErrorLogFile = {d}/virtuoso.log
+LockFile = {d}/virtuoso.lck
+TransactionFile = {d}/virtuoso.trx
+xa_persistent_file = {d}/virtuoso.pxa
+[TempDatabase]
+DatabaseFile = {d}/virtuoso-temp.db
+TransactionFile = {d}/virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+DirsAllowed = .
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {d}
+ServerThreads = 4
+[SPARQL]
+ResultSetMaxRows = 100000
+MaxQueryExecutionTime = 60
+"""
+
+
+@pytest.fixture(scope="session")
+def virtuoso_url(
+    tmp_path_factory: pytest.TempPathFactory, dataset_path: Path
+) -> Iterator[str]:
+    """The base URL of a Virtuoso holding the pushed build, pushed with digest auth (dba/dba)."""
+    binary = shutil.which("virtuoso-t")
+    if binary is None:
+        pytest.skip("Virtuoso is not installed (Debian's virtuoso-opensource: `make virtuoso` as root)")
+    directory = tmp_path_factory.mktemp("virtuoso")
+    http_port = free_port()
+    ini = directory / "virtuoso.ini"
+    ini.write_text(_VIRTUOSO_INI.format(d=directory, sql_port=free_port(), http_port=http_port))
+    netrc = directory / "netrc"  # never the real home's
+    netrc.write_text("machine 127.0.0.1 login dba password dba\n")
+    netrc.chmod(0o600)
+    process = subprocess.Popen(
+        [binary, "+foreground", "+configfile", str(ini)], cwd=directory,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{http_port}"
+    patch = pytest.MonkeyPatch()
+    patch.setenv("NETRC", str(netrc))
+    try:
+        wait_until_ready(url + "/sparql", process)
+        push(dataset_path, url + "/sparql-graph-crud-auth", None, report=lambda line: None)
+        yield url
+    finally:
+        patch.undo()
+        process.kill()
+        process.wait()

@@ -26,7 +26,7 @@ from kg.errors import QueryError, QueryTimeout, UnsupportedFormat
 from kg.namespaces import GRAPH, PREFIXES
 from kg.push import MERGED_GRAPH
 from kg.query_forms import ResultKind
-from kg.screening import dataset_clauses
+from kg.screening import dataset_clauses, screen
 from kg.remote_http import RemoteClient, RemoteFailed
 from kg.store import syntax_error_message
 from kg.web.negotiation import acceptable
@@ -36,7 +36,9 @@ from kg.web.services import Services
 from kg.web.settings import Settings
 
 EMPTY_GRAPH = "urn:x-kg:empty"
-_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
+# Asked by the query's form: offered both, Virtuoso answers a CONSTRUCT in SPARQL JSON results.
+_ACCEPT_SOLUTIONS = "application/sparql-results+json"
+_ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.8"
 _FROM_NAMED = re.compile(r"\bFROM\s+NAMED\b", re.IGNORECASE)
 # A comment: a # at a line's start or after a space (inside an IRI it follows no space).
 _COMMENT = re.compile(r"(?:^|(?<=\s))#[^\n]*", re.MULTILINE)
@@ -61,7 +63,7 @@ class RemoteEvaluator:
         form.update(self._dataset(job))
         try:
             response = self._client.request(
-                "POST", self._url, data=form, headers={"Accept": _ACCEPT}, timeout=self._timeout,
+                "POST", self._url, data=form, headers={"Accept": _accept(job.text)}, timeout=self._timeout,
                 stream=True,
             )
         except requests.Timeout:
@@ -135,6 +137,10 @@ class RemoteEvaluator:
             f"the query ran longer than {self._timeout:g} s, the endpoint's limit, and was "
             "stopped; narrow it down (more specific patterns, LIMIT) and retry"
         )
+
+
+def _accept(text: str) -> str:
+    return _ACCEPT_GRAPH if screen(text).kind is ResultKind.GRAPH else _ACCEPT_SOLUTIONS
 
 
 def _reason(remote_message: str, shift: int) -> str:

@@ -1,4 +1,7 @@
-"""`kg push` to Oxigraph's server, then every named query through `kg serve --store` over it."""
+"""`kg push` to Oxigraph's server and to Virtuoso, then every named query through `kg serve --store`.
+
+Virtuoso's dialect differs where the test says so (xfail, strict: a fixed engine makes it fail).
+"""
 
 import json
 from pathlib import Path
@@ -20,8 +23,31 @@ CONCATENATED = {"sides": ", ", "parties": ", ", "areas": ", ", "by": ", ", "evid
                 "comments": ". "}  # transfers-register's notes, joined with " " after "As written"
 
 
+QUERY_PATHS = {"oxigraph": "/query", "virtuoso": "/sparql"}
+# Where Virtuoso 7.2 answers otherwise than the SPARQL 1.1 engines (see the README).
+_LANGLESS_CONCAT = (
+    "Virtuoso 7.2 answers GROUP_CONCAT with a plain literal, without the language tag that all "
+    "its parts share (SPARQL 1.1 and Oxigraph keep it)"
+)
+VIRTUOSO_DIFFERS: dict[str, str] = {
+    name: _LANGLESS_CONCAT
+    for name in ("agreements", "conflicts", "requests-and-commitments", "transfers-register")
+}
+
+
+@pytest.fixture(scope="module", params=sorted(QUERY_PATHS))
+def engine(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def remote(oxigraph_url: str) -> FlaskClient:
+def remote(engine: str, request: pytest.FixtureRequest) -> FlaskClient:
+    url = request.getfixturevalue(f"{engine}_url") + QUERY_PATHS[engine]
+    return create_app(Settings(store=url, answer_cache_bytes=0)).test_client()
+
+
+@pytest.fixture(scope="module")
+def oxigraph(oxigraph_url: str) -> FlaskClient:
     return create_app(Settings(store=oxigraph_url + "/query", answer_cache_bytes=0)).test_client()
 
 
@@ -47,7 +73,11 @@ def triples(client: FlaskClient, text: str) -> set[str]:
 
 
 @pytest.mark.parametrize("name", NAMED_QUERIES)
-def test_named_query_answers_as_the_local_store(name: str, remote: FlaskClient, local: FlaskClient) -> None:
+def test_named_query_answers_as_the_local_store(
+    name: str, engine: str, remote: FlaskClient, local: FlaskClient, request: pytest.FixtureRequest
+) -> None:
+    if engine == "virtuoso" and name in VIRTUOSO_DIFFERS:
+        request.applymarker(pytest.mark.xfail(reason=VIRTUOSO_DIFFERS[name], strict=True))
     text = next(q.text for q in list_named_queries() if q.name == name)
     if text.lstrip().upper().find("CONSTRUCT") >= 0 and "SELECT" not in text.upper():
         assert triples(remote, text) == triples(local, text)
@@ -69,8 +99,8 @@ def test_default_graph_is_the_merge_and_graphs_are_the_builds(remote: FlaskClien
     assert [r["g"]["value"] for r in names] == sorted(set(graphs) - {MERGED_GRAPH})
 
 
-def test_syntax_error_is_kgs_400_positioned_in_the_clients_text(remote: FlaskClient) -> None:
-    response = remote.post("/sparql", data={"query": "SELECT *\nWHERE { ?s ?p }"}, headers={"Accept": JSON})
+def test_syntax_error_is_kgs_400_positioned_in_the_clients_text(oxigraph: FlaskClient) -> None:
+    response = oxigraph.post("/sparql", data={"query": "SELECT *\nWHERE { ?s ?p }"}, headers={"Accept": JSON})
     assert response.status_code == 400
     message = response.json["error"]["message"]
     assert message.startswith("syntax error in query:2:"), message
