@@ -139,3 +139,13 @@ def test_query_url_is_derived_as_engines_lay_them_out(store_url: str, query_url:
 def test_unknown_layout_asks_for_the_query_url() -> None:
     with pytest.raises(KgError, match="give --query-url"):
         query_url_for("http://h/elsewhere")
+
+
+def test_query_past_the_timeout_is_abandoned_and_answered_kgs_503(oxigraph_url: str) -> None:
+    client = create_app(
+        Settings(store=oxigraph_url + "/query", query_timeout=0.3, answer_cache_bytes=0)
+    ).test_client()
+    text = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY RAND() LIMIT 1"
+    response = client.post("/sparql", data={"query": text}, headers={"Accept": JSON})
+    assert response.status_code == 503
+    assert response.json["error"]["message"].startswith("the query ran longer than 0.3 s")

@@ -81,7 +81,10 @@ def serve_command(
     from kg.web.serving import serve  # granian is only needed when actually serving
 
     # First, before any build: no point building for a server that may not start.
-    _to_stderr(sandbox_line(probe(options["sandbox"])))
+    if options["store"] is None:
+        _to_stderr(sandbox_line(probe(options["sandbox"])))
+    else:  # nothing is evaluated here: the screen still runs before a query is sent
+        _to_stderr(f"kg: queries go to the remote store {options['store']}; no local query workers")
     fields = {
         "query_memory_bytes": query_memory * MIB,
         "answer_cache_bytes": answer_cache * MIB,

@@ -27,7 +27,7 @@ from kg.namespaces import GRAPH, PREFIXES
 from kg.push import MERGED_GRAPH
 from kg.query_forms import ResultKind
 from kg.screening import dataset_clauses, screen
-from kg.remote_http import RemoteClient, RemoteFailed
+from kg.remote_http import RemoteClient, RemoteFailed, RemoteUnreachable
 from kg.store import syntax_error_message
 from kg.web.negotiation import acceptable
 from kg.web.query_worker import Answer, QueryJob
@@ -164,7 +164,12 @@ class _DeadlineReader:
         while size < 0 or len(self._buffer) < size:
             if time.monotonic() > self._deadline:
                 raise self._overran()  # type: ignore[operator]
-            chunk = next(self._chunks, None)
+            try:
+                chunk = next(self._chunks, None)
+            except requests.RequestException as err:  # the body stalled past its read timeout
+                if time.monotonic() > self._deadline:
+                    raise self._overran() from err  # type: ignore[operator]
+                raise RemoteUnreachable(f"the store broke off its answer: {err}") from err
             if chunk is None:
                 break
             self._buffer += chunk
