@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+import rdflib
+from rdflib.compare import isomorphic
 from flask.testing import FlaskClient
 
 from kg.errors import KgError
@@ -149,3 +151,33 @@ def test_query_past_the_timeout_is_abandoned_and_answered_kgs_503(oxigraph_url: 
     response = client.post("/sparql", data={"query": text}, headers={"Accept": JSON})
     assert response.status_code == 503
     assert response.json["error"]["message"].startswith("the query ran longer than 0.3 s")
+
+
+PAGES = [
+    ("/id/transfer/1961-btr-40", "text/turtle"),
+    ("/id/transfer/1961-btr-40", "text/html"),
+    ("/graph/derived", "application/n-triples"),
+    ("/ontology", "text/turtle"),
+    ("/dumps/kg-mali-asserted.nq", "application/n-quads"),
+    ("/dumps", "text/html"),
+]
+
+
+@pytest.mark.parametrize(("path", "accept"), PAGES)
+def test_pages_and_void_read_the_remote_as_the_local_store(
+    path: str, accept: str, remote: FlaskClient, local: FlaskClient
+) -> None:
+    expected = local.get(path, headers={"Accept": accept})
+    assert expected.status_code == 200, path
+    got = remote.get(path, headers={"Accept": accept})
+    assert (got.status_code, got.data) == (expected.status_code, expected.data)
+
+
+def test_void_counts_the_remote_as_the_local_store(remote: FlaskClient, local: FlaskClient) -> None:
+    # Its partitions are blank nodes: the two descriptions are compared as graphs.
+    graphs = [
+        rdflib.Graph().parse(data=c.get("/.well-known/void", headers={"Accept": "text/turtle"}).data, format="turtle")
+        for c in (remote, local)
+    ]
+    assert len(graphs[1]) > 100
+    assert isomorphic(*graphs)

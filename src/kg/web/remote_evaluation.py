@@ -27,6 +27,7 @@ from kg.namespaces import GRAPH, PREFIXES
 from kg.push import MERGED_GRAPH
 from kg.query_forms import ResultKind
 from kg.screening import dataset_clauses, screen
+from kg.remote_store import RemoteStore
 from kg.remote_http import RemoteClient, RemoteFailed, RemoteUnreachable
 from kg.store import syntax_error_message
 from kg.web.negotiation import acceptable
@@ -180,12 +181,9 @@ class _DeadlineReader:
 
 
 def remote_services(settings: Settings) -> Services:
-    """The app's services over the remote store at `settings.store`.
-
-    Not done yet: the resource pages, dumps and VoID still read a local store, here an empty one,
-    until their index lookups go through SPARQL too (kg.resource_description's quads_for_pattern).
-    """
+    """The app's services over the remote store at `settings.store`: queries and page lookups."""
     assert settings.store is not None
     evaluator = RemoteEvaluator(settings.store, timeout=settings.query_timeout)
     info = DatasetInfo(named_graphs=evaluator.named_graphs)
-    return Services(settings, evaluator, info, pyoxigraph.Store())  # type: ignore[arg-type]
+    store = RemoteStore(settings.store, evaluator.named_graphs)
+    return Services(settings, evaluator, info, store)  # type: ignore[arg-type]
