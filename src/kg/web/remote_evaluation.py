@@ -27,7 +27,7 @@ from kg.namespaces import GRAPH, PREFIXES
 from kg.push import MERGED_GRAPH
 from kg.query_forms import ResultKind
 from kg.screening import dataset_clauses, screen
-from kg.remote_store import RemoteStore
+from kg.remote_store import EMPTY_GRAPH, RemoteStore
 from kg.remote_http import RemoteClient, RemoteFailed, RemoteUnreachable
 from kg.store import syntax_error_message
 from kg.web.negotiation import acceptable
@@ -36,7 +36,6 @@ from kg.web.results import boolean_document, graph_document, solutions_document
 from kg.web.services import Services
 from kg.web.settings import Settings
 
-EMPTY_GRAPH = "urn:x-kg:empty"
 # Asked by the query's form: offered both, Virtuoso answers a CONSTRUCT in SPARQL JSON results.
 _ACCEPT_SOLUTIONS = "application/sparql-results+json"
 _ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.8"
@@ -186,4 +185,4 @@ def remote_services(settings: Settings) -> Services:
     evaluator = RemoteEvaluator(settings.store, timeout=settings.query_timeout)
     info = DatasetInfo(named_graphs=evaluator.named_graphs)
     store = RemoteStore(settings.store, evaluator.named_graphs)
-    return Services(settings, evaluator, info, store)  # type: ignore[arg-type]
+    return Services(settings, evaluator, info, store)

@@ -2,11 +2,10 @@
 
 from dataclasses import dataclass
 
-import pyoxigraph
 from flask import current_app
 
 from kg.dataset import DatasetInfo
-from kg.web.evaluation import Evaluator
+from kg.web.backend import QueryEvaluator, StoreReader
 from kg.web.settings import Settings
 
 EXTENSION_KEY = "kg"
@@ -15,10 +14,10 @@ EXTENSION_KEY = "kg"
 @dataclass(frozen=True)
 class Services:
     settings: Settings
-    evaluator: Evaluator
+    evaluator: QueryEvaluator  # kg.web.evaluation.Evaluator, or a remote one (--store)
     dataset: DatasetInfo
     # For index lookups only (the linked-data pages' quads_for_pattern); queries go to the evaluator.
-    store: pyoxigraph.Store
+    store: StoreReader  # a pyoxigraph.Store, or kg.remote_store.RemoteStore (--store)
 
 
 def services() -> Services:
