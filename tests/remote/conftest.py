@@ -119,6 +119,7 @@ def virtuoso_url(
     try:
         wait_until_ready(url + "/sparql", process)
         push(dataset_path, url + "/sparql-graph-crud-auth", None, report=lambda line: None)
+        patch.undo()
         yield url
     finally:
         patch.undo()
