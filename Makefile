@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser w3c-suites build serve test validate bench clean
+.PHONY: install browser virtuoso w3c-suites build serve test validate bench clean
 
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,16 @@ browser:
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null; \
 	else echo "make: chromium not installed and not root: the browser tests will skip"; fi
+
+# Virtuoso Open Source for tests/remote, from Debian's packages, as root like Chromium; elsewhere
+# the Virtuoso tests skip and say what to install. Its own service is never started: the tests
+# start theirs, on free ports, from a virtuoso.ini of their own.
+virtuoso:
+	@if command -v virtuoso-t >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends virtuoso-opensource >/dev/null; \
+	else echo "make: virtuoso-opensource not installed and not root: the Virtuoso tests will skip"; fi
 
 # The W3C SPARQL 1.0 and 1.1 syntax suites, which tests/test_screening_w3c.py reads the screen
 # against: rdflib's sdist carries them. Fetched once, never committed; offline, those tests skip.
@@ -47,7 +57,7 @@ serve: build
 validate: install
 	$(BIN)/kg validate
 
-test: install browser w3c-suites
+test: install browser virtuoso w3c-suites
 	$(BIN)/kg validate
 	$(BIN)/pytest
 

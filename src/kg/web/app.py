@@ -15,6 +15,7 @@ from kg.web.caching import with_answer_cache
 from kg.web.compression import Compression, may_gzip
 from kg.web.evaluation import Evaluator
 from kg.web.problems import install_error_handlers
+from kg.web.remote_evaluation import remote_services
 from kg.web.services import EXTENSION_KEY, Services
 from kg.web.settings import Settings
 
@@ -23,25 +24,12 @@ _METHOD_ORDER = ("GET", "HEAD", "POST", "OPTIONS")
 
 
 def create_app(settings: Settings) -> Flask:
-    """Open the data, start nothing yet (query workers fork on demand), and wire the blueprints.
-
-    A build's store is opened read-only by each process that reads it (kg.dataset.SharedStore).
-    """
-    shared = open_served(settings.data or (open_build().store_path,))
+    """Open the data, start nothing yet (query workers fork on demand), and wire the blueprints."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    evaluator = Evaluator(
-        # Queries see the merge of the named graphs as their default graph (kg.store).
-        shared,
-        timeout=settings.query_timeout,
-        memory_bytes=settings.query_memory_bytes,
-        max_workers=settings.threads,
-        sandbox=settings.sandbox,
+    app.extensions[EXTENSION_KEY] = (
+        remote_services(settings) if settings.store is not None else _local_services(settings)
     )
-    app.extensions[EXTENSION_KEY] = Services(
-        settings, evaluator, DatasetInfo.of(shared.dataset), shared.dataset
-    )
-    shared.release()  # the processes forked from this one open their own
     install_error_handlers(app)
     app.before_request(_refuse_large_bodies)
     app.after_request(_shared_headers)
@@ -54,6 +42,22 @@ def create_app(settings: Settings) -> Flask:
     app.wsgi_app = with_answer_cache(app.wsgi_app, settings.answer_cache_bytes)  # type: ignore[method-assign]
     app.wsgi_app = Compression(app.wsgi_app)  # type: ignore[method-assign]
     return app
+
+
+def _local_services(settings: Settings) -> Services:
+    """The build's store (or --data's), opened read-only by each process that reads it."""
+    shared = open_served(settings.data or (open_build().store_path,))
+    evaluator = Evaluator(
+        # Queries see the merge of the named graphs as their default graph (kg.store).
+        shared,
+        timeout=settings.query_timeout,
+        memory_bytes=settings.query_memory_bytes,
+        max_workers=settings.threads,
+        sandbox=settings.sandbox,
+    )
+    services = Services(settings, evaluator, DatasetInfo.of(shared.dataset), shared.dataset)
+    shared.release()  # the processes forked from this one open their own
+    return services
 
 
 def _refuse_large_bodies() -> None:

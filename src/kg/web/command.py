@@ -51,6 +51,7 @@ def _setting_option(
     help=_help("data") + " Repeat for several files. "
     "[default: the project's build, rebuilt first if an input changed]",
 )
+@click.option("--store", "store", default=None, metavar="QUERY_URL", help=_help("store"))
 @_setting_option("query_timeout", click.FloatRange(min=0, min_open=True), "SECONDS")
 @_setting_option("max_rows", click.IntRange(min=1), "N")
 @_setting_option("workers", click.IntRange(min=1), "N")
@@ -80,13 +81,19 @@ def serve_command(
     from kg.web.serving import serve  # granian is only needed when actually serving
 
     # First, before any build: no point building for a server that may not start.
-    _to_stderr(sandbox_line(probe(options["sandbox"])))
+    if options["store"] is None:
+        _to_stderr(sandbox_line(probe(options["sandbox"])))
+    else:  # nothing is evaluated here: the screen still runs before a query is sent
+        _to_stderr(f"kg: queries go to the remote store {options['store']}; no local query workers")
     fields = {
         "query_memory_bytes": query_memory * MIB,
         "answer_cache_bytes": answer_cache * MIB,
         **options,
     }
-    if not (data and as_is):
+    if options["store"] is not None:
+        if data:
+            raise click.UsageError("--store and --data exclude each other: the store holds the data")
+    elif not (data and as_is):
         data = (_built(list(data) or None, no_reasoning, no_validation),)
     # A KgError (data missing or unreadable) goes up to the `kg` group, which prints it as one line.
     serve(Settings(data=data, **fields))

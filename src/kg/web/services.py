@@ -5,8 +5,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from kg.dataset import DatasetInfo
-from kg.store import NamedGraphs
-from kg.web.evaluation import Evaluator
+from kg.web.backend import QueryEvaluator, StoreReader
 from kg.web.settings import Settings
 
 EXTENSION_KEY = "kg"
@@ -15,11 +14,10 @@ EXTENSION_KEY = "kg"
 @dataclass(frozen=True)
 class Services:
     settings: Settings
-    evaluator: Evaluator
+    evaluator: QueryEvaluator  # kg.web.evaluation.Evaluator, or a remote one (--store)
     dataset: DatasetInfo
-    # For index lookups only (the linked-data pages' quads_for_pattern); queries go to the
-    # evaluator. The named graphs alone, each process reading through its own handle.
-    store: NamedGraphs
+    # For index lookups only (the linked-data pages' quads_for_pattern); queries go to the evaluator.
+    store: StoreReader  # kg.store.NamedGraphs, or kg.remote_store.RemoteStore (--store)
 
 
 def services() -> Services:

@@ -29,6 +29,13 @@ class Settings:
             "store `kg build` wrote (opened read-only)."
         ),
     )
+    store: str | None = field(
+        default=None,
+        metadata=_help(
+            "Query URL of a remote SPARQL 1.1 store holding the build (see `kg push`), answered "
+            "instead of the local store; the screen, timeout, cache and error shapes still apply."
+        ),
+    )
     host: str = field(default="127.0.0.1", metadata=_help("Interface to listen on."))
     port: int = field(default=8000, metadata=_help("TCP port to listen on."))
     workers: int = field(
@@ -100,6 +107,8 @@ class Settings:
             raise ValueError(f"answer_cache_bytes cannot be negative, not {self.answer_cache_bytes}")
         if self.query_timeout <= 0:
             raise ValueError(f"query_timeout must be positive, not {self.query_timeout}")
+        if self.store is not None and not self.store.startswith(("http://", "https://")):
+            raise ValueError(f"store must be an http(s) URL, not {self.store!r}")
         if self.sandbox not in MECHANISMS:
             raise ValueError(f"sandbox must be one of {', '.join(MECHANISMS)}, not {self.sandbox!r}")
         if not self.base_iri.startswith(("http://", "https://")) or not self.base_iri.endswith("/"):

@@ -1,0 +1,93 @@
+"""HTTP to a remote SPARQL store: one session per process, credentials from ~/.netrc, kg's errors.
+
+requests, not the standard library: it keeps connections alive between requests (a served query
+costs one round trip, not a TCP handshake more), reads ~/.netrc exactly as curl does (and the file
+the NETRC variable names), and does digest authentication with nonce reuse. Credentials never come
+from the command line. No credentials are sent until the server asks: its 401 challenge
+(WWW-Authenticate) says whether basic or digest, as `curl --anyauth --netrc` does.
+"""
+
+import os
+from collections.abc import Mapping
+
+import requests
+from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
+from requests.utils import get_netrc_auth
+
+from kg.errors import KgError, one_line
+
+_CONNECT_TIMEOUT = 5.0
+
+
+class RemoteUnreachable(KgError):
+    """The remote store does not answer, or refuses our credentials."""
+
+    http_status = 503
+
+
+class RemoteFailed(KgError):
+    """The remote store answered with an error status."""
+
+    http_status = 503
+
+    def __init__(self, message: str, status: int, remote_message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.remote_message = remote_message
+
+
+class RemoteClient:
+    """Requests to one remote store; authenticates on the first 401 and then keeps doing so."""
+
+    def __init__(self) -> None:
+        self._pid = -1
+        self._session = requests.Session()
+        self._auth: AuthBase | None = None
+
+    def request(
+        self, method: str, url: str, *, timeout: float, stream: bool = False,
+        data: bytes | Mapping[str, object] | None = None, headers: Mapping[str, str] | None = None,
+        params: Mapping[str, object] | None = None,
+    ) -> requests.Response:
+        """The response of a 2xx status; RemoteUnreachable or RemoteFailed otherwise."""
+        if os.getpid() != self._pid:  # forked: the parent's pooled connections are not ours
+            self._pid, self._session = os.getpid(), requests.Session()
+            self._session.trust_env = False  # no implicit preemptive basic auth from .netrc
+        try:
+            response = self._session.request(
+                method, url, data=data, headers=headers, params=params, auth=self._auth,
+                timeout=(_CONNECT_TIMEOUT, timeout), stream=stream,
+            )
+            if response.status_code == 401 and self._auth is None:
+                self._auth = _auth_for(url, response.headers.get("WWW-Authenticate", ""))
+                response = self._session.request(
+                    method, url, data=data, headers=headers, params=params, auth=self._auth,
+                    timeout=(_CONNECT_TIMEOUT, timeout), stream=stream,
+                )
+        except requests.Timeout:
+            raise
+        except requests.RequestException as err:
+            raise RemoteUnreachable(f"{url}: unreachable: {one_line(str(err))[:200]}") from err
+        if response.status_code == 401:
+            raise RemoteUnreachable(f"{url}: 401 Unauthorized: the credentials in ~/.netrc were refused")
+        if response.status_code >= 300:
+            first = first_line(response.text)
+            raise RemoteFailed(
+                f"{url}: {response.status_code} {response.reason}: {first}", response.status_code, first
+            )
+        return response
+
+
+def first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")[:300]
+
+
+def _auth_for(url: str, challenge: str) -> AuthBase:
+    credentials = get_netrc_auth(url, raise_errors=False)
+    if credentials is None:
+        raise RemoteUnreachable(
+            f"{url}: 401 Unauthorized, and ~/.netrc (or $NETRC) has no credentials for this host"
+        )
+    if challenge.strip().lower().startswith("digest"):
+        return HTTPDigestAuth(*credentials)
+    return HTTPBasicAuth(*credentials)

@@ -1,0 +1,77 @@
+"""The read side of a pyoxigraph Store, answered by a remote SPARQL endpoint.
+
+What the resource pages, dumps, VoID and statistics ask of a store (quads_for_pattern, iteration,
+the named graphs, query) sent as SPARQL to the store that `kg push` filled. Its named graphs are
+the build's (those under the graph namespace), so the engine's own graphs never show; its default
+graph is empty, as the local store's is (the merge is only a query's default graph).
+Blank nodes cannot be looked up by label across requests; the build has none.
+"""
+
+from collections.abc import Iterator, Mapping
+
+import pyoxigraph
+from pyoxigraph import NamedNode, Quad
+
+from kg.push import MERGED_GRAPH
+from kg.remote_http import RemoteClient
+
+EMPTY_GRAPH = "urn:x-kg:empty"
+_TIMEOUT = 120.0
+
+
+class RemoteStore:
+    """A read-only, duck-typed stand-in for pyoxigraph.Store over a SPARQL query URL."""
+
+    def __init__(self, query_url: str, named_graphs: tuple[str, ...], client: RemoteClient | None = None) -> None:
+        self._url = query_url
+        self._graphs = named_graphs
+        self._client = client or RemoteClient()
+
+    def named_graphs(self) -> Iterator[NamedNode]:
+        return (NamedNode(g) for g in self._graphs)
+
+    def contains_named_graph(self, name: NamedNode) -> bool:
+        return name.value in self._graphs
+
+    def __iter__(self) -> Iterator[Quad]:
+        return self.quads_for_pattern(None, None, None, None)
+
+    def quads_for_pattern(
+        self, subject: object, predicate: object, object_: object, graph_name: object = None
+    ) -> Iterator[Quad]:
+        """The quads of the build's named graphs matching the pattern (None: any)."""
+        terms = {"s": subject, "p": predicate, "o": object_}
+        pattern = " ".join(str(t) if t is not None else f"?{v}" for v, t in terms.items())
+        graph = str(graph_name) if graph_name is not None else "?g"
+        text = f"SELECT * WHERE {{ GRAPH {graph} {{ {pattern} }} }}"
+        for row in self._select(text, default_graph=False):
+            yield Quad(
+                subject if subject is not None else row["s"],  # type: ignore[arg-type]
+                predicate if predicate is not None else row["p"],  # type: ignore[arg-type]
+                object_ if object_ is not None else row["o"],  # type: ignore[arg-type]
+                graph_name if graph_name is not None else row["g"],  # type: ignore[arg-type]
+            )
+
+    def query(
+        self, text: str, *, use_default_graph_as_union: bool = False,
+        prefixes: Mapping[str, str] | None = None, substitutions: object = None, **_: object,
+    ) -> pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean:
+        """A SELECT or ASK; the default graph is the merge with `use_default_graph_as_union`, else empty."""
+        if substitutions:
+            raise NotImplementedError("substitutions are not sent to a remote store")
+        prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in (prefixes or {}).items())
+        return self._select(prologue + text, default_graph=use_default_graph_as_union)
+
+    def _select(self, text: str, *, default_graph: bool) -> pyoxigraph.QuerySolutions:
+        form = {
+            "query": text,
+            "default-graph-uri": [MERGED_GRAPH if default_graph else EMPTY_GRAPH],
+            "named-graph-uri": list(self._graphs) or [EMPTY_GRAPH],
+        }
+        response = self._client.request(
+            "POST", self._url, data=form, timeout=_TIMEOUT,
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        return pyoxigraph.parse_query_results(  # type: ignore[return-value]
+            response.content, format=pyoxigraph.QueryResultsFormat.JSON
+        )

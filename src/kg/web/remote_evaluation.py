@@ -1,0 +1,188 @@
+"""The endpoint's queries answered by a remote SPARQL 1.1 store instead of local query workers.
+
+The same contract as kg.web.evaluation.Evaluator (a QueryJob in, an Answer out, KgErrors for the
+rest), so the screen, the answer cache and the error shapes stay as they are: the screen runs
+before `evaluate`, so nothing it refuses is ever sent. The remote answers in SPARQL JSON results
+or N-Triples; they are parsed with pyoxigraph and written again in the format the client chose,
+cut at --max-rows, as the local workers write them. The timeout is the client's: past it the
+request is abandoned, and the client gets kg's 503.
+
+Dataset: a query naming no graphs (no FROM, FROM NAMED or dataset parameters) is sent with the
+pushed merge (kg.push.MERGED_GRAPH) as its default graph and the build's graphs as its named
+graphs, so engines that add graphs of their own (Virtuoso's system graphs) show none of them.
+A query naming its graphs is sent as it is: the engine then makes its default graph its own way.
+"""
+
+import itertools
+import re
+import time
+from collections.abc import Iterator
+
+import pyoxigraph
+import requests
+
+from kg.dataset import DatasetInfo
+from kg.errors import QueryError, QueryTimeout, UnsupportedFormat
+from kg.namespaces import GRAPH, PREFIXES
+from kg.push import MERGED_GRAPH
+from kg.query_forms import ResultKind
+from kg.screening import dataset_clauses, screen
+from kg.remote_store import EMPTY_GRAPH, RemoteStore
+from kg.remote_http import RemoteClient, RemoteFailed, RemoteUnreachable
+from kg.store import syntax_error_message
+from kg.web.negotiation import acceptable
+from kg.web.query_worker import Answer, QueryJob
+from kg.web.results import boolean_document, graph_document, solutions_document
+from kg.web.services import Services
+from kg.web.settings import Settings
+
+# Asked by the query's form: offered both, Virtuoso answers a CONSTRUCT in SPARQL JSON results.
+_ACCEPT_SOLUTIONS = "application/sparql-results+json"
+_ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.8"
+_FROM_NAMED = re.compile(r"\bFROM\s+NAMED\b", re.IGNORECASE)
+# A comment: a # at a line's start or after a space (inside an IRI it follows no space).
+_COMMENT = re.compile(r"(?:^|(?<=\s))#[^\n]*", re.MULTILINE)
+_OXIGRAPH_SYNTAX = re.compile(r"error at (\d+):(\d+):")
+
+
+class RemoteEvaluator:
+    """Queries sent to one remote SPARQL endpoint; thread-safe, one HTTP session per process."""
+
+    def __init__(self, query_url: str, *, timeout: float, client: RemoteClient | None = None) -> None:
+        self._url = query_url
+        self._timeout = timeout
+        self._client = client or RemoteClient()
+        self.named_graphs = self._kg_graphs()
+
+    def evaluate(self, job: QueryJob) -> Answer:
+        """The serialized answer, or a KgError (400, 406, 503) saying why there is none."""
+        deadline = time.monotonic() + self._timeout
+        prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+        base = f"BASE <{job.base_iri}>\n" if job.base_iri else ""
+        form: dict[str, object] = {"query": base + prologue + job.text}
+        form.update(self._dataset(job))
+        try:
+            response = self._client.request(
+                "POST", self._url, data=form, headers={"Accept": _accept(job.text)}, timeout=self._timeout,
+                stream=True,
+            )
+        except requests.Timeout:
+            raise self._overran() from None
+        except RemoteFailed as err:
+            if err.status == 400:
+                shift = form["query"].count("\n") - job.text.count("\n")  # type: ignore[union-attr]
+                raise QueryError(_reason(err.remote_message, shift)) from None
+            raise
+        with response:
+            return self._answer(response, job, deadline)
+
+    def warm(self) -> None:
+        """Nothing to start: connections open on the first query."""
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
+    def _kg_graphs(self) -> tuple[str, ...]:
+        text = f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{GRAPH}")) }}'
+        response = self._client.request(
+            "POST", self._url, data={"query": text}, timeout=self._timeout,
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        return tuple(sorted(b["g"]["value"] for b in response.json()["results"]["bindings"]))
+
+    def _dataset(self, job: QueryJob) -> dict[str, object]:
+        if job.default_graphs is not None or job.named_graphs is not None:
+            # The protocol's lists replace the query's; a list not given is empty, and an empty
+            # list is sent as a graph that holds nothing (no parameter would mean "the query's").
+            return {
+                "default-graph-uri": list(job.default_graphs or ()) or [EMPTY_GRAPH],
+                "named-graph-uri": list(job.named_graphs or ()) or [EMPTY_GRAPH],
+            }
+        if dataset_clauses(job.text).default_graphs or _FROM_NAMED.search(_COMMENT.sub("", job.text)):
+            return {}
+        return {"default-graph-uri": [MERGED_GRAPH], "named-graph-uri": list(self.named_graphs)}
+
+    def _answer(self, response: requests.Response, job: QueryJob, deadline: float) -> Answer:
+        media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+        body = _DeadlineReader(response.iter_content(65536), deadline, self._overran)
+        rdf_format = pyoxigraph.RdfFormat.from_media_type(media_type)
+        if rdf_format is not None:
+            kind = ResultKind.GRAPH
+            results: object = pyoxigraph.parse(body, format=rdf_format)
+        else:
+            results_format = pyoxigraph.QueryResultsFormat.from_media_type(media_type)
+            if results_format is None:
+                raise RemoteFailed(f"{self._url}: answered in {media_type!r}", 200, media_type)
+            results = pyoxigraph.parse_query_results(body, format=results_format)
+            kind = ResultKind.BOOLEAN if isinstance(results, pyoxigraph.QueryBoolean) else ResultKind.SOLUTIONS
+        format_name = job.formats.get(kind)
+        if format_name is None:
+            raise UnsupportedFormat(
+                f"no acceptable format for {kind.value} results; this endpoint offers {acceptable(kind)}"
+            )
+        if isinstance(results, pyoxigraph.QueryBoolean):
+            return Answer(kind, format_name, boolean_document(bool(results), format_name), False)
+        items = list(itertools.islice(results, job.max_rows + 1))  # type: ignore[call-overload]
+        truncated = len(items) > job.max_rows
+        del items[job.max_rows :]
+        if isinstance(results, pyoxigraph.QuerySolutions):
+            variables = [v.value for v in results.variables]
+            link = job.truncation_link if truncated else None
+            return Answer(kind, format_name, solutions_document(variables, items, format_name, link), truncated)
+        note = f"Truncated: only the first {job.max_rows} triples (the endpoint's row limit)." if truncated else None
+        return Answer(kind, format_name, graph_document(items, format_name, note), truncated)
+
+    def _overran(self) -> QueryTimeout:
+        return QueryTimeout(
+            f"the query ran longer than {self._timeout:g} s, the endpoint's limit, and was "
+            "stopped; narrow it down (more specific patterns, LIMIT) and retry"
+        )
+
+
+def _accept(text: str) -> str:
+    return _ACCEPT_GRAPH if screen(text).kind is ResultKind.GRAPH else _ACCEPT_SOLUTIONS
+
+
+def _reason(remote_message: str, shift: int) -> str:
+    """The remote's message; Oxigraph's syntax errors positioned in the client's own text."""
+    match = _OXIGRAPH_SYNTAX.match(remote_message)
+    if match:
+        line = int(match.group(1)) - shift
+        moved = f"error at {line}:{match.group(2)}:" + remote_message[match.end():]
+        return "syntax error in " + syntax_error_message("query", moved)
+    return f"the store refused the query: {remote_message}"
+
+
+class _DeadlineReader:
+    """A file-like view of a streamed body that gives up once the deadline has passed."""
+
+    def __init__(self, chunks: Iterator[bytes], deadline: float, overran: object) -> None:
+        self._chunks, self._deadline, self._overran = chunks, deadline, overran
+        self._buffer = b""
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) < size:
+            if time.monotonic() > self._deadline:
+                raise self._overran()  # type: ignore[operator]
+            try:
+                chunk = next(self._chunks, None)
+            except requests.RequestException as err:  # the body stalled past its read timeout
+                if time.monotonic() > self._deadline:
+                    raise self._overran() from err  # type: ignore[operator]
+                raise RemoteUnreachable(f"the store broke off its answer: {err}") from err
+            if chunk is None:
+                break
+            self._buffer += chunk
+        if size < 0:
+            size = len(self._buffer)
+        out, self._buffer = self._buffer[:size], self._buffer[size:]
+        return out
+
+
+def remote_services(settings: Settings) -> Services:
+    """The app's services over the remote store at `settings.store`: queries and page lookups."""
+    assert settings.store is not None
+    evaluator = RemoteEvaluator(settings.store, timeout=settings.query_timeout)
+    info = DatasetInfo(named_graphs=evaluator.named_graphs)
+    store = RemoteStore(settings.store, evaluator.named_graphs)
+    return Services(settings, evaluator, info, store)
