@@ -40,7 +40,6 @@ import synthetic  # noqa: E402  (benchmarks/ is not a package)
 from kg.build import BuildOptions, build  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-WARM_UP = 5.0
 REQUEST_TIMEOUT = 30.0
 CACHED = [
     "SELECT ?s WHERE { ?s a ?type } LIMIT 20",
@@ -54,6 +53,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--kill-every", type=float, default=10.0)
+    parser.add_argument("--warm-up", type=float, default=5.0,
+                        help="seconds of load before the first memory reading")
     parser.add_argument("--workers", type=int, default=None, help="kg serve --workers")
     parser.add_argument("--data", type=Path, default=None, help="an N-Quads file to serve")
     options = parser.parse_args()
@@ -106,7 +107,7 @@ def _soak(port: int, main_pid: int, options: argparse.Namespace) -> None:
     started = time.monotonic()
     for thread in threads:
         thread.start()
-    stop.wait(WARM_UP)
+    stop.wait(options.warm_up)
     memory_start = _memory(main_pid)
     kills = 0
     next_kill = started + options.kill_every
@@ -186,21 +187,23 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _memory(main_pid: int) -> tuple[int, int]:
-    """The server's processes now, and their proportional set size summed, in bytes."""
-    tree, pending = [], [main_pid]
-    while pending:
-        pid = pending.pop()
-        tree.append(pid)
-        pending += _children(pid)
-    total = 0
-    for pid in tree:
-        try:
-            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-        except OSError:
-            continue
-        total += int(re.search(r"^Pss:\s+(\d+) kB", rollup, re.M).group(1)) * 1024
-    return len(tree), total
+ROLES = ("main", "HTTP processes", "query workers")
+
+
+def _memory(main_pid: int) -> dict[str, tuple[int, int]]:
+    """Per role (main, HTTP processes, query workers): how many, and their PSS summed in bytes."""
+    http = _children(main_pid)
+    roles = {"main": [main_pid], "HTTP processes": http,
+             "query workers": [w for pid in http for w in _children(pid)]}
+    return {role: (len(pids), sum(_pss(pid) for pid in pids)) for role, pids in roles.items()}
+
+
+def _pss(pid: int) -> int:
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0  # ended meanwhile
+    return int(re.search(r"^Pss:\s+(\d+) kB", rollup, re.M).group(1)) * 1024
 
 
 def _print_table(results, kills, memory_start, memory_end, elapsed, options) -> None:
@@ -222,11 +225,20 @@ def _print_table(results, kills, memory_start, memory_end, elapsed, options) -> 
     for kind, times in sorted(by_kind.items()):
         print(f"| {kind} | {len(times):,} | {statistics.median(times):.1f} | {_p99(times):.1f} |")
     print()
-    change = (memory_end[1] - memory_start[1]) / memory_start[1] * 100
-    print("| memory (PSS, all of kg's processes) | processes | MiB |")
-    print("|---|---:|---:|")
-    print(f"| after {WARM_UP:g} s warm-up | {memory_start[0]} | {memory_start[1] / 2**20:.1f} |")
-    print(f"| at the end | {memory_end[0]} | {memory_end[1] / 2**20:.1f} ({change:+.1f}%) |")
+    warm = f"after {options.warm_up:g} s"
+    print(f"| memory (PSS, MiB) | {warm}: processes | MiB | at the end: processes | MiB | change |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for role in [*ROLES, "all"]:
+        (n0, b0), (n1, b1) = (
+            (_total(m) for m in (memory_start, memory_end)) if role == "all"
+            else (memory_start[role], memory_end[role])
+        )
+        print(f"| {role} | {n0} | {b0 / 2**20:.1f} | {n1} | {b1 / 2**20:.1f} | "
+              f"{(b1 - b0) / b0 * 100 if b0 else 0:+.1f}% |")
+
+
+def _total(memory: dict[str, tuple[int, int]]) -> tuple[int, int]:
+    return sum(n for n, _ in memory.values()), sum(b for _, b in memory.values())
 
 
 def _p99(times: list[float]) -> float:

@@ -44,7 +44,9 @@ ACCEPTS = [
 segments = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
 header_values = st.one_of(
     st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=60),
+    st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=20),  # latin-1 bytes
     st.sampled_from(ACCEPTS),
+    st.sampled_from(["gzip;q=2", "gzip, br;q=-1", "bytes=0-10", "bytes=-5,9999-", '"x", W/"y"', "*"]),
 )
 queries = st.one_of(st.sampled_from(QUERIES), st.text(max_size=80))
 

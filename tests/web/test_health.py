@@ -49,11 +49,9 @@ def test_status_says_what_is_served(make_app: Callable[..., Flask], kg_data: Pat
     assert document["build"] == {"files": [str(kg_data)], "quads": 564}
     assert document["last_rebuild"]["outcome"] == "loaded"
     assert document["last_rebuild"]["problems"] == []
-    assert document["requests"] == {
-        "by_status": {}, "scope": "not counted (served without kg serve)",
-    }
+    assert document["requests"] == {"scope": "not counted (served without kg serve)"}
     assert set(document) == {
-        "status", "build", "last_rebuild", "sandbox", "started", "uptime_seconds", "requests",
+        "status", "version", "build", "last_rebuild", "sandbox", "started", "uptime_seconds", "requests",
         "process",
     }
 
@@ -69,4 +67,7 @@ def test_counts_are_shared_with_forked_processes(make_app: Callable[..., Flask])
         counts.add(404)
         os._exit(0)
     assert os.waitpid(child, 0)[1] == 0
-    assert client.get("/status").get_json()["requests"]["by_status"] == {"200": 1, "404": 1}
+    assert client.get("/status").get_json()["requests"] == {
+        "total": 2, "good": 1, "bad": 1, "failed": 0, "by_status": {"200": 1, "404": 1},
+        "scope": "all HTTP processes",
+    }

@@ -1,9 +1,9 @@
 """Health for orchestrators and operators: /healthz, /readyz and /status.
 
 Shaped after Kubernetes' probe conventions (liveness never touches a dependency; readiness
-answers 200 only when the server can do its job) and Fuseki's admin endpoints ($/ping is our
-/healthz; $/server and $/stats are folded into /status: what is served, since when, how many
-requests). /status keeps a "last_rebuild" field so a reloading server can fill it later; until
+answers 200 only when the server can do its job; plain text, never cached) and Fuseki's admin
+endpoints: $/ping (cheap, plain text, not cached) is our /healthz; $/server (version, start time,
+uptime, datasets) and $/stats (requests, good, bad, failed) are folded into /status. /status keeps a "last_rebuild" field so a reloading server can fill it later; until
 then it says which build was loaded at start.
 """
 
@@ -19,6 +19,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, jsonify
 from flask.blueprints import BlueprintSetupState
 
+from kg import __version__
 from kg.build_cache import read_manifest
 from kg.errors import KgError, SandboxUnavailable
 from kg.project import build_dir
@@ -55,6 +56,22 @@ class RequestCounts:
         with self._counts.get_lock():
             counts = list(self._counts)
         return {str(_STATUS_RANGE.start + i): n for i, n in enumerate(counts) if n}
+
+    def summary(self) -> dict[str, Any]:
+        """Fuseki's $/stats split (good, bad: the client's, failed: the server's) and each status."""
+        by_status = self.by_status()
+
+        def among(low: int, high: int) -> int:
+            return sum(n for status, n in by_status.items() if low <= int(status) < high)
+
+        return {
+            "total": among(100, 600),
+            "good": among(100, 400),
+            "bad": among(400, 500),
+            "failed": among(500, 600),
+            "by_status": by_status,
+            "scope": "all HTTP processes",
+        }
 
 
 def counting(wsgi: Any, counts: RequestCounts) -> Any:
@@ -107,6 +124,7 @@ def status_document() -> dict[str, Any]:
     started, build = noted["started"], noted["build"]
     return {
         "status": "ok",
+        "version": __version__,
         "build": build,
         # Filled by a reloading server; until then, the build loaded at start is the last one.
         "last_rebuild": {
@@ -118,10 +136,9 @@ def status_document() -> dict[str, Any]:
         "sandbox": _sandbox_in_force(noted, state.settings.sandbox),
         "started": _iso(started),
         "uptime_seconds": round(time.time() - started, 1),
-        "requests": {
-            "by_status": counts.by_status() if counts else {},
-            "scope": "all HTTP processes" if counts else "not counted (served without kg serve)",
-        },
+        "requests": (
+            counts.summary() if counts else {"scope": "not counted (served without kg serve)"}
+        ),
         "process": os.getpid(),
     }
 
