@@ -130,7 +130,8 @@ def _next_request(
     if roll < 0.3:
         return "cached query", _query_path(rng.choice(CACHED)), {}
     if roll < 0.5:
-        text = f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT {rng.randrange(1, 500)} # {rng.random()}"
+        limit = rng.randrange(1, 500)
+        text = f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT {limit} # {rng.random()}"
         return "new query", _query_path(text), {}
     if roll < 0.6:
         text = f"CONSTRUCT WHERE {{ ?s ?p ?o }} LIMIT {rng.randrange(1, 200)}"
@@ -138,7 +139,9 @@ def _next_request(
     if roll < 0.85:
         path = rng.choice(pages)
         # The home page and the index are HTML only; resource pages come in every RDF format too.
-        accepts = ["text/html"] if path in ("/", "/id/") else ["text/html", "text/turtle", "application/ld+json"]
+        accepts = ["text/html"]
+        if path not in ("/", "/id/"):
+            accepts += ["text/turtle", "application/ld+json"]
         headers = {"Accept": rng.choice(accepts)}
         if path in etags and rng.random() < 0.5:
             headers["If-None-Match"] = etags[path]
@@ -151,8 +154,8 @@ def _next_request(
 def _targets(port: int) -> tuple[list[str], str | None]:
     """Resource pages and a dump, found through the server itself."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
-    connection.request("GET", _query_path("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER isIRI(?s) } LIMIT 40"),
-                       headers={"Accept": "text/csv"})
+    subjects = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER isIRI(?s) } LIMIT 40"
+    connection.request("GET", _query_path(subjects), headers={"Accept": "text/csv"})
     iris = connection.getresponse().read().decode().split()[1:]
     pages = [urllib.parse.urlparse(iri).path for iri in iris]
     pages = ["/" + p.split("/", 2)[2] if p.count("/") > 2 else p for p in pages] + ["/id/", "/"]

@@ -46,7 +46,9 @@ header_values = st.one_of(
     st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=60),
     st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=20),  # latin-1 bytes
     st.sampled_from(ACCEPTS),
-    st.sampled_from(["gzip;q=2", "gzip, br;q=-1", "bytes=0-10", "bytes=-5,9999-", '"x", W/"y"', "*"]),
+    st.sampled_from(
+        ["gzip;q=2", "gzip, br;q=-1", "bytes=0-10", "bytes=-5,9999-", '"x", W/"y"', "*"]
+    ),
 )
 queries = st.one_of(st.sampled_from(QUERIES), st.text(max_size=80))
 
@@ -56,7 +58,9 @@ def hostile_requests(draw: st.DrawFn) -> dict:
     # Percent-encoded as a client must; '?' and '#' would end the path.
     path = draw(st.sampled_from(PATHS)).format(s=quote(draw(segments), safe="/;:@!$&'()*+,=%"))
     params = draw(st.dictionaries(
-        st.sampled_from(["query", "default-graph-uri", "named-graph-uri", "page", "format", "x", ""]),
+        st.sampled_from(
+            ["query", "default-graph-uri", "named-graph-uri", "page", "format", "x", ""]
+        ),
         st.one_of(queries, segments), max_size=3,
     ))
     headers = draw(st.dictionaries(

@@ -51,8 +51,8 @@ def test_status_says_what_is_served(make_app: Callable[..., Flask], kg_data: Pat
     assert document["last_rebuild"]["problems"] == []
     assert document["requests"] == {"scope": "not counted (served without kg serve)"}
     assert set(document) == {
-        "status", "version", "build", "last_rebuild", "sandbox", "started", "uptime_seconds", "requests",
-        "process",
+        "status", "version", "build", "last_rebuild", "sandbox", "started", "uptime_seconds",
+        "requests", "process",
     }
 
 

@@ -3,8 +3,9 @@
 Shaped after Kubernetes' probe conventions (liveness never touches a dependency; readiness
 answers 200 only when the server can do its job; plain text, never cached) and Fuseki's admin
 endpoints: $/ping (cheap, plain text, not cached) is our /healthz; $/server (version, start time,
-uptime, datasets) and $/stats (requests, good, bad, failed) are folded into /status. /status keeps a "last_rebuild" field so a reloading server can fill it later; until
-then it says which build was loaded at start.
+uptime, datasets) and $/stats (requests, good, bad, failed) are folded into /status. /status
+keeps a "last_rebuild" field so a reloading server can fill it later; until then it says which
+build was loaded at start.
 """
 
 import multiprocessing
@@ -58,7 +59,7 @@ class RequestCounts:
         return {str(_STATUS_RANGE.start + i): n for i, n in enumerate(counts) if n}
 
     def summary(self) -> dict[str, Any]:
-        """Fuseki's $/stats split (good, bad: the client's, failed: the server's) and each status."""
+        """Fuseki's $/stats split (good; bad: the client's; failed: the server's), and by status."""
         by_status = self.by_status()
 
         def among(low: int, high: int) -> int:
