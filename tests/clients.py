@@ -11,9 +11,9 @@ from kg.web.settings import Settings
 
 
 @contextmanager
-def read_only_client(data: Path) -> Iterator[FlaskClient]:
+def read_only_client(data: Path, **overrides: object) -> Iterator[FlaskClient]:
     """One app over `data` for many read-only requests (a module-scoped fixture's body)."""
-    app = create_app(Settings(data=(data,)))
+    app = create_app(Settings(**{"data": (data,), **overrides}))  # type: ignore[arg-type]
     app.testing = True
     try:
         yield app.test_client()

@@ -27,6 +27,7 @@ from granian.server import Server
 
 from kg.web.access_log import AccessLog
 from kg.web.app import create_app
+from kg.web.health import COUNTS_KEY, RequestCounts, counting
 from kg.web.services import EXTENSION_KEY
 from kg.web.settings import Settings
 
@@ -42,6 +43,8 @@ def serve(settings: Settings) -> None:
         format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
     )
     app = create_app(settings)
+    # Made before granian forks, so every HTTP process counts into the same shared memory.
+    app.extensions[COUNTS_KEY] = RequestCounts()
     server = Server("kg.web.app:create_app", **granian_options(settings))
     # Workers fork from this process, so they share the loaded app; forking is Linux's default
     # up to Python 3.13, and said here for 3.14 on (whose default would pickle the app).
@@ -72,7 +75,7 @@ def _in_worker(app: Flask, main: int) -> Any:
     app.extensions[EXTENSION_KEY].evaluator.warm()
     _stop_when_orphaned(main)
     logging.getLogger(__name__).info("worker %d ready", os.getpid())
-    return AccessLog(app)
+    return AccessLog(counting(app, app.extensions[COUNTS_KEY]))
 
 
 def _stop_when_orphaned(main: int) -> None:

@@ -1,0 +1,73 @@
+"""/healthz, /readyz and /status through the app (a served one: tests/web/test_served_faults.py)."""
+
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask
+
+from kg.errors import WorkerFailure
+from kg.web.health import COUNTS_KEY, RequestCounts, counting
+
+
+def test_alive_and_ready(make_app: Callable[..., Flask]) -> None:
+    client = make_app().test_client()
+    assert (client.get("/healthz").status_code, client.get("/healthz").data) == (200, b"ok\n")
+    assert (client.get("/readyz").status_code, client.get("/readyz").data) == (200, b"ready\n")
+    assert client.get("/healthz").headers["Cache-Control"] == "no-store"
+
+
+def test_not_ready_while_no_query_worker_answers(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+    released = threading.Event()
+    app.extensions["kg"].evaluator.evaluate = lambda job: released.wait(5)
+    try:
+        response = app.test_client().get("/readyz")
+    finally:
+        released.set()
+    assert (response.status_code, response.data) == (
+        503, b"not ready: no query worker answered within 1 s\n",
+    )
+
+
+def test_not_ready_when_the_query_worker_fails(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+
+    def fail(job: object) -> None:
+        raise WorkerFailure("cannot start a query worker: a test says so")
+
+    app.extensions["kg"].evaluator.evaluate = fail
+    response = app.test_client().get("/readyz")
+    assert (response.status_code, response.data) == (
+        503, b"not ready: the query worker failed: cannot start a query worker: a test says so\n",
+    )
+
+
+def test_status_says_what_is_served(make_app: Callable[..., Flask], kg_data: Path) -> None:
+    document = make_app().test_client().get("/status").get_json()
+    assert document["build"] == {"files": [str(kg_data)], "quads": 564}
+    assert document["last_rebuild"]["outcome"] == "loaded"
+    assert document["last_rebuild"]["problems"] == []
+    assert document["requests"] == {"scope": "not counted (served without kg serve)"}
+    assert set(document) == {
+        "status", "version", "build", "last_rebuild", "sandbox", "started", "uptime_seconds",
+        "requests", "process",
+    }
+
+
+def test_counts_are_shared_with_forked_processes(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+    counts = app.extensions[COUNTS_KEY] = RequestCounts()
+    app.wsgi_app = counting(app.wsgi_app, counts)  # type: ignore[method-assign]
+    client = app.test_client()
+    client.get("/healthz")
+    child = os.fork()
+    if child == 0:  # as a granian HTTP process, forked after the counter was made
+        counts.add(404)
+        os._exit(0)
+    assert os.waitpid(child, 0)[1] == 0
+    assert client.get("/status").get_json()["requests"] == {
+        "total": 2, "good": 1, "bad": 1, "failed": 0, "by_status": {"200": 1, "404": 1},
+        "scope": "all HTTP processes",
+    }
