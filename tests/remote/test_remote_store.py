@@ -22,7 +22,10 @@ JSON = "application/sparql-results+json"
 NAMED_QUERIES = [q.name for q in list_named_queries()]
 # Cells built with GROUP_CONCAT have no guaranteed order (as in tests/test_named_queries.py).
 CONCATENATED = {"sides": ", ", "parties": ", ", "areas": ", ", "by": ", ", "evidence": " | ",
-                "comments": ". "}  # transfers-register's notes, joined with " " after "As written"
+                "comments": ". ",  # transfers-register's notes, joined with " " after "As written"
+                # uncertain-values' English notes: compared as bags of words, since engines
+                # concatenate in no set order and the notes hold the separator themselves.
+                "note": " "}
 
 
 QUERY_PATHS = {"oxigraph": "/query", "virtuoso": "/sparql"}
@@ -33,8 +36,15 @@ _LANGLESS_CONCAT = (
 )
 VIRTUOSO_DIFFERS: dict[str, str] = {
     name: _LANGLESS_CONCAT
-    for name in ("agreements", "conflicts", "requests-and-commitments", "transfers-register")
+    for name in (
+        "agreements", "claims-by-person", "conflicts", "evidence", "requests-and-commitments",
+        "transfers-register", "uncertain-values",
+    )
 }
+# Virtuoso 7.2 keeps xsd:boolean as an integer and gives `true` back as "1"^^xsd:boolean, which
+# names the same value but not the same term: the ontology's owl:deprecated flags change.
+VIRTUOSO_BOOLEANS = "Virtuoso 7.2 gives xsd:boolean true back as \"1\"^^xsd:boolean"
+VIRTUOSO_PAGES_DIFFER = {"/ontology": VIRTUOSO_BOOLEANS}
 
 
 @pytest.fixture(scope="module", params=sorted(QUERY_PATHS))
@@ -165,8 +175,11 @@ PAGES = [
 
 @pytest.mark.parametrize(("path", "accept"), PAGES)
 def test_pages_and_void_read_the_remote_as_the_local_store(
-    path: str, accept: str, remote: FlaskClient, local: FlaskClient
+    path: str, accept: str, engine: str, remote: FlaskClient, local: FlaskClient,
+    request: pytest.FixtureRequest,
 ) -> None:
+    if engine == "virtuoso" and path in VIRTUOSO_PAGES_DIFFER:
+        request.applymarker(pytest.mark.xfail(reason=VIRTUOSO_PAGES_DIFFER[path], strict=True))
     expected = local.get(path, headers={"Accept": accept})
     assert expected.status_code == 200, path
     got = remote.get(path, headers={"Accept": accept})
