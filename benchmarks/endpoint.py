@@ -55,7 +55,6 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 # benchmarks/ is not a package: synthetic.py comes from the folder on the path.
 import synthetic
 
-from kg.build import BuildOptions, build
 
 BIN = Path(sys.executable).parent
 PREFIXES = """PREFIX kgo:  <https://w3id.org/kg-mali/ontology#>
@@ -162,17 +161,10 @@ def main() -> None:
 
 
 def _synthetic_build(scratch: Path, triples: int, seed: int) -> Path:
-    """kg's build of a synthetic graph, in a scratch project with kg's ontology and rules."""
-    root = scratch / "project"
-    (root / "data").mkdir(parents=True)
-    for folder in ("ontology", "rules"):
-        (root / folder).symlink_to(ROOT / folder, target_is_directory=True)
-    source = root / "data" / f"synthetic-{triples}-{seed}.trig"
-    source.write_text(synthetic.generate(triples, seed), encoding="utf-8")
     started = time.monotonic()
-    result = build(root, BuildOptions(validate=False), data=[source])
+    result = synthetic.scratch_build(scratch, triples, seed)
     print(
-        f"# built {source.name}: {result.manifest['dataset']['quads']:,} quads "
+        f"# built synthetic-{triples}-{seed}: {result.manifest['dataset']['quads']:,} quads "
         f"in {time.monotonic() - started:.2f} s",
         file=sys.stderr,
     )

@@ -37,9 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import synthetic  # noqa: E402  (benchmarks/ is not a package)
 
-from kg.build import BuildOptions, build  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 REQUEST_TIMEOUT = 30.0
 CACHED = [
     "SELECT ?s WHERE { ?s a ?type } LIMIT 20",
@@ -59,7 +57,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=None, help="an N-Quads file to serve")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
-        data = options.data or _synthetic_build(Path(scratch), 10_000, 1)
+        data = options.data or synthetic.scratch_build(Path(scratch), 10_000, 1).dataset_path
         port = _free_port()
         command = [str(Path(sys.executable).parent / "kg"), "serve", "--data", str(data), "--as-is",
                    "--port", str(port)]
@@ -247,17 +245,6 @@ def _total(memory: dict[str, tuple[int, int]]) -> tuple[int, int]:
 def _p99(times: list[float]) -> float:
     ordered = sorted(times)
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-
-
-def _synthetic_build(scratch: Path, triples: int, seed: int) -> Path:
-    """kg's build of a synthetic graph, as benchmarks/endpoint.py makes it."""
-    root = scratch / "project"
-    (root / "data").mkdir(parents=True)
-    for folder in ("ontology", "rules"):
-        (root / folder).symlink_to(ROOT / folder, target_is_directory=True)
-    source = root / "data" / f"synthetic-{triples}-{seed}.trig"
-    source.write_text(synthetic.generate(triples, seed), encoding="utf-8")
-    return build(root, BuildOptions(validate=False), data=[source]).dataset_path
 
 
 def _free_port() -> int:

@@ -21,6 +21,7 @@ import random
 import sys
 from pathlib import Path
 
+from kg.build import Build, BuildOptions, build
 from kg.namespaces import ID, PREFIXES
 
 # Written as the data files are: every prefix of kg's one table (shapes/prefixes.ttl).
@@ -455,6 +456,17 @@ def generate(triples: int, seed: int = 1) -> str:
         getattr(world, rng.choice(kinds))()
     body = "".join(writer.lines)
     return f"{HEADER}\ngraph:synthetic-{triples}-{seed} {{\n\n{body}}}\n"
+
+
+def scratch_build(scratch: Path, triples: int, seed: int = 1) -> Build:
+    """kg's build (no SHACL) of a generated graph, in a scratch project with kg's ontology and rules."""
+    root = scratch / "project"
+    (root / "data").mkdir(parents=True)
+    for folder in ("ontology", "rules"):
+        (root / folder).symlink_to(Path(__file__).resolve().parents[1] / folder, target_is_directory=True)
+    source = root / "data" / f"synthetic-{triples}-{seed}.trig"
+    source.write_text(generate(triples, seed), encoding="utf-8")
+    return build(root, BuildOptions(validate=False), data=[source])
 
 
 def main() -> None:
