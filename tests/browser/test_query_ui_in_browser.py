@@ -47,10 +47,12 @@ def test_pick_a_named_query_run_it_and_see_the_table(browser, site_url: str) -> 
         "supplier",
         "recipient",
         "equipment",
-        "quantity",
-        "status",
+        "number",
+        "precision",
+        "yearBasis",
         "regime",
-        "transfer",
+        "deal",
+        "delivery",
     ]
     rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
     assert len(rows) == len(expected) > 5
@@ -81,7 +83,7 @@ def test_a_shared_query_address_runs_it(browser, site_url: str) -> None:  # type
 
     from selenium.webdriver.common.by import By
 
-    query = "SELECT DISTINCT ?t WHERE { ?t a kgo:ArmsTransfer }"
+    query = "SELECT DISTINCT ?t WHERE { ?t a kgo:ArmsDeal }"
     expected = list(run_query(open_dataset_store(), query, prefixes={"kgo": KGO}))
     browser.get(site_url + "/?query=" + quote(query))
     table = _wait_for(browser, "#results-table")
