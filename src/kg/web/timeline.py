@@ -325,14 +325,15 @@ def _text_child(parent: ElementTree.Element, tag: str, text: str, **attributes: 
     return child
 
 
-def _today() -> datetime.date:
+def today_utc() -> datetime.date:
+    """Where the axes end: today, in UTC."""
     return datetime.datetime.now(datetime.timezone.utc).date()
 
 
 def _requested_timeline() -> tuple[Timeline, PageQuery]:
     kinds = selected_kinds(request.args.getlist("kind"))
     answer = run_page_query(QUERY_NAME)
-    return timeline_of(answer, kinds, _today()), answer
+    return timeline_of(answer, kinds, today_utc()), answer
 
 
 @blueprint.route("/timeline")
