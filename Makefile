@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser virtuoso w3c-suites build serve test validate bench clean
+.PHONY: install browser graphviz virtuoso w3c-suites build serve test validate bench clean
 
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,14 @@ browser:
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null; \
 	else echo "make: chromium not installed and not root: the browser tests will skip"; fi
+
+# Graphviz's dot for the neighbourhood graphs of the entity pages, from Debian's packages, as root
+# like Chromium; elsewhere the pages say there is no graph view and the dot tests skip.
+graphviz:
+	@if command -v dot >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends graphviz >/dev/null; \
+	else echo "make: graphviz not installed and not root: no neighbourhood graphs, and their tests will skip"; fi
 
 # Virtuoso Open Source for tests/remote, from Debian's packages, as root like Chromium; elsewhere
 # the Virtuoso tests skip and say what to install. Its own service is never started: the tests
@@ -51,13 +59,13 @@ $(W3C)/dawg-data-r2/syntax-sparql5/manifest.ttl: | $(BIN)/kg
 build: install
 	$(BIN)/kg build
 
-serve: build
+serve: build graphviz
 	$(BIN)/kg serve --host $(HOST) --port $(PORT)
 
 validate: install
 	$(BIN)/kg validate
 
-test: install browser virtuoso w3c-suites
+test: install browser graphviz virtuoso w3c-suites
 	$(BIN)/kg validate
 	$(BIN)/pytest
 

@@ -98,9 +98,10 @@ def dot_source(centre: NamedNode, edges: list[Edge], presenter: Presenter) -> tu
     for node, node_id in ids.items():
         view = presenter.iri(node)
         names[node_id] = view.text
+        # Tooltips are IRIs, never labels: dot expands `\\N` in a tooltip even when escaped.
         attributes = {"label": _short(view.text), "tooltip": view.iri or node.value}
         if view.href:
-            attributes["URL"] = view.href
+            attributes["URL"] = dot_url(view.href)
             attributes["target"] = "_top"
         if node == centre:
             attributes.update(fillcolor="#ffe9b3", penwidth="2")
@@ -121,6 +122,14 @@ def dot_string(text: str) -> str:
     flat = " ".join(text.splitlines())
     escaped = flat.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
+
+
+def dot_url(href: str) -> str:
+    """A link as dot may write it: dot 2.43 copies `"` into its SVG unescaped, so none may remain."""
+    return href.translate(_URL_UNSAFE)
+
+
+_URL_UNSAFE = str.maketrans({'"': "%22", "<": "%3C", ">": "%3E", "\\": "%5C", " ": "%20"})
 
 
 def _attributes(attributes: dict[str, str]) -> str:
@@ -193,5 +202,8 @@ def neighbourhood_view(path: str) -> Neighbourhood | None:
         + (f", {hidden}{'+' if at_least else ''} more not drawn" if hidden else "")
         + ". The tables of this page list every link."
     )
-    svg = accessible_svg(drawn, names, f"Direct links of {centre.text}", description)
+    try:
+        svg = accessible_svg(drawn, names, f"Direct links of {centre.text}", description)
+    except ElementTree.ParseError as err:
+        return Neighbourhood(len(edges), hidden, at_least, None, f"No graph view: dot wrote SVG that does not parse ({err}).")
     return Neighbourhood(len(edges), hidden, at_least, Markup(svg), None)
