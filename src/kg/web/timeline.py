@@ -306,7 +306,7 @@ def _draw_mark(parent: ElementTree.Element, mark: Entry, x: Callable[[datetime.d
 
 def _link(parent: ElementTree.Element, entry: Entry, href: Callable[[str], str]) -> ElementTree.Element:
     """A link to the entry's page (a group when it has none), named by its label and date."""
-    name = f"{entry.label} ({entry.when_text})"
+    name = f"{entry.label}, {entry.when_text}"
     if entry.href is None:
         group = ElementTree.SubElement(parent, "g")
     else:
