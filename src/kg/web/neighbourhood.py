@@ -87,10 +87,10 @@ def dot_source(centre: NamedNode, edges: list[Edge], presenter: Presenter) -> tu
     for edge in edges:
         for node in (edge.source, edge.target):
             ids.setdefault(node, f"n{len(ids)}")
-    names: dict[str, str] = {}
+    names: dict[str, str] = {"neighbourhood": f"Direct links of {presenter.iri(centre).text}"}
     lines = [
         "digraph neighbourhood {",
-        '  graph [rankdir=LR, bgcolor="transparent", fontname="sans-serif", tooltip=" "];',
+        '  graph [rankdir=LR, bgcolor="transparent", fontname="sans-serif"];',
         '  node [shape=box, style="rounded,filled", fillcolor="#f4f5f7", color="#7a7a7a", '
         'fontname="sans-serif", fontsize=10, height=0.3];',
         '  edge [fontname="sans-serif", fontsize=9, color="#7a7a7a", fontcolor="#333333"];',
@@ -106,10 +106,14 @@ def dot_source(centre: NamedNode, edges: list[Edge], presenter: Presenter) -> tu
         if node == centre:
             attributes.update(fillcolor="#ffe9b3", penwidth="2")
         lines.append(f"  {node_id} [{_attributes(attributes)}];")
+    said: dict[str, list[str]] = {}  # dot titles an edge by its two ends: one title per pair
     for edge in edges:
         predicate = presenter.iri(edge.predicate)
         source, target = ids[edge.source], ids[edge.target]
-        names[f"{source}->{target}"] = f"{names[source]} → {names[target]}"
+        said.setdefault(f"{source}->{target}", []).append(predicate.text)
+        names[f"{source}->{target}"] = (
+            f"{names[source]} — {', '.join(said[f'{source}->{target}'])} → {names[target]}"
+        )
         attributes = {"label": _short(predicate.text), "tooltip": predicate.iri or edge.predicate.value}
         lines.append(f"  {source} -> {target} [{_attributes(attributes)}];")
     lines.append("}")
