@@ -19,7 +19,7 @@ from kg.web.neighbourhood import MAX_EDGES, dot_string, render_svg
 from pages import parse_html, text_of
 
 SVG = "{http://www.w3.org/2000/svg}"
-XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+HREF = "href"  # dot writes xlink:href; the page gives SVG 2's plain href
 DEAL = "/id/transfer/1961-btr-40"
 DEAL_TITLE = "1961: 15 BTR-40 from the USSR to Mali"
 SOURCE = "/id/source/essor-2022-01-21-mali-russie"
@@ -51,7 +51,7 @@ def _parts(section: ET.Element, kind: str) -> list[tuple[str | None, str | None,
     for group in section.iter(f"{SVG}g"):
         if group.get("class") == kind:
             link = group.find(f".//{SVG}a")
-            href = link.get(XLINK_HREF) if link is not None else None
+            href = link.get(HREF) if link is not None else None
             texts = [t.text or "" for t in group.iter(f"{SVG}text")]
             found.append((group.find(f"{SVG}title").text, href, texts))  # type: ignore[union-attr]
     return found

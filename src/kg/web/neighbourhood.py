@@ -172,6 +172,10 @@ def accessible_svg(svg_text: str, names: dict[str, str], title: str, description
     for element in root.iter(f"{{{SVG_NS}}}title"):
         if element.text in names:  # dot titles nodes and edges by their DOT names: n0, n0->n1
             element.text = names[element.text]
+    for link in root.iter(f"{{{SVG_NS}}}a"):
+        href = link.attrib.pop(f"{{{XLINK_NS}}}href", None)
+        if href is not None:
+            link.set("href", href)  # SVG 2's plain href, as the site's other figures have
     root.set("aria-labelledby", "neighbourhood-title neighbourhood-desc")
     root.set("class", "neighbourhood")
     desc = ElementTree.Element(f"{{{SVG_NS}}}desc", {"id": "neighbourhood-desc"})

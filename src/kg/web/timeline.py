@@ -51,7 +51,7 @@ PRECISIONS = ("year", "month", "day")
 
 # Geometry of the picture, in SVG user units.
 _WIDTH, _LEFT, _RIGHT, _TOP = 960, 120, 16, 28
-_BAND_HEIGHT, _LANE_PAD, _STEP, _AXIS = 30, 8, 14, 34
+_BAND_HEIGHT, _LANE_PAD, _STEP, _AXIS, _LEGEND = 30, 8, 14, 34, 22
 _COLOURS = {
     "politics": "#6a3d9a",
     "delivery": "#b15928",
@@ -190,7 +190,7 @@ def timeline_svg(timeline: Timeline, href: Callable[[str], str] = lambda h: h) -
         levels = max((level for _, level in placed[kind]), default=0) + 1
         height += levels * _STEP + 2 * _LANE_PAD
     axis_y = height
-    height += _AXIS
+    height += _AXIS + _LEGEND
 
     svg = ElementTree.Element(
         "svg",
@@ -231,6 +231,7 @@ def timeline_svg(timeline: Timeline, href: Callable[[str], str] = lambda h: h) -
         {"x1": str(_LEFT), "x2": str(_WIDTH - _RIGHT), "y1": str(axis_y), "y2": str(axis_y),
          "stroke": _TEXT, "stroke-width": "1"},
     )
+    _draw_legend(svg, axis_y + _AXIS + 4)
     if "regime" in timeline.kinds:
         _text_child(svg, "text", "Regimes", x="4", y=str(_TOP + _BAND_HEIGHT / 2 + 4), fill=_TEXT,
                     **{"font-weight": "bold"})
@@ -259,6 +260,20 @@ def timeline_svg(timeline: Timeline, href: Callable[[str], str] = lambda h: h) -
         for mark, level in placed[kind]:
             _draw_mark(_link(svg, mark, href), mark, x, top + _LANE_PAD + level * _STEP, _COLOURS[kind])
     return ElementTree.tostring(svg, encoding="unicode")
+
+
+def _draw_legend(svg: ElementTree.Element, top: float) -> None:
+    """What a mark's shape says of its date's precision, for readers of the picture alone."""
+    grey = "#666"
+    _text_child(svg, "text", "Dated to:", x="4", y=str(top + 9), fill=_TEXT)
+    ElementTree.SubElement(svg, "rect", {"x": str(_LEFT), "y": str(top), "width": "14", "height": "10",
+                                         "rx": "2", "fill": grey})
+    _text_child(svg, "text", "a year (as wide as the year)", x=str(_LEFT + 20), y=str(top + 9), fill=_TEXT)
+    ElementTree.SubElement(svg, "rect", {"x": str(_LEFT + 210), "y": str(top), "width": "8", "height": "10",
+                                         "rx": "2", "fill": grey})
+    _text_child(svg, "text", "a month", x=str(_LEFT + 224), y=str(top + 9), fill=_TEXT)
+    ElementTree.SubElement(svg, "circle", {"cx": str(_LEFT + 300), "cy": str(top + 5), "r": "5", "fill": grey})
+    _text_child(svg, "text", "a day", x=str(_LEFT + 310), y=str(top + 9), fill=_TEXT)
 
 
 def _stack(marks: list[Entry], x: Callable[[datetime.date], float]) -> list[tuple[Entry, int]]:
