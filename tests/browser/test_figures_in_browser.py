@@ -1,4 +1,4 @@
-"""The server-drawn figures in a real browser: follow a timeline mark, a chart's bar, a graph's node.
+"""The server-drawn figures in a browser: follow a timeline mark, a chart's bar, a graph's node.
 
 KG_SCREENSHOTS=docs/screenshots keeps the README's pictures of them (timeline.png,
 transfers-charts.png, neighbourhood.png).
@@ -34,7 +34,9 @@ def _follow(browser, site_url: str, page: str, link_css: str) -> str:  # type: i
 
 
 def test_open_the_timeline_and_follow_a_mark(browser, site_url: str) -> None:  # type: ignore[no-untyped-def]
-    heading = _follow(browser, site_url, "/timeline", "svg.timeline a[href='/id/delivery/1981-son-9']")
+    heading = _follow(
+        browser, site_url, "/timeline", "svg.timeline a[href='/id/delivery/1981-son-9']"
+    )
     assert heading == "Delivery of 1 SON-9 radar (1981)"
     assert browser.current_url == site_url + "/id/delivery/1981-son-9"
 
@@ -51,22 +53,33 @@ def test_filter_the_timeline_without_javascript_and_follow_a_band(browser, site_
     assert browser.current_url == site_url + "/timeline?kind=regime"
     marks = browser.find_elements(By.CSS_SELECTOR, "svg.timeline a")
     assert len(marks) == 7
-    heading = _follow(browser, site_url, "/timeline?kind=regime",
-                      "svg.timeline a[href='/id/regime/mali-moussa-traore']")
+    heading = _follow(
+        browser,
+        site_url,
+        "/timeline?kind=regime",
+        "svg.timeline a[href='/id/regime/mali-moussa-traore']",
+    )
     assert heading == "Moussa Traoré regime"
 
 
 def test_follow_a_bar_of_each_transfers_chart(browser, site_url: str) -> None:  # type: ignore[no-untyped-def]
-    heading = _follow(browser, site_url, "/transfers", "svg.chart a[href='/id/category/fire-control-radar']")
+    heading = _follow(
+        browser, site_url, "/transfers", "svg.chart a[href='/id/category/fire-control-radar']"
+    )
     assert heading == "fire-control radar"
-    heading = _follow(browser, site_url, "/transfers", "svg.chart a[href='/id/regime/mali-moussa-traore']")
+    heading = _follow(
+        browser, site_url, "/transfers", "svg.chart a[href='/id/regime/mali-moussa-traore']"
+    )
     assert heading == "Moussa Traoré regime"
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (make graphviz)")
+@pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz's dot is not installed (make graphviz)"
+)
 def test_follow_a_node_of_the_neighbourhood_graph(browser, site_url: str) -> None:  # type: ignore[no-untyped-def]
-    heading = _follow(browser, site_url, "/id/transfer/1961-btr-40",
-                      "#neighbourhood svg a[href='/id/state/ussr']")
+    heading = _follow(
+        browser, site_url, "/id/transfer/1961-btr-40", "#neighbourhood svg a[href='/id/state/ussr']"
+    )
     assert heading == "Union of Soviet Socialist Republics"
 
 

@@ -60,40 +60,60 @@ def _parts(section: ET.Element, kind: str) -> list[tuple[str | None, str | None,
 @needs_dot
 def test_a_deal_shows_its_links_out_and_in_each_node_a_link(shared_client: FlaskClient) -> None:
     section = _section(shared_client, DEAL)
-    assert sorted(_parts(section, "node")) == sorted([
-        (DEAL_TITLE, DEAL, [DEAL_TITLE]),
-        (SOURCE_TITLE, SOURCE, ["Mali–Russia: military cooperation, past…"]),
-        ("Madiba Keïta", "/id/person/madiba-keita", ["Madiba Keïta"]),
-        ("Delivery of 15 BTR-40 (1961)", "/id/delivery/1961-btr-40", ["Delivery of 15 BTR-40 (1961)"]),
-        ("BTR-40", "/id/equipment/btr-40", ["BTR-40"]),
-        ("Mali", "/id/state/mali", ["Mali"]),
-        ("delivered", "/ontology#delivered", ["delivered"]),
-        ("Union of Soviet Socialist Republics", "/id/state/ussr", ["Union of Soviet Socialist Republics"]),
-    ])
-    assert sorted((title, texts) for title, _, texts in _parts(section, "edge")) == sorted([
-        (f"{DEAL_TITLE} — prov:wasDerivedFrom → {SOURCE_TITLE}", ["prov:wasDerivedFrom"]),
-        (f"{DEAL_TITLE} — claimed by → Madiba Keïta", ["claimed by"]),
-        (f"{DEAL_TITLE} — delivery → Delivery of 15 BTR-40 (1961)", ["delivery"]),
-        (f"{DEAL_TITLE} — equipment model → BTR-40", ["equipment model"]),
-        (f"{DEAL_TITLE} — recipient → Mali", ["recipient"]),
-        (f"{DEAL_TITLE} — status → delivered", ["status"]),
-        (f"{DEAL_TITLE} — supplier → Union of Soviet Socialist Republics", ["supplier"]),
-        (f"Delivery of 15 BTR-40 (1961) — delivery of → {DEAL_TITLE}", ["delivery of"]),
-    ])
-    assert text_of(section.find(".//figcaption")) == "8 direct links in and out. Each box links to its page."  # type: ignore[arg-type]
+    assert sorted(_parts(section, "node")) == sorted(
+        [
+            (DEAL_TITLE, DEAL, [DEAL_TITLE]),
+            (SOURCE_TITLE, SOURCE, ["Mali–Russia: military cooperation, past…"]),
+            ("Madiba Keïta", "/id/person/madiba-keita", ["Madiba Keïta"]),
+            (
+                "Delivery of 15 BTR-40 (1961)",
+                "/id/delivery/1961-btr-40",
+                ["Delivery of 15 BTR-40 (1961)"],
+            ),
+            ("BTR-40", "/id/equipment/btr-40", ["BTR-40"]),
+            ("Mali", "/id/state/mali", ["Mali"]),
+            ("delivered", "/ontology#delivered", ["delivered"]),
+            (
+                "Union of Soviet Socialist Republics",
+                "/id/state/ussr",
+                ["Union of Soviet Socialist Republics"],
+            ),
+        ]
+    )
+    assert sorted((title, texts) for title, _, texts in _parts(section, "edge")) == sorted(
+        [
+            (f"{DEAL_TITLE} — prov:wasDerivedFrom → {SOURCE_TITLE}", ["prov:wasDerivedFrom"]),
+            (f"{DEAL_TITLE} — claimed by → Madiba Keïta", ["claimed by"]),
+            (f"{DEAL_TITLE} — delivery → Delivery of 15 BTR-40 (1961)", ["delivery"]),
+            (f"{DEAL_TITLE} — equipment model → BTR-40", ["equipment model"]),
+            (f"{DEAL_TITLE} — recipient → Mali", ["recipient"]),
+            (f"{DEAL_TITLE} — status → delivered", ["status"]),
+            (f"{DEAL_TITLE} — supplier → Union of Soviet Socialist Republics", ["supplier"]),
+            (f"Delivery of 15 BTR-40 (1961) — delivery of → {DEAL_TITLE}", ["delivery of"]),
+        ]
+    )
+    assert (
+        text_of(section.find(".//figcaption"))
+        == "8 direct links in and out. Each box links to its page."
+    )  # type: ignore[arg-type]
     (svg,) = section.iter(f"{SVG}svg")
     assert svg.get("aria-labelledby") == "neighbourhood-title neighbourhood-desc"
     assert svg.find(f"{SVG}title").text == f"Direct links of {DEAL_TITLE}"  # type: ignore[union-attr]
 
 
 def _links_of_source(store: pyoxigraph.Store) -> int:
-    """Links drawn for the source: distinct (subject, predicate, object) between IRIs, type and closure left out."""
+    """The source's links: distinct triples between IRIs, rdf:type and the closure left out."""
     iri = pyoxigraph.NamedNode("https://w3id.org/kg-mali" + SOURCE)
     inferred = pyoxigraph.NamedNode("https://w3id.org/kg-mali/graph/inferred")
     rdf_type = pyoxigraph.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     links = set()
-    for quad in [*store.quads_for_pattern(iri, None, None, None), *store.quads_for_pattern(None, None, iri, None)]:
-        ends_are_iris = isinstance(quad.subject, pyoxigraph.NamedNode) and isinstance(quad.object, pyoxigraph.NamedNode)
+    for quad in [
+        *store.quads_for_pattern(iri, None, None, None),
+        *store.quads_for_pattern(None, None, iri, None),
+    ]:
+        ends_are_iris = isinstance(quad.subject, pyoxigraph.NamedNode) and isinstance(
+            quad.object, pyoxigraph.NamedNode
+        )
         if ends_are_iris and quad.predicate != rdf_type and quad.graph_name != inferred:
             links.add(quad.triple)
     return len(links)
@@ -106,7 +126,9 @@ def test_a_source_with_many_links_draws_the_first_and_counts_the_rest(
     section = _section(shared_client, SOURCE)
     hidden = _links_of_source(built_store) - MAX_EDGES
     assert hidden > 50
-    assert len(_parts(section, "edge")) <= MAX_EDGES  # links between the same two nodes share an edge title
+    assert (
+        len(_parts(section, "edge")) <= MAX_EDGES
+    )  # links between the same two nodes share an edge title
     assert text_of(section.find(".//figcaption")) == (  # type: ignore[arg-type]
         f"{MAX_EDGES} direct links in and out; {hidden} more are not drawn (the tables of this page"
         " and the SPARQL endpoint have them all). Each box links to its page."
@@ -149,7 +171,8 @@ def test_a_dot_that_hangs_is_stopped_and_the_page_still_answers(
     monkeypatch.setattr(neighbourhood, "DOT_TIMEOUT", 0.2)
     section = _section(client, DEAL)
     assert text_of(section.find("p")) == (  # type: ignore[arg-type]
-        "No graph view: Graphviz's dot took more than 0.2 s. The links are in the tables of this page."
+        "No graph view: Graphviz's dot took more than 0.2 s."
+        " The links are in the tables of this page."
     )
 
 

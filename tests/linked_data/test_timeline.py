@@ -31,24 +31,43 @@ ENTRIES = [
     ("/id/delivery/1981-s-125m", "Delivery of 3 S-125M (1981), 1981"),
     ("/id/delivery/1983-p-10", "Delivery of 3 P-10 (1983), 1983"),
     ("/id/event/1985-war-mali-burkina-faso", "Mali–Burkina Faso war (1985), 1985"),
-    ("/id/event/1991-03-26-fall-of-moussa-traore", "Fall of the Moussa Traoré regime, 26 March 1991"),
-    ("/id/regime/mali-amadou-toumani-toure", "Amadou Toumani Touré regime, 8 June 2002 – 22 March 2012"),
+    (
+        "/id/event/1991-03-26-fall-of-moussa-traore",
+        "Fall of the Moussa Traoré regime, 26 March 1991",
+    ),
+    (
+        "/id/regime/mali-amadou-toumani-toure",
+        "Amadou Toumani Touré regime, 8 June 2002 – 22 March 2012",
+    ),
     ("/id/event/2012-rebellion", "2012 rebellion, 2012"),
     ("/id/event/2012-03-22-coup", "Coup of 22 March 2012, 22 March 2012"),
     ("/id/regime/mali-cnrdr-2012", "CNRDR junta (2012), 22 March 2012 – 12 April 2012"),
-    ("/id/regime/mali-dioncounda-traore",
-     "Dioncounda Traoré interim regime (2012–2013), 12 April 2012 – 4 September 2013"),
-    ("/id/regime/mali-ibrahim-boubacar-keita",
-     "Ibrahim Boubacar Keïta regime, 4 September 2013 – 18 August 2020"),
-    ("/id/event/agreement-for-peace-and-reconciliation",
-     "Agreement for Peace and Reconciliation in Mali, 2015"),
+    (
+        "/id/regime/mali-dioncounda-traore",
+        "Dioncounda Traoré interim regime (2012–2013), 12 April 2012 – 4 September 2013",
+    ),
+    (
+        "/id/regime/mali-ibrahim-boubacar-keita",
+        "Ibrahim Boubacar Keïta regime, 4 September 2013 – 18 August 2020",
+    ),
+    (
+        "/id/event/agreement-for-peace-and-reconciliation",
+        "Agreement for Peace and Reconciliation in Mali, 2015",
+    ),
     ("/id/event/2020-08-18-events", "Events of 18 August 2020, 18 August 2020"),
-    ("/id/event/2020-resignation-of-ibrahim-boubacar-keita",
-     "Resignation of Ibrahim Boubacar Keïta, 18 August 2020"),
+    (
+        "/id/event/2020-resignation-of-ibrahim-boubacar-keita",
+        "Resignation of Ibrahim Boubacar Keïta, 18 August 2020",
+    ),
     ("/id/regime/mali-transition-2020", "Transitional authorities (2020), since 18 August 2020"),
-    ("/id/delivery/2021-10-first-russian-deliveries",
-     "First deliveries of Russian equipment (October 2021), October 2021"),
-    ("/id/event/2021-11-11-diop-visit-to-moscow", "Abdoulaye Diop's visit to Moscow, 11 November 2021"),
+    (
+        "/id/delivery/2021-10-first-russian-deliveries",
+        "First deliveries of Russian equipment (October 2021), October 2021",
+    ),
+    (
+        "/id/event/2021-11-11-diop-visit-to-moscow",
+        "Abdoulaye Diop's visit to Moscow, 11 November 2021",
+    ),
 ]
 
 
@@ -76,7 +95,9 @@ def test_every_regime_and_dated_event_is_a_linked_mark(shared_client: FlaskClien
     assert svg.get("aria-labelledby") == "timeline-title timeline-desc"
 
 
-def test_the_table_gives_the_same_entries_with_dates_at_their_precision(shared_client: FlaskClient) -> None:
+def test_the_table_gives_the_same_entries_with_dates_at_their_precision(
+    shared_client: FlaskClient,
+) -> None:
     document = _page(shared_client, "/timeline")
     table = document.find(".//table[@id='timeline-table']")
     assert table is not None
@@ -89,10 +110,17 @@ def test_the_table_gives_the_same_entries_with_dates_at_their_precision(shared_c
     ]
     by_label = {row[1]: row for row in rows}
     assert by_label["Fall of the Modibo Keïta regime"] == [
-        "November 1968", "Fall of the Modibo Keïta regime",
-        "Independence, falls of regimes, resignations", "month"]
+        "November 1968",
+        "Fall of the Modibo Keïta regime",
+        "Independence, falls of regimes, resignations",
+        "month",
+    ]
     assert by_label["Modibo Keïta regime"] == [
-        "22 September 1960 – November 1968", "Modibo Keïta regime", "Regimes", "day – month"]
+        "22 September 1960 – November 1968",
+        "Modibo Keïta regime",
+        "Regimes",
+        "day – month",
+    ]
     assert by_label["Delivery of 15 BTR-40 (1961)"][2:] == ["Arms deliveries", "year"]
     assert by_label["Abdoulaye Diop's visit to Moscow"][0] == "11 November 2021"
 
@@ -100,15 +128,29 @@ def test_the_table_gives_the_same_entries_with_dates_at_their_precision(shared_c
 def test_a_kind_filter_keeps_those_kinds_and_checks_their_boxes(shared_client: FlaskClient) -> None:
     document = _page(shared_client, "/timeline?kind=war&kind=diplomacy")
     assert sorted(_marks(_inline_svg(document))) == sorted(
-        entry for entry in ENTRIES
-        if entry[0] in {"/id/event/1985-war-mali-burkina-faso",
-                        "/id/event/agreement-for-peace-and-reconciliation",
-                        "/id/event/2021-11-11-diop-visit-to-moscow"}
+        entry
+        for entry in ENTRIES
+        if entry[0]
+        in {
+            "/id/event/1985-war-mali-burkina-faso",
+            "/id/event/agreement-for-peace-and-reconciliation",
+            "/id/event/2021-11-11-diop-visit-to-moscow",
+        }
     )
-    boxes = {box.get("value"): box.get("checked") is not None
-             for box in document.iter("input") if box.get("name") == "kind"}
-    assert boxes == {"regime": False, "politics": False, "delivery": False, "war": True,
-                     "rebellion": False, "operation": False, "diplomacy": True}
+    boxes = {
+        box.get("value"): box.get("checked") is not None
+        for box in document.iter("input")
+        if box.get("name") == "kind"
+    }
+    assert boxes == {
+        "regime": False,
+        "politics": False,
+        "delivery": False,
+        "war": True,
+        "rebellion": False,
+        "operation": False,
+        "diplomacy": True,
+    }
     form = document.find(".//form[@class='kinds']")
     assert (form.get("method"), form.get("action")) == ("get", "/timeline")  # type: ignore[union-attr]
 
@@ -119,14 +161,23 @@ def test_the_kind_links_filter_without_javascript(shared_client: FlaskClient) ->
     assert form is not None
     hint = [a.get("href") for a in form.iter("a")]
     assert hint == [
-        "/timeline?kind=regime", "/timeline?kind=politics", "/timeline?kind=delivery",
-        "/timeline?kind=war", "/timeline?kind=rebellion", "/timeline?kind=operation",
-        "/timeline?kind=diplomacy", "/timeline",
+        "/timeline?kind=regime",
+        "/timeline?kind=politics",
+        "/timeline?kind=delivery",
+        "/timeline?kind=war",
+        "/timeline?kind=rebellion",
+        "/timeline?kind=operation",
+        "/timeline?kind=diplomacy",
+        "/timeline",
     ]
     labels = [text_of(label) for label in document.iter("label")]
     assert labels == [
-        "Regimes (7)", "Independence, falls of regimes, resignations (6)", "Arms deliveries (9)",
-        "Wars (1)", "Rebellions and insurgencies (1)", "Military operations (0)",
+        "Regimes (7)",
+        "Independence, falls of regimes, resignations (6)",
+        "Arms deliveries (9)",
+        "Wars (1)",
+        "Rebellions and insurgencies (1)",
+        "Military operations (0)",
         "Diplomatic visits and agreements (2)",
     ]
 
@@ -134,18 +185,28 @@ def test_the_kind_links_filter_without_javascript(shared_client: FlaskClient) ->
 def test_an_unknown_kind_is_a_400_naming_the_kinds(shared_client: FlaskClient) -> None:
     response = shared_client.get("/timeline.svg?kind=coups", headers={"Accept": "application/json"})
     assert response.status_code == 400
-    assert response.json == {"error": {"status": 400, "message": (
-        "unknown kind 'coups' in ?kind=; the kinds are regime, politics, delivery, war, rebellion,"
-        " operation, diplomacy")}}
+    assert response.json == {
+        "error": {
+            "status": 400,
+            "message": (
+                "unknown kind 'coups' in ?kind=; the kinds are regime, politics, delivery, war,"
+                " rebellion, operation, diplomacy"
+            ),
+        }
+    }
 
 
-def test_the_picture_alone_is_well_formed_svg_with_absolute_links(shared_client: FlaskClient) -> None:
+def test_the_picture_alone_is_well_formed_svg_with_absolute_links(
+    shared_client: FlaskClient,
+) -> None:
     response = shared_client.get("/timeline.svg?kind=delivery")
     assert (response.status_code, response.content_type) == (200, "image/svg+xml; charset=utf-8")
     svg = ET.fromstring(response.data)
     assert svg.tag == f"{SVG}svg"
     assert _marks(svg) == [
-        ("http://localhost" + page, title) for page, title in ENTRIES if page.startswith("/id/delivery/")
+        ("http://localhost" + page, title)
+        for page, title in ENTRIES
+        if page.startswith("/id/delivery/")
     ]
 
 
@@ -161,11 +222,14 @@ def test_the_page_links_the_query_behind_it(shared_client: FlaskClient) -> None:
     assert code is not None and code.text.startswith("# title: Timeline: regimes")  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize(("value", "precision", "text"), [
-    ("1961", "year", "1961"),
-    ("1968-11", "month", "November 1968"),
-    ("1960-09-22", "day", "22 September 1960"),
-])
+@pytest.mark.parametrize(
+    ("value", "precision", "text"),
+    [
+        ("1961", "year", "1961"),
+        ("1968-11", "month", "November 1968"),
+        ("1960-09-22", "day", "22 September 1960"),
+    ],
+)
 def test_a_date_reads_at_its_precision(value: str, precision: str, text: str) -> None:
     when = When(value, precision)
     assert when.text == text

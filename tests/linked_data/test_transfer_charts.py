@@ -1,4 +1,4 @@
-"""/transfers: the register as a page, and its two charts of deliveries with their tables and queries.
+"""/transfers: the register as a page, and two charts of deliveries with their tables and queries.
 
 Expectations are what the shipped data say now.
 """
@@ -104,18 +104,34 @@ def test_the_register_has_a_row_per_deal_linked_to_its_page(page: ET.Element) ->
     rows = _table(page, "register-table")
     assert rows[0][:3] == ["Deal", "Supplier", "Recipient"]
     assert len(rows) == 1 + 14
-    assert rows[1][:9] == ["BTR-40", "Union of Soviet Socialist Republics", "Mali", "", "",
-                           "armoured personnel carrier", "15", "1961", "delivered"]
+    assert rows[1][:9] == [
+        "BTR-40",
+        "Union of Soviet Socialist Republics",
+        "Mali",
+        "",
+        "",
+        "armoured personnel carrier",
+        "15",
+        "1961",
+        "delivered",
+    ]
     table = page.find(".//table[@id='register-table']")
     assert [a.get("href") for a in table.iter("a")][:2] == [  # type: ignore[union-attr]
-        "/id/transfer/1961-btr-40", "/id/transfer/1963-t-34-85"]
+        "/id/transfer/1961-btr-40",
+        "/id/transfer/1963-t-34-85",
+    ]
 
 
-@pytest.mark.parametrize(("name", "bars"), [
-    ("deliveries-per-year-by-category", len(BY_CATEGORY)),
-    ("deliveries-per-regime", len(BY_REGIME)),
-])
-def test_each_chart_alone_is_well_formed_svg(shared_client: FlaskClient, name: str, bars: int) -> None:
+@pytest.mark.parametrize(
+    ("name", "bars"),
+    [
+        ("deliveries-per-year-by-category", len(BY_CATEGORY)),
+        ("deliveries-per-regime", len(BY_REGIME)),
+    ],
+)
+def test_each_chart_alone_is_well_formed_svg(
+    shared_client: FlaskClient, name: str, bars: int
+) -> None:
     response = shared_client.get(f"/transfers/{name}.svg")
     assert (response.status_code, response.content_type) == (200, "image/svg+xml; charset=utf-8")
     svg = ET.fromstring(response.data)
@@ -128,4 +144,6 @@ def test_an_unknown_chart_is_a_404(shared_client: FlaskClient) -> None:
     response = shared_client.get("/transfers/units.svg", headers={"Accept": "application/json"})
     assert response.status_code == 404
     assert response.json["error"]["message"] == (  # type: ignore[index]
-        "no chart 'units'; the charts are deliveries-per-year-by-category.svg and deliveries-per-regime.svg")
+        "no chart 'units'; the charts are deliveries-per-year-by-category.svg"
+        " and deliveries-per-regime.svg"
+    )

@@ -65,8 +65,12 @@ def category_segments(answer: PageQuery) -> list[Segment]:
         category = row["category"].value
         colour = colours.setdefault(category, _PALETTE[len(colours) % len(_PALETTE)])
         segments.append(
-            Segment(row["year"].value, _link(row["category"], row.get("categoryNode")),
-                    int(row["deliveries"].value), colour)
+            Segment(
+                row["year"].value,
+                _link(row["category"], row.get("categoryNode")),
+                int(row["deliveries"].value),
+                colour,
+            )
         )
     return segments
 
@@ -74,13 +78,19 @@ def category_segments(answer: PageQuery) -> list[Segment]:
 def regime_segments(answer: PageQuery) -> list[Segment]:
     """The rows of `deliveries-per-regime`, oldest regime first."""
     return [
-        Segment(row["regime"].value, _link(row["regime"], row.get("regimeNode")),
-                int(row["deliveries"].value), _PALETTE[0])
+        Segment(
+            row["regime"].value,
+            _link(row["regime"], row.get("regimeNode")),
+            int(row["deliveries"].value),
+            _PALETTE[0],
+        )
         for row in answer.rows
     ]
 
 
-def year_chart_svg(segments: list[Segment], last_year: int, href: Callable[[str], str] = lambda h: h) -> str:
+def year_chart_svg(
+    segments: list[Segment], last_year: int, href: Callable[[str], str] = lambda h: h
+) -> str:
     """Stacked bars on a year axis from 1960: deliveries per year, a colour per category."""
     width, left, right, top, plot_height, bottom = 960, 44, 16, 34, 180, 40
     years = last_year - FIRST_YEAR + 1
@@ -93,11 +103,15 @@ def year_chart_svg(segments: list[Segment], last_year: int, href: Callable[[str]
     legend = list(dict.fromkeys((s.series.text, s.colour) for s in segments))
     legend_rows = (len(legend) + 2) // 3
     height = top + plot_height + bottom + legend_rows * 18 + 8
-    svg = _svg(width, height, "chart-year",
-               "Number of deliveries per year, by equipment category",
-               f"A stacked bar per year from {FIRST_YEAR} to {last_year}: {sum(totals.values())} "
-               f"deliveries in {len(totals)} years, coloured by equipment category. Deliveries are "
-               "counted, not units. The table below gives the same numbers.")
+    svg = _svg(
+        width,
+        height,
+        "chart-year",
+        "Number of deliveries per year, by equipment category",
+        f"A stacked bar per year from {FIRST_YEAR} to {last_year}: {sum(totals.values())} "
+        f"deliveries in {len(totals)} years, coloured by equipment category. Deliveries are "
+        "counted, not units. The table below gives the same numbers.",
+    )
     base = top + plot_height
     for n in range(peak + 1):
         y = round(base - n * unit, 1)
@@ -114,18 +128,32 @@ def year_chart_svg(segments: list[Segment], last_year: int, href: Callable[[str]
         bottom_y = base - heights.get(year, 0)
         heights[year] = heights.get(year, 0) + s.count * unit
         x = left + (year - FIRST_YEAR) * step + 1
-        group = _linked(svg, s.series.href, href,
-                        f"{year}: {s.count} {_deliveries(s.count)} of {s.series.text}")
-        ElementTree.SubElement(group, "rect", {
-            "x": _n(x), "y": _n(bottom_y - s.count * unit), "width": _n(max(step - 2, 2)),
-            "height": _n(s.count * unit), "fill": s.colour, "stroke": "#fff", "stroke-width": "1"})
+        group = _linked(
+            svg, s.series.href, href, f"{year}: {s.count} {_deliveries(s.count)} of {s.series.text}"
+        )
+        ElementTree.SubElement(
+            group,
+            "rect",
+            {
+                "x": _n(x),
+                "y": _n(bottom_y - s.count * unit),
+                "width": _n(max(step - 2, 2)),
+                "height": _n(s.count * unit),
+                "fill": s.colour,
+                "stroke": "#fff",
+                "stroke-width": "1",
+            },
+        )
     for year, total in sorted(totals.items()):
         x = left + (year - FIRST_YEAR + 0.5) * step
         _text(svg, str(year), x, base - heights[year] - 4, anchor="middle", size="9")
     for i, (name, colour) in enumerate(legend):
         x, y = left + (i % 3) * 300, base + bottom + (i // 3) * 18
-        ElementTree.SubElement(svg, "rect", {"x": _n(x), "y": _n(y - 10), "width": "12",
-                                             "height": "12", "fill": colour})
+        ElementTree.SubElement(
+            svg,
+            "rect",
+            {"x": _n(x), "y": _n(y - 10), "width": "12", "height": "12", "fill": colour},
+        )
         _text(svg, name, x + 18, y)
     return ElementTree.tostring(svg, encoding="unicode")
 
@@ -136,10 +164,15 @@ def regime_chart_svg(segments: list[Segment], href: Callable[[str], str] = lambd
     peak = max((s.count for s in segments), default=0) or 1
     unit = (width - left - right) / peak
     height = top + row * len(segments) + 30
-    svg = _svg(width, height, "chart-regime", "Number of deliveries under each regime in power",
-               f"A bar per regime of Mali, oldest first ({len(segments)} regimes, "
-               f"{sum(s.count for s in segments)} deliveries): the deliveries received while it was "
-               "in power. Deliveries are counted, not units. The table below gives the same numbers.")
+    svg = _svg(
+        width,
+        height,
+        "chart-regime",
+        "Number of deliveries under each regime in power",
+        f"A bar per regime of Mali, oldest first ({len(segments)} regimes, "
+        f"{sum(s.count for s in segments)} deliveries): the deliveries received while it was "
+        "in power. Deliveries are counted, not units. The table below gives the same numbers.",
+    )
     base = top + row * len(segments)
     for n in range(peak + 1):
         x = left + n * unit
@@ -148,11 +181,21 @@ def regime_chart_svg(segments: list[Segment], href: Callable[[str], str] = lambd
     _text(svg, "deliveries", width - right, base + 30, anchor="end")
     for i, s in enumerate(segments):
         y = top + i * row
-        group = _linked(svg, s.series.href, href, f"{s.series.text}: {s.count} {_deliveries(s.count)}")
+        group = _linked(
+            svg, s.series.href, href, f"{s.series.text}: {s.count} {_deliveries(s.count)}"
+        )
         _text(group, s.series.text, left - 8, y + row / 2 + 4, anchor="end")
-        ElementTree.SubElement(group, "rect", {
-            "x": _n(left), "y": _n(y + 4), "width": _n(max(s.count * unit, 0)),
-            "height": _n(row - 8), "fill": s.colour})
+        ElementTree.SubElement(
+            group,
+            "rect",
+            {
+                "x": _n(left),
+                "y": _n(y + 4),
+                "width": _n(max(s.count * unit, 0)),
+                "height": _n(row - 8),
+                "fill": s.colour,
+            },
+        )
         _text(group, str(s.count), left + s.count * unit + 6, y + row / 2 + 4)
     return ElementTree.tostring(svg, encoding="unicode")
 
@@ -162,17 +205,27 @@ def _deliveries(n: int) -> str:
 
 
 def _svg(width: int, height: float, name: str, title: str, description: str) -> ElementTree.Element:
-    svg = ElementTree.Element("svg", {
-        "xmlns": "http://www.w3.org/2000/svg", "viewBox": f"0 0 {width} {_n(height)}",
-        "width": str(width), "height": _n(height), "font-family": "system-ui, sans-serif",
-        "font-size": "12", "class": "chart", "aria-labelledby": f"{name}-title {name}-desc"})
+    svg = ElementTree.Element(
+        "svg",
+        {
+            "xmlns": "http://www.w3.org/2000/svg",
+            "viewBox": f"0 0 {width} {_n(height)}",
+            "width": str(width),
+            "height": _n(height),
+            "font-family": "system-ui, sans-serif",
+            "font-size": "12",
+            "class": "chart",
+            "aria-labelledby": f"{name}-title {name}-desc",
+        },
+    )
     ElementTree.SubElement(svg, "title", {"id": f"{name}-title"}).text = title
     ElementTree.SubElement(svg, "desc", {"id": f"{name}-desc"}).text = description
     return svg
 
 
-def _linked(parent: ElementTree.Element, target: str | None, href: Callable[[str], str],
-            name: str) -> ElementTree.Element:
+def _linked(
+    parent: ElementTree.Element, target: str | None, href: Callable[[str], str], name: str
+) -> ElementTree.Element:
     if target is None:
         group = ElementTree.SubElement(parent, "g")
     else:
@@ -181,13 +234,32 @@ def _linked(parent: ElementTree.Element, target: str | None, href: Callable[[str
     return group
 
 
-def _line(parent: ElementTree.Element, x1: float, x2: float, y1: float, y2: float, colour: str) -> None:
-    ElementTree.SubElement(parent, "line", {"x1": _n(x1), "x2": _n(x2), "y1": _n(y1), "y2": _n(y2),
-                                            "stroke": colour, "stroke-width": "1"})
+def _line(
+    parent: ElementTree.Element, x1: float, x2: float, y1: float, y2: float, colour: str
+) -> None:
+    ElementTree.SubElement(
+        parent,
+        "line",
+        {
+            "x1": _n(x1),
+            "x2": _n(x2),
+            "y1": _n(y1),
+            "y2": _n(y2),
+            "stroke": colour,
+            "stroke-width": "1",
+        },
+    )
 
 
-def _text(parent: ElementTree.Element, text: str, x: float, y: float, *, anchor: str = "start",
-          size: str | None = None) -> None:
+def _text(
+    parent: ElementTree.Element,
+    text: str,
+    x: float,
+    y: float,
+    *,
+    anchor: str = "start",
+    size: str | None = None,
+) -> None:
     attributes = {"x": _n(x), "y": _n(y), "fill": _TEXT, "text-anchor": anchor}
     if size:
         attributes["font-size"] = size

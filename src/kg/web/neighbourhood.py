@@ -54,7 +54,7 @@ class Neighbourhood:
 
 
 def direct_links(iri: NamedNode) -> tuple[list[Edge], int, bool]:
-    """The first MAX_EDGES links out of and into `iri` (out first), their total, and if it is a floor."""
+    """The first MAX_EDGES links from and to `iri` (out first), their total, whether it is a floor."""
     store = site().store
     out: set[Edge] = set()
     into: set[Edge] = set()
@@ -81,8 +81,10 @@ def _sort_key(edge: Edge) -> tuple[str, str, str]:
     return (edge.predicate.value, edge.source.value, edge.target.value)
 
 
-def dot_source(centre: NamedNode, edges: list[Edge], presenter: Presenter) -> tuple[str, dict[str, str]]:
-    """The graph in DOT, every string escaped, and the name dot gives each node and edge → its label."""
+def dot_source(
+    centre: NamedNode, edges: list[Edge], presenter: Presenter
+) -> tuple[str, dict[str, str]]:
+    """The graph in DOT, every string escaped, and each node's and edge's DOT name → its label."""
     ids: dict[NamedNode, str] = {centre: "n0"}
     for edge in edges:
         for node in (edge.source, edge.target):
@@ -114,7 +116,10 @@ def dot_source(centre: NamedNode, edges: list[Edge], presenter: Presenter) -> tu
         names[f"{source}->{target}"] = (
             f"{names[source]} — {', '.join(said[f'{source}->{target}'])} → {names[target]}"
         )
-        attributes = {"label": _short(predicate.text), "tooltip": predicate.iri or edge.predicate.value}
+        attributes = {
+            "label": _short(predicate.text),
+            "tooltip": predicate.iri or edge.predicate.value,
+        }
         lines.append(f"  {source} -> {target} [{_attributes(attributes)}];")
     lines.append("}")
     return "\n".join(lines) + "\n", names
@@ -122,14 +127,14 @@ def dot_source(centre: NamedNode, edges: list[Edge], presenter: Presenter) -> tu
 
 def dot_string(text: str) -> str:
     """A DOT quoted string: backslashes and quotes escaped (so none of dot's `\\N`-style escapes
-    apply), line breaks made spaces, and `&` written as an entity, as dot reads entities in labels."""
+    apply), line breaks made spaces, `&` written as an entity (dot reads entities in labels)."""
     flat = " ".join(text.splitlines())
     escaped = flat.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
 
 
 def dot_url(href: str) -> str:
-    """A link as dot may write it: dot 2.43 copies `"` into its SVG unescaped, so none may remain."""
+    """A link as dot may write it: dot 2.43 copies `"` into its SVG unescaped, so none may stay."""
     return href.translate(_URL_UNSAFE)
 
 
@@ -156,7 +161,11 @@ def render_svg(source: str) -> str:
         raise DotUnavailable("Graphviz's dot is not installed on this server (make graphviz)")
     try:
         done = subprocess.run(
-            [dot, "-Tsvg"], input=source.encode(), capture_output=True, timeout=DOT_TIMEOUT, check=False
+            [dot, "-Tsvg"],
+            input=source.encode(),
+            capture_output=True,
+            timeout=DOT_TIMEOUT,
+            check=False,
         )
     except subprocess.TimeoutExpired as err:
         raise DotUnavailable(f"Graphviz's dot took more than {DOT_TIMEOUT:g} s") from err
@@ -213,5 +222,11 @@ def neighbourhood_view(path: str) -> Neighbourhood | None:
     try:
         svg = accessible_svg(drawn, names, f"Direct links of {centre.text}", description)
     except ElementTree.ParseError as err:
-        return Neighbourhood(len(edges), hidden, at_least, None, f"No graph view: dot wrote SVG that does not parse ({err}).")
+        return Neighbourhood(
+            len(edges),
+            hidden,
+            at_least,
+            None,
+            f"No graph view: dot wrote SVG that does not parse ({err}).",
+        )
     return Neighbourhood(len(edges), hidden, at_least, Markup(svg), None)

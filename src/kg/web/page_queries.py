@@ -47,7 +47,11 @@ class PageQuery:
     @property
     def endpoint_href(self) -> str:
         """The endpoint's own answer to the query (CSV: what a spreadsheet opens)."""
-        return url_for("sparql.endpoint") + "?" + urlencode({"query": self.query.text, "format": "csv"})
+        return (
+            url_for("sparql.endpoint")
+            + "?"
+            + urlencode({"query": self.query.text, "format": "csv"})
+        )
 
 
 def run_page_query(name: str) -> PageQuery:

@@ -74,7 +74,9 @@ class When:
     @property
     def first_day(self) -> datetime.date:
         parts = [int(p) for p in self.value.split("-")[:3]]
-        return datetime.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+        return datetime.date(
+            parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1
+        )
 
     @property
     def last_day(self) -> datetime.date:
@@ -220,45 +222,101 @@ def timeline_svg(timeline: Timeline, href: Callable[[str], str] = lambda h: h) -
         ElementTree.SubElement(
             svg,
             "line",
-            {"x1": str(gx), "x2": str(gx), "y1": str(_TOP - 6), "y2": str(axis_y + (6 if major else 3)),
-             "stroke": "#bbb" if major else "#e3e3e3", "stroke-width": "1"},
+            {
+                "x1": str(gx),
+                "x2": str(gx),
+                "y1": str(_TOP - 6),
+                "y2": str(axis_y + (6 if major else 3)),
+                "stroke": "#bbb" if major else "#e3e3e3",
+                "stroke-width": "1",
+            },
         )
         if major:
-            _text_child(svg, "text", str(year), x=str(gx), y=str(axis_y + 18), fill=_TEXT,
-                        **{"text-anchor": "middle"})
+            _text_child(
+                svg,
+                "text",
+                str(year),
+                x=str(gx),
+                y=str(axis_y + 18),
+                fill=_TEXT,
+                **{"text-anchor": "middle"},
+            )
     ElementTree.SubElement(
-        svg, "line",
-        {"x1": str(_LEFT), "x2": str(_WIDTH - _RIGHT), "y1": str(axis_y), "y2": str(axis_y),
-         "stroke": _TEXT, "stroke-width": "1"},
+        svg,
+        "line",
+        {
+            "x1": str(_LEFT),
+            "x2": str(_WIDTH - _RIGHT),
+            "y1": str(axis_y),
+            "y2": str(axis_y),
+            "stroke": _TEXT,
+            "stroke-width": "1",
+        },
     )
     _draw_legend(svg, axis_y + _AXIS + 4)
     if "regime" in timeline.kinds:
-        _text_child(svg, "text", "Regimes", x="4", y=str(_TOP + _BAND_HEIGHT / 2 + 4), fill=_TEXT,
-                    **{"font-weight": "bold"})
+        _text_child(
+            svg,
+            "text",
+            "Regimes",
+            x="4",
+            y=str(_TOP + _BAND_HEIGHT / 2 + 4),
+            fill=_TEXT,
+            **{"font-weight": "bold"},
+        )
         for i, band in enumerate(timeline.bands):
             left = x(band.start.first_day)
             right = x(band.end.last_day) if band.end is not None else x(end)
             width = max(right - left, 2)
             link = _link(svg, band, href)
             ElementTree.SubElement(
-                link, "rect",
-                {"x": str(left), "y": str(_TOP), "width": str(round(width, 1)),
-                 "height": str(_BAND_HEIGHT), "fill": _BAND_COLOURS[i % 2], "stroke": "#7a7a7a",
-                 "stroke-width": "0.5"},
+                link,
+                "rect",
+                {
+                    "x": str(left),
+                    "y": str(_TOP),
+                    "width": str(round(width, 1)),
+                    "height": str(_BAND_HEIGHT),
+                    "fill": _BAND_COLOURS[i % 2],
+                    "stroke": "#7a7a7a",
+                    "stroke-width": "0.5",
+                },
             )
             name = _band_name(band.label)
             if width >= 6.2 * len(name) + 6:
-                _text_child(link, "text", name, x=str(round(left + 3, 1)),
-                            y=str(_TOP + _BAND_HEIGHT / 2 + 4), fill=_TEXT)
+                _text_child(
+                    link,
+                    "text",
+                    name,
+                    x=str(round(left + 3, 1)),
+                    y=str(_TOP + _BAND_HEIGHT / 2 + 4),
+                    fill=_TEXT,
+                )
     for kind in lanes:
         top = lane_tops[kind]
-        _text_child(svg, "text", _LANE_LABELS[kind], x="4", y=str(top + _LANE_PAD + 9), fill=_TEXT,
-                    **{"font-weight": "bold"})
+        _text_child(
+            svg,
+            "text",
+            _LANE_LABELS[kind],
+            x="4",
+            y=str(top + _LANE_PAD + 9),
+            fill=_TEXT,
+            **{"font-weight": "bold"},
+        )
         if not placed[kind]:
-            _text_child(svg, "text", "none dated", x=str(_LEFT + 4), y=str(top + _LANE_PAD + 9),
-                        fill="#555", **{"font-style": "italic"})
+            _text_child(
+                svg,
+                "text",
+                "none dated",
+                x=str(_LEFT + 4),
+                y=str(top + _LANE_PAD + 9),
+                fill="#555",
+                **{"font-style": "italic"},
+            )
         for mark, level in placed[kind]:
-            _draw_mark(_link(svg, mark, href), mark, x, top + _LANE_PAD + level * _STEP, _COLOURS[kind])
+            _draw_mark(
+                _link(svg, mark, href), mark, x, top + _LANE_PAD + level * _STEP, _COLOURS[kind]
+            )
     return ElementTree.tostring(svg, encoding="unicode")
 
 
@@ -266,13 +324,30 @@ def _draw_legend(svg: ElementTree.Element, top: float) -> None:
     """What a mark's shape says of its date's precision, for readers of the picture alone."""
     grey = "#666"
     _text_child(svg, "text", "Dated to:", x="4", y=str(top + 9), fill=_TEXT)
-    ElementTree.SubElement(svg, "rect", {"x": str(_LEFT), "y": str(top), "width": "14", "height": "10",
-                                         "rx": "2", "fill": grey})
-    _text_child(svg, "text", "a year (as wide as the year)", x=str(_LEFT + 20), y=str(top + 9), fill=_TEXT)
-    ElementTree.SubElement(svg, "rect", {"x": str(_LEFT + 210), "y": str(top), "width": "8", "height": "10",
-                                         "rx": "2", "fill": grey})
+    ElementTree.SubElement(
+        svg,
+        "rect",
+        {"x": str(_LEFT), "y": str(top), "width": "14", "height": "10", "rx": "2", "fill": grey},
+    )
+    _text_child(
+        svg, "text", "a year (as wide as the year)", x=str(_LEFT + 20), y=str(top + 9), fill=_TEXT
+    )
+    ElementTree.SubElement(
+        svg,
+        "rect",
+        {
+            "x": str(_LEFT + 210),
+            "y": str(top),
+            "width": "8",
+            "height": "10",
+            "rx": "2",
+            "fill": grey,
+        },
+    )
     _text_child(svg, "text", "a month", x=str(_LEFT + 224), y=str(top + 9), fill=_TEXT)
-    ElementTree.SubElement(svg, "circle", {"cx": str(_LEFT + 300), "cy": str(top + 5), "r": "5", "fill": grey})
+    ElementTree.SubElement(
+        svg, "circle", {"cx": str(_LEFT + 300), "cy": str(top + 5), "r": "5", "fill": grey}
+    )
     _text_child(svg, "text", "a day", x=str(_LEFT + 310), y=str(top + 9), fill=_TEXT)
 
 
@@ -301,25 +376,50 @@ def _extent(mark: Entry, x: Callable[[datetime.date], float]) -> tuple[float, fl
     return left, max(right, left + minimum)
 
 
-def _draw_mark(parent: ElementTree.Element, mark: Entry, x: Callable[[datetime.date], float],
-               top: float, colour: str) -> None:
+def _draw_mark(
+    parent: ElementTree.Element,
+    mark: Entry,
+    x: Callable[[datetime.date], float],
+    top: float,
+    colour: str,
+) -> None:
     left, right = _extent(mark, x)
     if mark.start.precision == "day" and mark.end is None:
         ElementTree.SubElement(
-            parent, "circle",
-            {"cx": str(round((left + right) / 2, 1)), "cy": str(top + 5), "r": "5", "fill": colour,
-             "stroke": "#fff", "stroke-width": "1", "class": "mark"},
+            parent,
+            "circle",
+            {
+                "cx": str(round((left + right) / 2, 1)),
+                "cy": str(top + 5),
+                "r": "5",
+                "fill": colour,
+                "stroke": "#fff",
+                "stroke-width": "1",
+                "class": "mark",
+            },
         )
         return
     ElementTree.SubElement(
-        parent, "rect",
-        {"x": str(round(left, 1)), "y": str(top), "width": str(round(right - left, 1)),
-         "height": "10", "rx": "2", "fill": colour, "stroke": "#fff", "stroke-width": "1",
-         "fill-opacity": "0.85", "class": "mark"},
+        parent,
+        "rect",
+        {
+            "x": str(round(left, 1)),
+            "y": str(top),
+            "width": str(round(right - left, 1)),
+            "height": "10",
+            "rx": "2",
+            "fill": colour,
+            "stroke": "#fff",
+            "stroke-width": "1",
+            "fill-opacity": "0.85",
+            "class": "mark",
+        },
     )
 
 
-def _link(parent: ElementTree.Element, entry: Entry, href: Callable[[str], str]) -> ElementTree.Element:
+def _link(
+    parent: ElementTree.Element, entry: Entry, href: Callable[[str], str]
+) -> ElementTree.Element:
     """A link to the entry's page (a group when it has none), named by its label and date."""
     name = f"{entry.label}, {entry.when_text}"
     if entry.href is None:
@@ -334,7 +434,9 @@ def _band_name(label: str) -> str:
     return label.removesuffix(" regime")
 
 
-def _text_child(parent: ElementTree.Element, tag: str, text: str, **attributes: str) -> ElementTree.Element:
+def _text_child(
+    parent: ElementTree.Element, tag: str, text: str, **attributes: str
+) -> ElementTree.Element:
     child = ElementTree.SubElement(parent, tag, attributes)
     child.text = text
     return child
