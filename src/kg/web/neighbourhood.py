@@ -54,7 +54,7 @@ class Neighbourhood:
 
 
 def direct_links(iri: NamedNode) -> tuple[list[Edge], int, bool]:
-    """The first MAX_EDGES links from and to `iri` (out first), their total, whether it is a floor."""
+    """The first MAX_EDGES links from and to `iri` (out first), their total, if that is a floor."""
     store = site().store
     out: set[Edge] = set()
     into: set[Edge] = set()
