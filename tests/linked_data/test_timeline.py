@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 
 from pages import parse_html, text_of
 
-from kg.web.timeline import When
+from kg.web.page_queries import Cell
+from kg.web.timeline import When, when_of
 
 SVG = "{http://www.w3.org/2000/svg}"
 HTML_ACCEPT = "text/html"
@@ -233,3 +234,27 @@ def test_the_page_links_the_query_behind_it(shared_client: FlaskClient) -> None:
 def test_a_date_reads_at_its_precision(value: str, precision: str, text: str) -> None:
     when = When(value, precision)
     assert when.text == text
+
+
+@pytest.mark.parametrize(
+    ("value", "precision", "read"),
+    [
+        ("1961Z", None, ("1961", "year")),
+        ("1968-11+01:00", None, ("November 1968", "month")),
+        ("2012-03-22", "https://w3id.org/kg-mali/ontology#day-precision", ("22 March 2012", "day")),
+        ("1981-02-30", None, None),
+        ("the 1980s", None, None),
+    ],
+)
+def test_a_value_is_read_as_a_date_or_left_off_the_axis(
+    value: str, precision: str | None, read: tuple[str, str] | None
+) -> None:
+    when = when_of(Cell(value), Cell(precision, True) if precision else None)
+    assert (None if when is None else (when.text, when.precision)) == read
+
+
+def test_the_page_and_its_picture_name_each_other(shared_client: FlaskClient) -> None:
+    response = shared_client.get("/timeline?kind=war", headers={"Accept": "text/html"})
+    assert response.headers["Link"] == (
+        '</timeline.svg?kind=war>; rel="alternate"; type="image/svg+xml"'
+    )

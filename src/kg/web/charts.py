@@ -13,12 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, request, url_for
 from markupsafe import Markup
 
 from kg.transfers import REGISTER_QUERY
 from kg.web.page_queries import Cell, PageQuery, run_page_query
-from kg.web.representations import html_response, site_href
+from kg.web.representations import Alternate, html_response, site_href
 from kg.web.site import site
 from kg.web.timeline import today_utc
 
@@ -298,6 +298,7 @@ def transfers_page() -> Response:
         regimes=regimes,
         year_chart=Markup(year_chart_svg(categories, _last_year(by_category))),
         regime_chart=Markup(regime_chart_svg(regimes)),
+        alternates=[Alternate(url_for("documents.transfers"), "text/csv", "CSV")],
     )
 
 

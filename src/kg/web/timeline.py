@@ -11,8 +11,10 @@ is a bar as wide as the year, a month a narrower bar, a day a dot.
 
 import calendar
 import datetime
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 from flask import Blueprint, Response, abort, request
@@ -20,7 +22,7 @@ from markupsafe import Markup
 from pyoxigraph import NamedNode
 
 from kg.web.page_queries import Cell, PageQuery, run_page_query
-from kg.web.representations import html_response, site_href
+from kg.web.representations import Alternate, html_response, site_href
 from kg.web.site import site
 
 blueprint = Blueprint("timeline", __name__)
@@ -47,6 +49,8 @@ _LANE_LABELS = {
     "diplomacy": "Diplomacy",
 }
 FIRST_YEAR = 1960
+# xsd:date, xsd:gYearMonth or xsd:gYear, a time zone allowed after it; years BCE are not drawn.
+_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(?:Z|[+-]\d{2}:\d{2})?$")
 PRECISIONS = ("year", "month", "day")
 
 # Geometry of the picture, in SVG user units.
@@ -73,10 +77,10 @@ class When:
 
     @property
     def first_day(self) -> datetime.date:
-        parts = [int(p) for p in self.value.split("-")[:3]]
-        return datetime.date(
-            parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1
-        )
+        found = _DATE.match(self.value)
+        assert found is not None, self.value  # when_of keeps only dates it can read
+        year, month, day = found.groups()
+        return datetime.date(int(year), int(month or 1), int(day or 1))
 
     @property
     def last_day(self) -> datetime.date:
@@ -148,6 +152,9 @@ def timeline_of(answer: PageQuery, kinds: Sequence[str], today: datetime.date) -
         kind = row["kind"].value
         if kind not in kinds:
             continue
+        start = when_of(row["start"], row.get("startPrecision"))
+        if start is None:
+            continue  # SHACL gives each date a date datatype; nothing else has a place on an axis
         iri = row["node"].value
         path = space.path_of(iri)
         end = row.get("end")
@@ -157,20 +164,32 @@ def timeline_of(answer: PageQuery, kinds: Sequence[str], today: datetime.date) -
                 href=site_href(path) if path is not None else None,
                 iri=str(space.publish(NamedNode(iri)).value),  # type: ignore[union-attr]
                 label=row["label"].value,
-                start=_when(row["start"], row.get("startPrecision")),
-                end=_when(end, row.get("endPrecision")) if end is not None else None,
+                start=start,
+                end=when_of(end, row.get("endPrecision")) if end is not None else None,
             )
         )
     return Timeline(entries, tuple(kinds), today)
 
 
-def _when(value: Cell, precision: Cell | None) -> When:
+def when_of(value: Cell, precision: Cell | None) -> When | None:
+    """The date of a cell at its precision; None for a value no calendar date can be read from."""
+    found = _DATE.match(value.value)
+    if found is None or not _is_date(*found.groups()):
+        return None
     # kgo:day-precision → "day"; without a derived precision, the literal's shape says it.
     if precision is not None:
         name = precision.value.rpartition("#")[2].removesuffix("-precision")
         if name in PRECISIONS:
             return When(value.value, name)
-    return When(value.value, PRECISIONS[min(value.value.count("-"), 2)])
+    return When(value.value, PRECISIONS[sum(1 for part in found.groups() if part) - 1])
+
+
+def _is_date(year: str, month: str | None, day: str | None) -> bool:
+    try:
+        datetime.date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        return False
+    return True
 
 
 def timeline_svg(timeline: Timeline, href: Callable[[str], str] = lambda h: h) -> str:
@@ -460,8 +479,8 @@ def timeline_page() -> Response:
     for row in answer.rows:
         counts[row["kind"].value] = counts.get(row["kind"].value, 0) + 1
     svg_href = site_href("timeline.svg")
-    if request.query_string:
-        svg_href += "?" + request.query_string.decode("latin-1")
+    if request.args.getlist("kind"):
+        svg_href += "?" + urlencode([("kind", kind) for kind in timeline.kinds])
     return html_response(
         "timeline.html",
         timeline=timeline,
@@ -470,6 +489,7 @@ def timeline_page() -> Response:
         kind_names=_KIND_NAMES,
         answer=answer,
         svg_href=svg_href,
+        alternates=[Alternate(svg_href, SVG_MEDIA_TYPE, "SVG")],
     )
 
 
