@@ -92,9 +92,10 @@ def dot_source(
     names: dict[str, str] = {"neighbourhood": f"Direct links of {presenter.iri(centre).text}"}
     lines = [
         "digraph neighbourhood {",
-        '  graph [rankdir=LR, bgcolor="transparent", fontname="sans-serif"];',
+        '  graph [rankdir=LR, bgcolor="transparent", fontname="sans-serif", nodesep=0.08, '
+        "ranksep=0.6];",
         '  node [shape=box, style="rounded,filled", fillcolor="#f4f5f7", color="#7a7a7a", '
-        'fontname="sans-serif", fontsize=10, height=0.3];',
+        'fontname="sans-serif", fontsize=10, height=0.22, margin="0.08,0.02"];',
         '  edge [fontname="sans-serif", fontsize=9, color="#7a7a7a", fontcolor="#333333"];',
     ]
     for node, node_id in ids.items():
