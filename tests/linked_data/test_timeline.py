@@ -103,6 +103,7 @@ def test_the_table_gives_the_same_entries_with_dates_at_their_precision(
     table = document.find(".//table[@id='timeline-table']")
     assert table is not None
     rows = [[text_of(cell) for cell in row] for row in table.iter("tr")][1:]
+    assert [row.pop(0) for row in rows] == [str(n) for n in range(1, len(ENTRIES) + 1)]
     links = [a.get("href") for a in table.iter("a")]
     assert links == [page for page, _ in ENTRIES]
     # The title of a mark is "label, date": the table's first two columns.

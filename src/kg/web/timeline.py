@@ -112,6 +112,7 @@ class Entry:
     label: str
     start: When
     end: When | None
+    number: int  # its row in the page's table, written beside its mark for print
 
     @property
     def when_text(self) -> str:
@@ -166,6 +167,7 @@ def timeline_of(answer: PageQuery, kinds: Sequence[str], today: datetime.date) -
                 label=row["label"].value,
                 start=start,
                 end=when_of(end, row.get("endPrecision")) if end is not None else None,
+                number=len(entries) + 1,
             )
         )
     return Timeline(entries, tuple(kinds), today)
@@ -302,6 +304,8 @@ def timeline_svg(timeline: Timeline, href: Callable[[str], str] = lambda h: h) -
                 },
             )
             name = _band_name(band.label)
+            if width < 6.2 * len(name) + 6:
+                name = str(band.number)  # the table's row, when the name does not fit
             if width >= 6.2 * len(name) + 6:
                 _text_child(
                     link,
@@ -376,6 +380,7 @@ def _stack(marks: list[Entry], x: Callable[[datetime.date], float]) -> list[tupl
     placed = []
     for mark in sorted(marks, key=lambda m: (m.start.first_day, m.label)):
         left, right = _extent(mark, x)
+        right += _number_width(mark.number)
         level = next((i for i, e in enumerate(ends) if e + 2 <= left), len(ends))
         if level == len(ends):
             ends.append(right)
@@ -395,6 +400,10 @@ def _extent(mark: Entry, x: Callable[[datetime.date], float]) -> tuple[float, fl
     return left, max(right, left + minimum)
 
 
+def _number_width(number: int) -> float:
+    return 5.5 * len(str(number)) + 3
+
+
 def _draw_mark(
     parent: ElementTree.Element,
     mark: Entry,
@@ -403,6 +412,15 @@ def _draw_mark(
     colour: str,
 ) -> None:
     left, right = _extent(mark, x)
+    _text_child(
+        parent,
+        "text",
+        str(mark.number),
+        x=str(round(right + 2, 1)),
+        y=str(top + 9),
+        fill=_TEXT,
+        **{"font-size": "9"},
+    )
     if mark.start.precision == "day" and mark.end is None:
         ElementTree.SubElement(
             parent,
