@@ -18,7 +18,7 @@ from kg.web.services import services
 from kg.web.site import site
 
 # A page's query names every row it draws; the endpoint's row limit must not cut it silently.
-_PAGE_ROWS = 10_000
+PAGE_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class PageQuery:
 
     query: NamedQuery
     rows: list[Row]
+    truncated: bool = False  # more rows than PAGE_ROWS: the page draws the first ones and says so
 
     @property
     def form_href(self) -> str:
@@ -61,7 +62,7 @@ def run_page_query(name: str) -> PageQuery:
     job = QueryJob(
         text=query.text,
         formats={ResultKind.SOLUTIONS: "json", ResultKind.BOOLEAN: None, ResultKind.GRAPH: None},
-        max_rows=_PAGE_ROWS,
+        max_rows=PAGE_ROWS,
         base_iri=site().iri_space.data_base,  # the store's IRIs, not the public ones
     )
     answer = state.evaluator.evaluate(job)
@@ -73,4 +74,4 @@ def run_page_query(name: str) -> PageQuery:
         }
         for solution in document["results"]["bindings"]
     ]
-    return PageQuery(query, rows)
+    return PageQuery(query, rows, answer.truncated)
