@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from pages import parse_html, text_of
 
+from kg.web import page_queries
 from kg.web.page_queries import Cell
 from kg.web.timeline import When, when_of
 
@@ -259,3 +260,15 @@ def test_the_page_and_its_picture_name_each_other(shared_client: FlaskClient) ->
     assert response.headers["Link"] == (
         '</timeline.svg?kind=war>; rel="alternate"; type="image/svg+xml"'
     )
+
+
+def test_a_query_cut_at_the_page_limit_says_so(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(page_queries, "PAGE_ROWS", 3)
+    document = _page(client, "/timeline")
+    (note,) = [p for p in document.iter("p") if p.get("role") == "status"]
+    assert text_of(note) == (
+        "The query has more rows than a page draws: only the first 3 are shown here."
+    )
+    assert len(_marks(_inline_svg(document))) == 3
