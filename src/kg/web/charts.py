@@ -163,7 +163,7 @@ def regime_chart_svg(segments: list[Segment], href: Callable[[str], str] = lambd
     width, left, right, top, row = 960, 300, 60, 24, 26
     peak = max((s.count for s in segments), default=0) or 1
     unit = (width - left - right) / peak
-    height = top + row * len(segments) + 30
+    height = top + row * len(segments) + 40
     svg = _svg(
         width,
         height,
