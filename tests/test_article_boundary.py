@@ -33,6 +33,7 @@ from kg.namespaces import GRAPH, ID, KGO
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT.parent / "shared" / "sources"
 ARTICLE_GRAPH = GRAPH["essor-2022-01-21-mali-russie"]
+CURATION_GRAPH = GRAPH["curation"]
 ARTICLE = ID["source/essor-2022-01-21-mali-russie"]
 ARTICLE_END = "Madiba KEÏTA"
 FIXTURE = Path(__file__).parent / "fixtures" / "boundary" / "unsupported_supplier.trig"
@@ -43,7 +44,8 @@ FRENCH_ALTLABEL = "verbatim if French"
 CONTROLLED = {
     KGO.status: KGO.TransferStatus, KGO.precision: KGO.QuantityPrecision,
     KGO.valueBasis: KGO.ValueBasis, KGO.dateBasis: KGO.ValueBasis, KGO.supplierBasis: KGO.ValueBasis,
-    KGO.financing: KGO.Financing, KGO.area: KGO.CooperationAreaScheme,
+    KGO.financing: KGO.Financing, KGO.itemCondition: KGO.ItemCondition,
+    KGO.area: KGO.CooperationAreaScheme,
     KGO.reportedAs: KGO.ReportingScheme,
 }
 RULES: dict[URIRef, str] = {
@@ -111,6 +113,11 @@ def as_the_article_writes(value: Literal) -> str:
     return text
 
 
+def names_in(name: str, quote: str) -> bool:
+    """The name (or date) occurs in the quote as whole words: "Mali" is not in "les Maliens"."""
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", quote) is not None
+
+
 def quotes(graph: Graph, node) -> list[str]:
     return [normalise(str(q)) for p in (KGO.evidence, KGO.quote) for q in graph.objects(node, p)]
 
@@ -152,7 +159,7 @@ def unsupported(article: Graph, world: Graph, body: str) -> list[str]:
             wanted = names(world, o) if isinstance(o, URIRef) else [normalise(as_the_article_writes(o))]
             object_quotes = quotes(world, o) if isinstance(o, URIRef) else []
             ok = (
-                any(w and w in q for w in wanted for q in subject_quotes)
+                any(w and names_in(w, q) for w in wanted for q in subject_quotes)
                 # the subject's quote lies within the passage that attests the object
                 or any(q in oq for q in subject_quotes for oq in object_quotes)
                 or (p in CONTEXTUAL and has_explained_basis(article, s))
@@ -201,4 +208,49 @@ def test_a_planted_unsupported_triple_is_found(dataset: Dataset) -> None:
     world = _world(dataset)
     assert unsupported(article, world, body) == [
         f"{ID['transfer/1961-btr-40']} {KGO.supplier} {ID['state/france']}"
+    ]
+
+
+def test_suppliers_agents_and_addressees_read_from_the_context_are_the_curation_graphs(
+    dataset: Dataset,
+) -> None:
+    """The article graph holds a supplier only as the article gives it (stated, or carried over
+    from the clause before); one the editors infer, and an agent or addressee the article leaves
+    unsaid, live in the curation graph with their basis and provenance."""
+    article, curation = dataset.graph(ARTICLE_GRAPH), dataset.graph(CURATION_GRAPH)
+    stated = {KGO.stated, KGO["carried-over"]}
+    assert sorted(set(article.objects(None, KGO.supplierBasis)) - stated) == []
+    inferred = sorted(s for s, basis in curation.subject_objects(KGO.supplierBasis) if basis not in stated)
+    assert [str(s).rsplit("/", 1)[1] for s in inferred] == [
+        "2021-mali-equipment-request", "2021-russian-equipment-pledge",
+        "after-2020-combat-helicopters", "after-2020-other-war-materiel",
+    ]
+    assert [d for d in inferred if article.value(d, KGO.supplier) or not curation.value(d, KGO.supplier)] == []
+    assert sorted(article.subject_objects(KGO.addressee)) == []
+    assert sorted(str(s).rsplit("/", 1)[1] for s in curation.subjects(KGO.addressee)) == [
+        "2021-11-11-mali-asks-help-under-peace-agreement", "2021-11-11-mali-requests-support",
+    ]
+    # "les deux pays" and "Qu'on aide les Maliens" name no agent: Mali and Russia are the editors'.
+    for event, agents in [("2021-11-11-major-projects", {"mali", "russia"}),
+                          ("2021-11-11-mali-asks-help-under-peace-agreement", {"mali"})]:
+        node = ID[f"event/{event}"]
+        in_curation = {str(a).rsplit("/", 1)[1] for a in curation.objects(node, KGO.agent)}
+        assert (set(article.objects(node, KGO.agent)), in_curation) == (set(), agents)
+
+
+def test_the_article_graph_dates_a_beginning_or_an_end_only_where_the_article_does(
+    dataset: Dataset,
+) -> None:
+    """The article dates the events of 18 August 2020, not the end of Keïta's presidency or the
+    start of the Transition: those dates are the background's."""
+    article = dataset.graph(ARTICLE_GRAPH)
+    found = sorted(
+        (str(s).removeprefix(str(ID)), str(p).rsplit("#", 1)[1], str(o))
+        for p in (KGO.startDate, KGO.endDate) for s, o in article.subject_objects(p)
+    )
+    assert found == [
+        ("cooperation/mali-ussr-military", "startDate", "1960"),  # "Dès … l'indépendance en 1960"
+        ("event/2012-rebellion", "startDate", "2012"),  # "celle déclenchée en 2012"
+        ("regime/mali-modibo-keita", "endDate", "1968-11"),  # "est tombé en novembre 1968"
+        ("regime/mali-moussa-traore", "startDate", "1968-11"),
     ]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import BNode, Dataset, Literal, URIRef
-from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS
+from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.namespaces import GRAPH, ID, KGO, WD
 
@@ -84,7 +84,7 @@ def test_every_background_node_cites_the_background_source(dataset: Dataset) -> 
     graph = dataset.graph(BACKGROUND_GRAPH)
     source = ID["source/background"]
     subjects = set(graph.subjects())
-    assert len(subjects) == 27
+    assert len(subjects) == 32
     assert {s for s in subjects if (s, PROV.wasDerivedFrom, source) not in graph} == set()
     assert {s for s in subjects if graph.value(s, KGO.evidence) is None} == set()
 
@@ -93,7 +93,7 @@ def test_every_curation_node_cites_the_curation_source(dataset: Dataset) -> None
     graph = dataset.graph(CURATION_GRAPH)
     source = ID["source/curation"]
     subjects = set(graph.subjects())
-    assert len(subjects) == 42
+    assert len(subjects) == 43
     assert {s for s in subjects if (s, PROV.wasDerivedFrom, source) not in graph} == set()
     assert {s for s in subjects if graph.value(s, KGO.evidence) is None} == set()
 
@@ -199,3 +199,49 @@ def test_the_deals_after_2020_and_their_statuses(article_graph) -> None:
         200, KGO.approximate
     )
     assert article_graph.value(toll, KGO.valueAsWritten) == Literal("près de 200", lang="fr")
+
+
+def test_only_the_acquisitions_after_2020_say_their_condition(article_graph) -> None:
+    """SIPRI's "status" is the equipment's condition; the article gives it once: "équipements neufs"."""
+    conditions = {
+        str(d).rsplit("/", 1)[1]: article_graph.value(d, KGO.itemCondition)
+        for d in article_graph.subjects(KGO.itemCondition, None)
+    }
+    assert conditions == {"after-2020-combat-helicopters": KGO.new, "after-2020-other-war-materiel": KGO.new}
+
+
+def test_only_the_v_60_is_a_component_of_the_s_125m(dataset: Dataset) -> None:
+    # The SON-9 lays the guns of S-60 and KS-19 batteries; the S-125's own radar is the SNR-125.
+    components = {(s, o) for s, _, o, _ in dataset.quads((None, KGO.componentOf, None, None))}
+    assert components == {(ID["equipment/v-60"], ID["equipment/s-125m"])}
+    son_9 = " ".join(str(e) for e in dataset.graph(CURATION_GRAPH).objects(ID["equipment/son-9"], KGO.evidence))
+    assert "S-60" in son_9 and "no part of the S-125" in son_9
+
+
+def test_three_s_125m_systems_are_the_editors_reading_of_three_missiles(article_graph) -> None:
+    quantity = ID["quantity/1981-s-125m-delivered"]
+    assert article_graph.value(quantity, KGO.valueBasis) == KGO["editors-classification"]
+    notes = [n for n in article_graph.objects(quantity, KGO.editorialNote) if n.language == "en"]
+    assert len(notes) == 1 and "editors' reading" in notes[0]
+
+
+def test_the_authors_own_sentence_is_dated_by_the_article_not_the_visit(article_graph) -> None:
+    sentence = ID["statement/essor-mali-wants-capabilities"]
+    assert article_graph.value(sentence, KGO.speaker) == ID["person/madiba-keita"]
+    assert article_graph.value(sentence, KGO.partOfEvent) is None
+    assert article_graph.value(sentence, KGO.date) == Literal("2022-01-21", datatype=XSD.date)
+    assert (ID["statement/2021-11-11-mali-wants-capabilities"], None, None) not in article_graph
+
+
+def test_the_transition_began_after_the_junta_of_18_august(dataset: Dataset) -> None:
+    background = dataset.graph(BACKGROUND_GRAPH)
+    transition, junta = ID["regime/mali-transition-2020"], ID["regime/mali-cnsp-2020"]
+    starts = {o for _, _, o, _ in dataset.quads((transition, KGO.startDate, None, None))}
+    assert starts == {Literal("2020-09-25", datatype=XSD.date)}
+    assert (background.value(junta, KGO.startDate), background.value(junta, KGO.endDate)) == (
+        Literal("2020-08-18", datatype=XSD.date), Literal("2020-09-25", datatype=XSD.date)
+    )
+    assert background.value(junta, KGO.beganWith) == ID["event/2020-08-18-events"]
+    chain = [ID["regime/mali-ibrahim-boubacar-keita"], junta, transition]
+    successors = {s: o for s, _, o, _ in dataset.quads((None, KGO.succeededBy, None, None)) if s in chain}
+    assert successors == {chain[0]: chain[1], chain[1]: chain[2]}

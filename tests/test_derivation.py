@@ -17,9 +17,9 @@ from kg.namespaces import DERIVED_GRAPH, ID, PREFIXES
 from kg.store import run_query
 
 ROOT = Path(__file__).resolve().parents[1]
-KEITA, TRAORE, IBK, TRANSITION = (
+KEITA, TRAORE, IBK, CNSP, TRANSITION = (
     "regime/mali-modibo-keita", "regime/mali-moussa-traore",
-    "regime/mali-ibrahim-boubacar-keita", "regime/mali-transition-2020",
+    "regime/mali-ibrahim-boubacar-keita", "regime/mali-cnsp-2020", "regime/mali-transition-2020",
 )
 ATT, CNRDR, DIONCOUNDA = (
     "regime/mali-amadou-toumani-toure", "regime/mali-cnrdr-2012", "regime/mali-dioncounda-traore",
@@ -27,7 +27,8 @@ ATT, CNRDR, DIONCOUNDA = (
 
 # Regimes of Mali in the data: Modibo Keïta 1960-09-22 to 1968-11; Moussa Traoré 1968-11 to
 # 1991-03-26; Amadou Toumani Touré 2002-06-08 to 2012-03-22; the CNRDR junta to 2012-04-12;
-# Dioncounda Traoré to 2013-09-04; Ibrahim Boubacar Keïta to 2020-08-18; the Transition since.
+# Dioncounda Traoré to 2013-09-04; Ibrahim Boubacar Keïta to 2020-08-18; the CNSP junta to
+# 2020-09-25; the Transition since.
 # Deliveries, by their deal's recipient and their own date; deals themselves get no regime.
 TRANSFERS = {
     "delivery/1961-btr-40": {KEITA},
@@ -53,14 +54,13 @@ EVENTS = {
     "event/2013-recovery-of-territory": {DIONCOUNDA, IBK},  # "2013" spans both
     "event/2013-09-04-inauguration-of-ibrahim-boubacar-keita": {DIONCOUNDA, IBK},
     "event/agreement-for-peace-and-reconciliation": {IBK},  # 2015, from the background graph
-    "event/2020-08-18-events": {IBK, TRANSITION},  # the day one ended and the other began
-    "event/2020-resignation-of-ibrahim-boubacar-keita": {IBK, TRANSITION},  # IBK, president of Mali
+    "event/2020-08-18-events": {IBK, CNSP},  # the day one ended and the junta took power
+    "event/2020-resignation-of-ibrahim-boubacar-keita": {IBK, CNSP},  # IBK, president of Mali
+    "event/2020-09-25-inauguration-of-bah-ndaw": {CNSP, TRANSITION},
     # 11 November 2021: the visit (Diop, Mali's minister, visitor), and what was said, asked
     # and promised at it or in its statements
     "event/2021-11-11-diop-visit-to-moscow": {TRANSITION},
     "statement/2021-11-11-diop-impulse": {TRANSITION},
-    # the author's words, dated and placed by the visit they are part of
-    "statement/2021-11-11-mali-wants-capabilities": {TRANSITION},
     "statement/2021-11-11-diop-russia-pragmatic-partner": {TRANSITION},
     "statement/2021-11-11-diop-support-requested": {TRANSITION},  # not part of the visit: Diop
     "statement/2021-11-11-diop-diversify-partners": {TRANSITION},
@@ -77,7 +77,10 @@ EVENTS = {
     "event/2021-11-11-major-projects": {TRANSITION},
 }
 # Dated, but no regime: the journalist's statements have no participant or place tied to a state.
-DATED_WITHOUT_REGIME = {"statement/essor-russia-serious-partner", "statement/essor-standfirst"}
+DATED_WITHOUT_REGIME = {
+    "statement/essor-mali-wants-capabilities", "statement/essor-russia-serious-partner",
+    "statement/essor-standfirst",
+}
 
 
 def copy_project(root: Path) -> Path:

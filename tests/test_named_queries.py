@@ -167,7 +167,11 @@ EXPECTED: dict[str, list[tuple]] = {
          "2013-09-04", "Inauguration of Dioncounda Traoré", "Inauguration of Ibrahim Boubacar Keïta"),
         ("Ibrahim Boubacar Keïta regime", "Ibrahim Boubacar Keïta", "2013-09-04", "2020-08-18",
          "Inauguration of Ibrahim Boubacar Keïta", "Resignation of Ibrahim Boubacar Keïta"),
-        (TRANSITION, None, "2020-08-18", None, "Events of 18 August 2020", None),
+        # The CNSP junta from the coup; the Transition from its president's inauguration.
+        ("CNSP junta (2020)", "Assimi Goïta", "2020-08-18", "2020-09-25", "Events of 18 August 2020",
+         "Inauguration of Bah N'Daw, President of the Transition"),
+        (TRANSITION, None, "2020-09-25", None, "Inauguration of Bah N'Daw, President of the Transition",
+         None),
     ],
     "meetings": [
         ("2021-11-11", "Abdoulaye Diop",
@@ -250,8 +254,8 @@ def test_statements_name_speaker_date_and_kind(store, queries) -> None:
         ("2021-11-11", "Sergey Lavrov", "reported speech", False,
          "statement/2021-11-11-lavrov-help-against-terrorism"),
         ("2021-11-11", "Sergey Lavrov", "reported speech", False, "statement/2021-11-11-lavrov-training"),
-        ("2021-11-11", "Madiba Keïta", "author's own words", True,
-         "statement/2021-11-11-mali-wants-capabilities"),
+        # The author's own words carry the article's date, the visit's never.
+        ("2022-01-21", "Madiba Keïta", "author's own words", True, "statement/essor-mali-wants-capabilities"),
         ("2022-01-21", "Madiba Keïta", "author's own words", True, "statement/essor-russia-serious-partner"),
         ("2022-01-21", "Madiba Keïta", "author's own words", True, "statement/essor-standfirst"),
     ]
@@ -323,7 +327,7 @@ def test_editorial_notes_are_every_note_of_the_article_graph(store, queries) -> 
     )
     rows = answer(store, queries["editorial-notes"])
     assert rows == expected
-    assert len(rows) == 60
+    assert len(rows) == 62
     noted = {node for node, _, _ in rows}
     assert {"equipment/s-125m", "equipment/v-60", "state/united-arab-emirates",
             "event/transition-decides-to-reactivate-cooperation-with-russia"} <= noted
@@ -369,7 +373,7 @@ ON_11_NOVEMBER = [
     "statement/2021-11-11-diop-diversify-partners", "statement/2021-11-11-diop-impulse",
     "statement/2021-11-11-diop-russia-pragmatic-partner", "statement/2021-11-11-diop-support-requested",
     "statement/2021-11-11-lavrov-equipment", "statement/2021-11-11-lavrov-help-against-terrorism",
-    "statement/2021-11-11-lavrov-training", "statement/2021-11-11-mali-wants-capabilities",
+    "statement/2021-11-11-lavrov-training",
 ]
 
 
@@ -385,8 +389,10 @@ def test_uncertain_values_are_every_value_not_simply_stated(store, queries) -> N
          "resolved from a relative expression", None),
         ("date", "event/2020-resignation-of-ibrahim-boubacar-keita", "2020-08-18", "to the day", inferred, None),
         *[("date", node, "2021-11-11", "to the day", inferred, None) for node in ON_11_NOVEMBER],
+        ("date", "statement/essor-mali-wants-capabilities", "2022-01-21", "to the day", inferred, None),
         ("date", "statement/essor-russia-serious-partner", "2022-01-21", "to the day", inferred, None),
         ("date", "statement/essor-standfirst", "2022-01-21", "to the day", inferred, None),
+        ("quantity", "quantity/1981-s-125m-delivered", "3", "exact", "editors' classification", "3"),
         ("quantity", "quantity/1985-war-death-toll", "200", "approximate", "stated", "près de 200"),
         ("quantity", "quantity/2021-10-first-russian-deliveries-delivered", None, *unknown),
         ("quantity", "quantity/2021-mali-equipment-request-ordered", None, *unknown),
@@ -461,20 +467,30 @@ def test_transfers_register_has_sipri_columns_and_one_row_per_deal(store, querie
     assert [v.value for v in results.variables] == [
         "recipient", "supplier", "year_of_order", "number_ordered", "weapon_designation",
         "weapon_description", "number_delivered", "years_of_delivery", "status", "comments",
-        "evidence", "source", "deal",
+        "deal_stage", "evidence", "source", "deal",
     ]
+    solutions = solution_rows(results)
+    # SIPRI's status is the equipment's condition; where the deal stands is our deal_stage.
     rows = [(r["weapon_designation"], r["number_ordered"], r["number_delivered"],
-             r["years_of_delivery"], r["status"]) for r in solution_rows(results)]
+             r["years_of_delivery"], r["status"], r["deal_stage"]) for r in solutions]
+    unsaid = ".."
     assert rows == [
-        ("BTR-40", None, "15", "1961", "delivered"), ("T-34-85", None, "10", "1963", "delivered"),
-        ("BRDM-2", None, "20", "1975", "delivered"),
-        ("S-125M/SA-3B", None, "3", "(1981)", "delivered"), ("SON-9", None, "1", "1981", "delivered"),
-        ("T-34-85", None, "20", "(1981)", "delivered"), ("V-60/SA-3B", None, "100", "(1981)", "delivered"),
-        ("P-10", None, "3", "1983", "delivered"), (None, None, "..", "(2021)", "delivered"),
-        (None, "..", None, None, "requested"), (None, "..", None, None, "in preparation"),
-        (None, "..", None, None, "pledged"), (None, "..", None, None, "acquired"),
-        (None, "..", None, None, "acquired"),
+        ("BTR-40", None, "15", "1961", unsaid, "delivered"), ("T-34-85", None, "10", "1963", unsaid, "delivered"),
+        ("BRDM-2", None, "20", "1975", unsaid, "delivered"),
+        ("S-125M/SA-3B", None, "(3)", "(1981)", unsaid, "delivered"),
+        ("SON-9", None, "1", "1981", unsaid, "delivered"),
+        ("T-34-85", None, "20", "(1981)", unsaid, "delivered"),
+        ("V-60/SA-3B", None, "100", "(1981)", unsaid, "delivered"),
+        ("P-10", None, "3", "1983", unsaid, "delivered"), (None, None, "..", "(2021)", unsaid, "delivered"),
+        (None, "..", None, None, unsaid, "requested"), (None, "..", None, None, unsaid, "in preparation"),
+        (None, "..", None, None, unsaid, "pledged"), (None, "..", None, None, "New", "acquired"),
+        (None, "..", None, None, "New", "acquired"),
     ]
+    # Every deal's source is the article it is reported in, never the editors' curation.
+    assert {r["source"] for r in solutions} == {
+        "Mali–Russia: military cooperation, past and present (L'Essor, 21 January 2022)"
+        " <https://w3id.org/kg-mali/id/source/essor-2022-01-21-mali-russie>"
+    }
 
 
 def test_a_declared_parameter_binds_the_year(store, queries) -> None:

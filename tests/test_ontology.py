@@ -3,10 +3,12 @@
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
-from kg.namespaces import KGO
+from kg.namespaces import ID, KGO, SCHEMA
+from kg.project import data_files, ontology_files
+from kg.reasoning import infer
 
 ONTOLOGY = Path(__file__).resolve().parents[1] / "ontology" / "kg.ttl"
 
@@ -31,7 +33,7 @@ def test_one_ontology_with_version_title_description_and_licence(ontology: Graph
 
 def test_every_class_and_property_is_labelled_and_defined_in_english_and_french(ontology: Graph) -> None:
     found = terms(ontology)
-    assert len(found) == 132
+    assert len(found) == 133
     for term in found:
         assert {lit.language for lit in ontology.objects(term, RDFS.label)} == {"en", "fr"}, term
         assert {lit.language for lit in ontology.objects(term, SKOS.definition)} == {"en", "fr"}, term
@@ -59,7 +61,45 @@ def test_alignments_to_the_standard_vocabularies(ontology: Graph) -> None:
     assert expected <= found
     properties = set(ontology.subject_objects(RDFS.subPropertyOf))
     assert (KGO.startDate, URIRef("http://schema.org/startDate")) in properties
-    assert (KGO.claimedBy, URIRef("http://www.w3.org/ns/prov#wasAttributedTo")) in properties
+    assert (KGO.itemCondition, URIRef("http://schema.org/itemCondition")) in properties
+
+
+def test_claims_and_deliveries_are_not_aligned_where_the_standard_means_something_else(
+    ontology: Graph,
+) -> None:
+    # prov:wasAttributedTo attributes entities only, and kgo:claimedBy sits on states, persons
+    # and activities; schema:object of a TransferAction is the thing transferred, not the deal.
+    assert set(ontology.objects(KGO.claimedBy, RDFS.subPropertyOf)) == set()
+    assert set(ontology.objects(KGO.deliveryOf, RDFS.subPropertyOf)) == set()
+
+
+@pytest.fixture(scope="module")
+def closure() -> Graph:
+    """The asserted data and ontology with their OWL 2 RL closure, as the build infers it."""
+    graph = Graph()
+    for path in ontology_files():
+        graph.parse(path, format="turtle")
+    for path in data_files():
+        dataset = Dataset()
+        dataset.parse(path, format="trig")
+        for s, p, o, _ in dataset.quads((None, None, None, None)):
+            graph.add((s, p, o))
+    for triple in infer(set(graph)).inferred:
+        graph.add(triple)
+    return graph
+
+
+def test_the_closure_attributes_no_thing_and_no_activity(closure: Graph) -> None:
+    attributed = set(closure.subjects(PROV.wasAttributedTo))
+    activities = set(closure.subjects(RDF.type, PROV.Activity))
+    things = {s for s in attributed if (s, RDF.type, PROV.Entity) not in closure}
+    assert (sorted(attributed & activities), sorted(things)) == ([], [])
+    assert (ID["state/mali"], PROV.wasAttributedTo, None) not in closure
+
+
+def test_the_closure_gives_no_deal_as_the_object_of_a_transfer(closure: Graph) -> None:
+    deals = set(closure.subjects(RDF.type, KGO.ArmsDeal))
+    assert [(s, o) for s, o in closure.subject_objects(SCHEMA.object) if o in deals] == []
 
 
 def test_the_transfer_class_and_old_numbers_are_deprecated_not_removed(ontology: Graph) -> None:

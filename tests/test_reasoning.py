@@ -268,11 +268,12 @@ EVENTS = {
     # from the background graph
     "event/1991-03-26-fall-of-moussa-traore", "event/2013-09-04-inauguration-of-ibrahim-boubacar-keita",
     "event/2012-03-22-coup", "event/2012-04-12-inauguration-of-dioncounda-traore",
+    "event/2020-09-25-inauguration-of-bah-ndaw",
     # decisions the article reports
     "event/keita-government-turns-to-moscow", "event/traore-continues-cooperation-with-ussr",
     # statements are events too
     "statement/2021-11-11-diop-impulse", "statement/2021-11-11-diop-russia-pragmatic-partner",
-    "statement/2021-11-11-mali-wants-capabilities",
+    "statement/essor-mali-wants-capabilities",
     "statement/2021-11-11-diop-support-requested", "statement/2021-11-11-diop-diversify-partners",
     "statement/2021-11-11-lavrov-help-against-terrorism", "statement/2021-11-11-lavrov-training",
     "statement/2021-11-11-lavrov-equipment", "statement/essor-russia-serious-partner",
@@ -285,6 +286,7 @@ STATES = {
 PERSONS = {
     "madiba-keita", "modibo-keita", "moussa-traore", "ibrahim-boubacar-keita", "abdoulaye-diop",
     "sergey-lavrov", "amadou-toumani-toure", "amadou-haya-sanogo", "dioncounda-traore",
+    "assimi-goita", "bah-ndaw",
 }
 ORGANISATIONS = {
     "lessor", "malian-armed-forces", "malian-defence-and-security-forces",
@@ -293,7 +295,7 @@ ORGANISATIONS = {
 }
 REGIMES = {
     "mali-modibo-keita", "mali-moussa-traore", "mali-amadou-toumani-toure", "mali-cnrdr-2012",
-    "mali-dioncounda-traore", "mali-ibrahim-boubacar-keita", "mali-transition-2020",
+    "mali-dioncounda-traore", "mali-ibrahim-boubacar-keita", "mali-cnsp-2020", "mali-transition-2020",
 }
 
 
@@ -326,6 +328,9 @@ def test_what_the_background_compilation_gives(store):
         "regime/mali-cnrdr-2012", "person/amadou-haya-sanogo",
         "event/2012-04-12-inauguration-of-dioncounda-traore", "regime/mali-dioncounda-traore",
         "person/dioncounda-traore",
+        # the end of Keïta's presidency, and the junta between him and the Transition
+        "office-holding/ibrahim-boubacar-keita-president-of-mali", "regime/mali-cnsp-2020",
+        "person/assimi-goita", "event/2020-09-25-inauguration-of-bah-ndaw", "person/bah-ndaw",
     }
 
 
@@ -366,6 +371,7 @@ def test_heads_is_the_inverse_of_headed_by_and_an_org_head_of(store):
         ("person/amadou-toumani-toure", "regime/mali-amadou-toumani-toure"),
         ("person/amadou-haya-sanogo", "regime/mali-cnrdr-2012"),
         ("person/dioncounda-traore", "regime/mali-dioncounda-traore"),
+        ("person/assimi-goita", "regime/mali-cnsp-2020"),
     }
     assert pairs(store, "SELECT ?p ?r WHERE { ?p kgo:heads ?r }") == heads
     assert pairs(store, "SELECT ?p ?r WHERE { ?p w3org:headOf ?r }") == heads

@@ -190,8 +190,9 @@ def transfers(output: Path | None) -> None:
     """Write every arms transfer as CSV, in the columns of the SIPRI trade register.
 
     Runs the named query transfers-register (as the server's /transfers.csv does): supplier,
-    recipient, designation, description, number delivered, delivery year, status, comments,
-    then the source and the verbatim evidence of each transfer.
+    recipient, designation, description, number delivered, delivery year, status (the
+    equipment's condition, as in SIPRI's register), comments, then our deal stage, the verbatim
+    evidence and the source of each deal.
     """
     data = transfers_csv(open_query_store())
     if output is None:

@@ -17,7 +17,8 @@ from kg.querying import get_named_query
 from pages import arms_deals
 
 # SIPRI's Trade Register columns in its order (the CSV export of its register, less the TIV
-# columns we cannot compute), then ours.
+# columns we cannot compute), then ours. SIPRI's "status" is the equipment's condition (New,
+# Second hand…); where the deal stands (pledged, delivered…) is ours, "deal_stage".
 COLUMNS = [
     "recipient",
     "supplier",
@@ -29,29 +30,32 @@ COLUMNS = [
     "years_of_delivery",
     "status",
     "comments",
+    "deal_stage",
     "evidence",
     "source",
     "deal",
 ]
 
 USSR = "Union of Soviet Socialist Republics"
-# One row per deal: ".." is an unknown number, brackets an uncertain year (carried over from
-# another clause, or resolved from "du mois dernier").
+# One row per deal: ".." is an unknown number or condition, brackets an uncertain year (carried
+# over from another clause, or resolved from "du mois dernier") or number (the S-125M's "3
+# missiles" read as 3 systems); then our deal stage. Only the acquisitions after 2020 say their
+# condition: "équipements neufs".
 REGISTER = [
-    ("Mali", USSR, "", "", "BTR-40", "armoured personnel carrier", "15", "1961", "delivered", "1961-btr-40"),
-    ("Mali", USSR, "", "", "T-34-85", "tank", "10", "1963", "delivered", "1963-t-34-85"),
-    ("Mali", USSR, "", "", "BRDM-2", "reconnaissance vehicle", "20", "1975", "delivered", "1975-brdm-2"),
-    ("Mali", USSR, "", "", "S-125M/SA-3B", "surface-to-air missile system", "3", "(1981)", "delivered", "1981-s-125m"),
-    ("Mali", USSR, "", "", "SON-9", "fire-control radar", "1", "1981", "delivered", "1981-son-9"),
-    ("Mali", USSR, "", "", "T-34-85", "tank", "20", "(1981)", "delivered", "1981-t-34-85"),
-    ("Mali", USSR, "", "", "V-60/SA-3B", "surface-to-air missile", "100", "(1981)", "delivered", "1981-v-60"),
-    ("Mali", USSR, "", "", "P-10", "radar", "3", "1983", "delivered", "1983-p-10"),
-    ("Mali", "Russia", "", "", "", "military equipment", "..", "(2021)", "delivered", "2021-10-first-russian-deliveries"),
-    ("Mali", "Russia", "", "..", "", "military equipment", "", "", "requested", "2021-mali-equipment-request"),
-    ("Mali", "Russia", "", "..", "", "military equipment", "", "", "in preparation", "2021-pending-russian-deliveries"),
-    ("Mali", "Russia", "", "..", "", "military equipment", "", "", "pledged", "2021-russian-equipment-pledge"),
-    ("Mali", "Russia", "", "..", "", "combat helicopter", "", "", "acquired", "after-2020-combat-helicopters"),
-    ("Mali", "Russia", "", "..", "", "military equipment", "", "", "acquired", "after-2020-other-war-materiel"),
+    ("Mali", USSR, "", "", "BTR-40", "armoured personnel carrier", "15", "1961", "..", "delivered", "1961-btr-40"),
+    ("Mali", USSR, "", "", "T-34-85", "tank", "10", "1963", "..", "delivered", "1963-t-34-85"),
+    ("Mali", USSR, "", "", "BRDM-2", "reconnaissance vehicle", "20", "1975", "..", "delivered", "1975-brdm-2"),
+    ("Mali", USSR, "", "", "S-125M/SA-3B", "surface-to-air missile system", "(3)", "(1981)", "..", "delivered", "1981-s-125m"),
+    ("Mali", USSR, "", "", "SON-9", "fire-control radar", "1", "1981", "..", "delivered", "1981-son-9"),
+    ("Mali", USSR, "", "", "T-34-85", "tank", "20", "(1981)", "..", "delivered", "1981-t-34-85"),
+    ("Mali", USSR, "", "", "V-60/SA-3B", "surface-to-air missile", "100", "(1981)", "..", "delivered", "1981-v-60"),
+    ("Mali", USSR, "", "", "P-10", "radar", "3", "1983", "..", "delivered", "1983-p-10"),
+    ("Mali", "Russia", "", "", "", "military equipment", "..", "(2021)", "..", "delivered", "2021-10-first-russian-deliveries"),
+    ("Mali", "Russia", "", "..", "", "military equipment", "", "", "..", "requested", "2021-mali-equipment-request"),
+    ("Mali", "Russia", "", "..", "", "military equipment", "", "", "..", "in preparation", "2021-pending-russian-deliveries"),
+    ("Mali", "Russia", "", "..", "", "military equipment", "", "", "..", "pledged", "2021-russian-equipment-pledge"),
+    ("Mali", "Russia", "", "..", "", "combat helicopter", "", "", "New", "acquired", "after-2020-combat-helicopters"),
+    ("Mali", "Russia", "", "..", "", "military equipment", "", "", "New", "acquired", "after-2020-other-war-materiel"),
 ]
 
 
@@ -67,10 +71,12 @@ def test_the_web_table(client: FlaskClient, built_store: pyoxigraph.Store) -> No
     rows = _rows(response.data)
     assert sorted(row["deal"] for row in rows) == sorted(arms_deals(built_store))
     assert [
-        (*(row[column] for column in COLUMNS[:9]), row["deal"].rsplit("/", 1)[1]) for row in rows
+        (*(row[column] for column in COLUMNS[:9]), row["deal_stage"], row["deal"].rsplit("/", 1)[1])
+        for row in rows
     ] == REGISTER
     first = rows[0]
     assert first["comments"] == "As written: blindés\xa0BTR-40"
+    assert {row["source"] for row in rows} == {first["source"]}  # the article, never the curation
     assert first["evidence"] == "l’Union soviétique a livré 15 blindés\xa0BTR-40 au Mali\xa0 en\xa01961"
     assert first["source"] == (
         "Mali–Russia: military cooperation, past and present (L'Essor, 21 January 2022)"
