@@ -61,7 +61,8 @@ ENTRIES = [
         "/id/event/2020-resignation-of-ibrahim-boubacar-keita",
         "Resignation of Ibrahim Boubacar Keïta, 18 August 2020",
     ),
-    ("/id/regime/mali-transition-2020", "Transitional authorities (2020), since 18 August 2020"),
+    ("/id/regime/mali-cnsp-2020", "CNSP junta (2020), 18 August 2020 – 25 September 2020"),
+    ("/id/regime/mali-transition-2020", "Transitional authorities (2020), since 25 September 2020"),
     (
         "/id/delivery/2021-10-first-russian-deliveries",
         "First deliveries of Russian equipment (October 2021), October 2021",
@@ -175,7 +176,7 @@ def test_the_kind_links_filter_without_javascript(shared_client: FlaskClient) ->
     ]
     labels = [text_of(label) for label in document.iter("label")]
     assert labels == [
-        "Regimes (7)",
+        "Regimes (8)",
         "Independence, falls of regimes, resignations (6)",
         "Arms deliveries (9)",
         "Wars (1)",
