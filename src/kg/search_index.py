@@ -1,0 +1,311 @@
+"""The search index: every labelled resource's labels and descriptions, in an SQLite FTS5 table.
+
+The build writes it beside its store (`write_index`), as one SQLite file the manifest names, so
+that it swaps with the build; the server opens it read-only (`open_index`) and asks it
+(`search`). SQLite's FTS5 is in Python's standard library; its `unicode61 remove_diacritics 2`
+tokenizer folds case and accents the same way `fold` does here, so "keita" finds "Keïta" and
+"KEÏTA".
+
+Each resource with a label (rdfs:label, skos:prefLabel or skos:altLabel, in any language) is
+one row with four columns: its labels, its alternative labels, its descriptions (definitions,
+descriptions, comments, gists, quotes) and its notes (editorial notes and the source's words
+quoted as evidence). Hits come ranked by how the query matches (`Tier`), then by bm25 with the
+labels weighing most:
+
+1. `exact`: the query is one of the resource's labels or alternative labels, word for word;
+2. `label`: every word of the query is a word of its labels;
+3. `label-prefix`: the same, the query's last word being only the beginning of a label's word
+   (what one has typed so far: "lavr" finds Lavrov);
+4. `text`: the words are found in its descriptions or notes, or across columns.
+
+A label that merely begins with the query ranks with the labels that contain it: "Lavrov:
+equipment for Mali's government" begins with "lavrov", yet the person Sergey Lavrov comes first,
+bm25 preferring the shorter label. The query's words are quoted for FTS5, so no FTS5 syntax in
+what a user types is ever interpreted.
+"""
+
+import os
+import re
+import sqlite3
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph
+from pyoxigraph import Literal, NamedNode
+
+from kg.namespaces import DERIVED_GRAPH, INFERRED_GRAPH, PREFIXES
+
+INDEX_FORMAT = 1
+INDEX_PREFIX = "search-"
+INDEX_SUFFIX = ".sqlite"
+TOKENIZER = "unicode61 remove_diacritics 2"
+LABEL_LANGUAGES = ("en", "fr")
+# bm25 weights of the columns: labels, alternative labels, descriptions, notes.
+WEIGHTS = (10.0, 5.0, 2.0, 1.0)
+SNIPPET_WORDS = 16
+# Marks around matched words in snippets: control characters no literal of the graph holds.
+MATCH_START, MATCH_END = "\x02", "\x03"
+_SEPARATOR = "\x1f"
+
+
+def _iri(prefix: str, local: str) -> NamedNode:
+    return NamedNode(PREFIXES[prefix] + local)
+
+
+TYPE = _iri("rdf", "type")
+LABELS = (_iri("rdfs", "label"), _iri("skos", "prefLabel"))
+ALT_LABELS = (_iri("skos", "altLabel"),)
+DESCRIPTIONS = (
+    _iri("skos", "definition"),
+    _iri("dcterms", "description"),
+    _iri("rdfs", "comment"),
+    _iri("kgo", "gist"),
+    _iri("kgo", "quote"),
+)
+NOTES = (_iri("kgo", "editorialNote"), _iri("skos", "editorialNote"), _iri("kgo", "evidence"))
+_ENTAILED = frozenset({NamedNode(str(INFERRED_GRAPH)), NamedNode(str(DERIVED_GRAPH))})
+
+
+class QuadSource(Protocol):
+    """What the index is read from: a pyoxigraph Store, or kg.store.NamedGraphs."""
+
+    def quads_for_pattern(
+        self, subject: object, predicate: object, obj: object, graph_name: object = None
+    ) -> Iterator[pyoxigraph.Quad]: ...
+
+
+class Tier(IntEnum):
+    """How a hit matches the query, best first."""
+
+    EXACT = 0
+    LABEL = 1
+    LABEL_PREFIX = 2
+    TEXT = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower().replace("_", "-")
+
+
+@dataclass(frozen=True)
+class Hit:
+    iri: str
+    label: str | None  # the resource's label (English first, then French)
+    types: tuple[str, ...]  # its asserted rdf:types
+    tier: Tier
+    snippet: str  # where it matched, the matched words between MATCH_START and MATCH_END
+
+
+@dataclass(frozen=True)
+class Found:
+    total: int
+    hits: tuple[Hit, ...]
+
+
+def index_name(store_name: str) -> str:
+    """The index file of the build whose store folder is `store_name` (store-KEY-TIME)."""
+    return INDEX_PREFIX + store_name.removeprefix("store-") + INDEX_SUFFIX
+
+
+def index_path_for_store(store_path: Path) -> Path:
+    """Where the build that wrote the store at `store_path` wrote its index."""
+    return store_path.parent / index_name(store_path.name)
+
+
+def fold(text: str) -> str:
+    """Case and accents removed, as the tokenizer does: "Modibo KEÏTA" → "modibo keita"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a text, split where unicode61 splits (at anything not a letter or digit)."""
+    return re.findall(r"[^\W_]+", fold(text))
+
+
+def write_index(store: QuadSource, path: Path) -> int:
+    """Write the index of every labelled resource in `store` to `path`; how many it holds.
+
+    Written under a temporary name and renamed, so that no reader sees half an index.
+    """
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)
+    try:
+        connection = sqlite3.connect(temporary)
+        try:
+            count = fill_index(connection, store)
+            connection.commit()
+        finally:
+            connection.close()
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return count
+
+
+def fill_index(connection: sqlite3.Connection, store: QuadSource) -> int:
+    """Create the index's tables in an empty database and fill them from `store`."""
+    texts: dict[NamedNode, dict[str, list[Literal]]] = defaultdict(lambda: defaultdict(list))
+    for column, predicates in (
+        ("labels", LABELS), ("alt", ALT_LABELS), ("description", DESCRIPTIONS), ("notes", NOTES),
+    ):
+        for predicate in predicates:
+            for quad in store.quads_for_pattern(None, predicate, None, None):
+                if isinstance(quad.subject, NamedNode) and isinstance(quad.object, Literal):
+                    found = texts[quad.subject][column]
+                    if quad.object not in found:
+                        found.append(quad.object)
+    connection.executescript(_SCHEMA)
+    rows = (
+        _row(iri, columns, _asserted_types(store, iri))
+        for iri, columns in sorted(texts.items(), key=lambda item: item[0].value)
+        if columns.get("labels") or columns.get("alt")
+    )
+    connection.executemany(
+        "INSERT INTO entry (iri, label, types, names, labels, alt, description, notes) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    connection.execute("INSERT INTO entry_text (entry_text) VALUES ('rebuild')")
+    connection.execute("INSERT INTO entry_text (entry_text) VALUES ('optimize')")
+    count = connection.execute("SELECT count(*) FROM entry").fetchone()[0]
+    connection.execute("INSERT INTO meta VALUES ('format', ?), ('entries', ?)", (INDEX_FORMAT, count))
+    return count
+
+
+_SCHEMA = f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE entry (
+    id INTEGER PRIMARY KEY,
+    iri TEXT NOT NULL UNIQUE,
+    label TEXT,
+    types TEXT NOT NULL,
+    names TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    alt TEXT NOT NULL,
+    description TEXT NOT NULL,
+    notes TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE entry_text USING fts5(
+    labels, alt, description, notes,
+    content='entry', content_rowid='id', tokenize='{TOKENIZER}', prefix='2 3'
+);
+"""
+
+
+def _row(
+    iri: NamedNode, columns: dict[str, list[Literal]], types: list[str]
+) -> tuple[str, str | None, str, str, str, str, str, str]:
+    labels, alt = columns.get("labels", []), columns.get("alt", [])
+    # Each label as its words, between separators: an exact match is one `instr` away.
+    names = _SEPARATOR + "".join(
+        " ".join(words(name.value)) + _SEPARATOR for name in (*labels, *alt)
+    )
+
+    def joined(column: str) -> str:
+        return "\n".join(literal.value for literal in columns.get(column, []))
+
+    return (
+        iri.value, _preferred(labels or alt), " ".join(types), names,
+        joined("labels"), joined("alt"), joined("description"), joined("notes"),
+    )
+
+
+def _preferred(labels: list[Literal]) -> str | None:
+    by_language: dict[str, str] = {}
+    for label in labels:
+        by_language.setdefault(label.language or "", label.value)
+    for language in (*LABEL_LANGUAGES, ""):
+        if language in by_language:
+            return by_language[language]
+    return next(iter(sorted(by_language.items())), (None, None))[1]
+
+
+def _asserted_types(store: QuadSource, iri: NamedNode) -> list[str]:
+    found: list[str] = []
+    for quad in store.quads_for_pattern(iri, TYPE, None, None):
+        if quad.graph_name not in _ENTAILED and isinstance(quad.object, NamedNode):
+            if quad.object.value not in found:
+                found.append(quad.object.value)
+    return sorted(found)
+
+
+def open_index(path: Path) -> sqlite3.Connection:
+    """The index at `path`, read-only; OSError if it cannot be opened as one."""
+    uri = path.resolve().as_uri() + "?mode=ro"
+    try:
+        connection = sqlite3.connect(uri, uri=True)
+        connection.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+    except sqlite3.Error as err:
+        raise OSError(f"{path}: not a search index: {err}") from err
+    return connection
+
+
+def search(connection: sqlite3.Connection, query: str, limit: int, offset: int = 0) -> Found:
+    """The resources matching every word of `query`, best first, `limit` of them from `offset`."""
+    terms = words(query)
+    if not terms:
+        return Found(0, ())
+    # Each word quoted: only letters and digits, so nothing in it is FTS5 syntax.
+    whole = " ".join(f'"{t}"' for t in terms)
+    prefix = " ".join([*(f'"{t}"' for t in terms[:-1]), f'"{terms[-1]}"*'])
+    parameters = {
+        "anywhere": prefix,
+        "label": f"{{labels alt}} : ({whole})",
+        "label_prefix": f"{{labels alt}} : ({prefix})",
+        "exact": _SEPARATOR + " ".join(terms) + _SEPARATOR,
+        "limit": limit,
+        "offset": offset,
+    }
+    weights = ", ".join(str(w) for w in WEIGHTS)
+    total = connection.execute(
+        "SELECT count(*) FROM entry_text WHERE entry_text MATCH :anywhere", parameters
+    ).fetchone()[0]
+    rows = connection.execute(
+        f"""
+        WITH matched AS (
+            SELECT rowid AS id, bm25(entry_text, {weights}) AS score
+            FROM entry_text WHERE entry_text MATCH :anywhere
+        ),
+        in_labels AS (SELECT rowid AS id FROM entry_text WHERE entry_text MATCH :label),
+        in_label_prefixes AS (
+            SELECT rowid AS id FROM entry_text WHERE entry_text MATCH :label_prefix
+        )
+        SELECT entry.id, entry.iri, entry.label, entry.types,
+            CASE
+                WHEN instr(entry.names, :exact) > 0 THEN 0
+                WHEN matched.id IN in_labels THEN 1
+                WHEN matched.id IN in_label_prefixes THEN 2
+                ELSE 3
+            END AS tier
+        FROM matched JOIN entry ON entry.id = matched.id
+        ORDER BY tier, matched.score, entry.label, entry.iri
+        LIMIT :limit OFFSET :offset
+        """,
+        parameters,
+    ).fetchall()
+    snippets = _snippets(connection, prefix, [row[0] for row in rows])
+    hits = tuple(
+        Hit(iri, label, tuple(types.split()), Tier(tier), snippets.get(row_id, ""))
+        for row_id, iri, label, types, tier in rows
+    )
+    return Found(total, hits)
+
+
+def _snippets(connection: sqlite3.Connection, match: str, ids: Iterable[int]) -> dict[int, str]:
+    """For the hits shown only: snippet() reads the text back, which costs per row."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    rows = connection.execute(
+        f"SELECT rowid, snippet(entry_text, -1, ?, ?, '…', {SNIPPET_WORDS}) FROM entry_text "
+        f"WHERE entry_text MATCH ? AND rowid IN ({marks})",
+        (MATCH_START, MATCH_END, match, *ids),
+    )
+    return {row_id: text.replace("\n", " · ") for row_id, text in rows}
