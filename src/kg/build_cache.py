@@ -186,8 +186,9 @@ def _reason(err: OSError) -> str:
 
 
 def discard_store(directory: Path, name: str) -> None:
-    """Remove a store written for a build that failed afterwards."""
+    """Remove a store written for a build that failed afterwards, and its search index."""
     shutil.rmtree(directory / name, ignore_errors=True)
+    (directory / index_name(name)).unlink(missing_ok=True)
 
 
 def remove_leftovers(directory: Path) -> None:
