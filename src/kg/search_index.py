@@ -14,8 +14,8 @@ labels weighing most:
 
 1. `exact`: the query is one of the resource's labels or alternative labels, word for word;
 2. `label`: every word of the query is a word of its labels;
-3. `label-prefix`: the same, the query's last word being only the beginning of a label's word
-   (what one has typed so far: "lavr" finds Lavrov);
+3. `label-prefix`: the same, a word of the query being only the beginning of a label's word
+   (what one has typed so far: "lavr" finds Lavrov; a single letter is matched as a word);
 4. `text`: the words are found in its descriptions or notes, or across columns.
 
 A label that merely begins with the query ranks with the labels that contain it: "Lavrov:
@@ -253,7 +253,8 @@ def search(connection: sqlite3.Connection, query: str, limit: int, offset: int =
         return Found(0, ())
     # Each word quoted: only letters and digits, so nothing in it is FTS5 syntax.
     whole = " ".join(f'"{t}"' for t in terms)
-    prefix = " ".join([*(f'"{t}"' for t in terms[:-1]), f'"{terms[-1]}"*'])
+    # Any word may be the beginning of one, but a single letter only as a word of its own.
+    prefix = " ".join(f'"{t}"*' if len(t) > 1 else f'"{t}"' for t in terms)
     parameters = {
         "anywhere": prefix,
         "label": f"{{labels alt}} : ({whole})",
