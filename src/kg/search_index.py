@@ -9,18 +9,22 @@ tokenizer folds case and accents the same way `fold` does here, so "keita" finds
 Each resource with a label (rdfs:label, skos:prefLabel or skos:altLabel, in any language) is
 one row with four columns: its labels, its alternative labels, its descriptions (definitions,
 descriptions, comments, gists, quotes) and its notes (editorial notes and the source's words
-quoted as evidence). Hits come ranked by how the query matches (`Tier`), then by bm25 with the
-labels weighing most:
+quoted as evidence); a second FTS5 table holds each label and alternative label as a row of its
+own, so that a label match is scored on the one label that matches (a short label that is mostly
+the query scores best) and every word of the query must be in that one label. Hits come ranked
+by how the query matches (`Tier`), then by bm25 (over that label for a label match; over every
+column, labels weighing most, otherwise):
 
 1. `exact`: the query is one of the resource's labels or alternative labels, word for word;
-2. `label`: every word of the query is a word of its labels;
+2. `label`: every word of the query is a word of one of its labels;
 3. `label-prefix`: the same, a word of the query being only the beginning of a label's word
    (what one has typed so far: "lavr" finds Lavrov; a single letter is matched as a word);
 4. `text`: the words are found in its descriptions or notes, or across columns.
 
 A label that merely begins with the query ranks with the labels that contain it: "Lavrov:
 equipment for Mali's government" begins with "lavrov", yet the person Sergey Lavrov comes first,
-bm25 preferring the shorter label. The query's words are quoted for FTS5, so no FTS5 syntax in
+bm25 preferring the shorter label. (A tier of labels that begin with the query, between `exact`
+and `label`, would put every "Lavrov: …" statement first.) The query's words are quoted for FTS5, so no FTS5 syntax in
 what a user types is ever interpreted.
 """
 
@@ -47,6 +51,8 @@ TOKENIZER = "unicode61 remove_diacritics 2"
 LABEL_LANGUAGES = ("en", "fr")
 # bm25 weights of the columns: labels, alternative labels, descriptions, notes.
 WEIGHTS = (10.0, 5.0, 2.0, 1.0)
+# A match in an alternative label scores this much less than one in a label.
+ALT_DISCOUNT = 0.5
 SNIPPET_WORDS = 16
 # Marks around matched words in snippets: control characters no literal of the graph holds.
 MATCH_START, MATCH_END = "\x02", "\x03"
@@ -161,18 +167,31 @@ def fill_index(connection: sqlite3.Connection, store: QuadSource) -> int:
                     if quad.object not in found:
                         found.append(quad.object)
     connection.executescript(_SCHEMA)
-    rows = (
-        _row(iri, columns, _asserted_types(store, iri))
+    labelled = [
+        (iri, columns)
         for iri, columns in sorted(texts.items(), key=lambda item: item[0].value)
         if columns.get("labels") or columns.get("alt")
+    ]
+    connection.executemany(
+        "INSERT INTO entry (id, iri, label, types, names, labels, alt, description, notes) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            (number, *_row(iri, columns, _asserted_types(store, iri)))
+            for number, (iri, columns) in enumerate(labelled, start=1)
+        ),
     )
     connection.executemany(
-        "INSERT INTO entry (iri, label, types, names, labels, alt, description, notes) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
+        "INSERT INTO name (entry, alt, text) VALUES (?, ?, ?)",
+        (
+            (number, alt, name.value)
+            for number, (_, columns) in enumerate(labelled, start=1)
+            for alt, column in enumerate(("labels", "alt"))
+            for name in columns.get(column, [])
+        ),
     )
-    connection.execute("INSERT INTO entry_text (entry_text) VALUES ('rebuild')")
-    connection.execute("INSERT INTO entry_text (entry_text) VALUES ('optimize')")
+    for table in ("entry_text", "name_text"):
+        connection.execute(f"INSERT INTO {table} ({table}) VALUES ('rebuild')")
+        connection.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
     count = connection.execute("SELECT count(*) FROM entry").fetchone()[0]
     connection.execute("INSERT INTO meta VALUES ('format', ?), ('entries', ?)", (INDEX_FORMAT, count))
     return count
@@ -194,6 +213,10 @@ CREATE TABLE entry (
 CREATE VIRTUAL TABLE entry_text USING fts5(
     labels, alt, description, notes,
     content='entry', content_rowid='id', tokenize='{TOKENIZER}', prefix='2 3'
+);
+CREATE TABLE name (id INTEGER PRIMARY KEY, entry INTEGER NOT NULL, alt INTEGER NOT NULL, text TEXT NOT NULL);
+CREATE VIRTUAL TABLE name_text USING fts5(
+    text, content='name', content_rowid='id', tokenize='{TOKENIZER}', prefix='2 3'
 );
 """
 
@@ -257,8 +280,8 @@ def search(connection: sqlite3.Connection, query: str, limit: int, offset: int =
     prefix = " ".join(f'"{t}"*' if len(t) > 1 else f'"{t}"' for t in terms)
     parameters = {
         "anywhere": prefix,
-        "label": f"{{labels alt}} : ({whole})",
-        "label_prefix": f"{{labels alt}} : ({prefix})",
+        "label": whole,
+        "label_prefix": prefix,
         "exact": _SEPARATOR + " ".join(terms) + _SEPARATOR,
         "limit": limit,
         "offset": offset,
@@ -269,23 +292,33 @@ def search(connection: sqlite3.Connection, query: str, limit: int, offset: int =
     ).fetchone()[0]
     rows = connection.execute(
         f"""
-        WITH matched AS (
+        WITH matched AS MATERIALIZED (
             SELECT rowid AS id, bm25(entry_text, {weights}) AS score
             FROM entry_text WHERE entry_text MATCH :anywhere
         ),
-        in_labels AS (SELECT rowid AS id FROM entry_text WHERE entry_text MATCH :label),
+        in_labels AS (
+            SELECT name.entry AS id FROM name_text JOIN name ON name.id = name_text.rowid
+            WHERE name_text MATCH :label
+        ),
+        names_matched AS MATERIALIZED (
+            SELECT rowid AS id, bm25(name_text) AS score
+            FROM name_text WHERE name_text MATCH :label_prefix
+        ),
         in_label_prefixes AS (
-            SELECT rowid AS id FROM entry_text WHERE entry_text MATCH :label_prefix
+            SELECT name.entry AS id, min(names_matched.score * (1.0 - name.alt * {ALT_DISCOUNT}))
+                AS score
+            FROM names_matched JOIN name ON name.id = names_matched.id GROUP BY name.entry
         )
         SELECT entry.id, entry.iri, entry.label, entry.types,
             CASE
                 WHEN instr(entry.names, :exact) > 0 THEN 0
                 WHEN matched.id IN in_labels THEN 1
-                WHEN matched.id IN in_label_prefixes THEN 2
+                WHEN in_label_prefixes.id IS NOT NULL THEN 2
                 ELSE 3
             END AS tier
         FROM matched JOIN entry ON entry.id = matched.id
-        ORDER BY tier, matched.score, entry.label, entry.iri
+        LEFT JOIN in_label_prefixes ON in_label_prefixes.id = matched.id
+        ORDER BY tier, coalesce(in_label_prefixes.score, matched.score), entry.label, entry.iri
         LIMIT :limit OFFSET :offset
         """,
         parameters,
