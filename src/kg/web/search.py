@@ -101,9 +101,11 @@ def search_page() -> Response:
     pages = max(1, -(-found.total // HITS_PER_PAGE))
     if page > pages:
         raise NotFound(f"page {page}: the hits for {query!r} fill {pages} page(s)")
+    # The neighbouring pages keep the format the URL named, if it named one.
+    named = choice.format.name if choice.by_extension else None
     links = {
-        "prev": _href(query, page - 1, choice) if page > 1 else None,
-        "next": _href(query, page + 1, choice) if page < pages else None,
+        "prev": _href(query, page - 1, named) if page > 1 else None,
+        "next": _href(query, page + 1, named) if page < pages else None,
     }
     twins = [
         Alternate(_href(query, page, None), HTML.media_type, "HTML"),
