@@ -10,7 +10,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from kg.namespaces import PREFIXES
 from kg.search_index import (
     MATCH_END, MATCH_START, Tier, fold, index_name, index_path_for_store, open_index, search,
-    words, write_index,
+    snippet, words, write_index,
 )
 
 ID = "https://w3id.org/kg-mali/id/"
@@ -176,3 +176,23 @@ def test_folding_matches_the_tokenizer() -> None:
     assert fold("Modibo KEÏTA, Sergueï") == "modibo keita, serguei"
     assert words("L’Essor: Mali–Russie (2022)") == ["l", "essor", "mali", "russie", "2022"]
     assert words("snake_case") == ["snake", "case"]
+
+
+def test_a_snippet_is_cut_around_the_first_match_and_marks_every_match() -> None:
+    text = " ".join(f"w{n}" for n in range(40)) + " Lavrov x0 lavrova " + " ".join(
+        f"x{n}" for n in range(1, 40)
+    )
+    shown = snippet(["no match here", text], ["lavrov"])
+    after = " ".join(f"x{n}" for n in range(1, 12))
+    assert shown == (
+        f"…w38 w39 {MATCH_START}Lavrov{MATCH_END} x0 {MATCH_START}lavrova{MATCH_END} {after}…"
+    )
+    assert snippet(["« Sergueï Lavrov »"], ["serguei"]) == f"« {MATCH_START}Sergueï{MATCH_END} Lavrov »"
+
+
+def test_a_snippet_comes_from_the_column_holding_most_of_the_words() -> None:
+    columns = ["Modibo Keïta", "", "President of Mali from 1960", "Mali, 1960"]
+    assert snippet(columns, ["president", "1960"]) == (
+        f"{MATCH_START}President{MATCH_END} of Mali from {MATCH_START}1960{MATCH_END}"
+    )
+    assert snippet(columns, ["nothing"]) == ""

@@ -13,7 +13,7 @@ quoted as evidence); a second FTS5 table holds each label and alternative label 
 own, so that a label match is scored on the one label that matches (a short label that is mostly
 the query scores best) and every word of the query must be in that one label. Hits come ranked
 by how the query matches (`Tier`), then by bm25 (over that label for a label match; over every
-column, labels weighing most, otherwise):
+column, labels weighing most, otherwise), then by IRI:
 
 1. `exact`: the query is one of the resource's labels or alternative labels, word for word;
 2. `label`: every word of the query is a word of one of its labels;
@@ -23,7 +23,9 @@ column, labels weighing most, otherwise):
 
 A label that merely begins with the query ranks with the labels that contain it: "Lavrov:
 equipment for Mali's government" begins with "lavrov", yet the person Sergey Lavrov comes first,
-bm25 preferring the shorter label. (A tier of labels that begin with the query, between `exact`
+bm25 preferring the shorter label. A query so common that it matches more than MAX_RANKED
+resources (every node's evidence says "selon la source") ranks its label matches as above and the
+rest by IRI: bm25 costs per match, and such a query has no better order to find. (A tier of labels that begin with the query, between `exact`
 and `label`, would put every "Lavrov: …" statement first.) The query's words are quoted for FTS5, so no FTS5 syntax in
 what a user types is ever interpreted.
 """
@@ -54,9 +56,10 @@ WEIGHTS = (10.0, 5.0, 2.0, 1.0)
 # A match in an alternative label scores this much less than one in a label.
 ALT_DISCOUNT = 0.5
 SNIPPET_WORDS = 16
+# A query matching more resources than this ranks its matches outside labels by IRI, not bm25.
+MAX_RANKED = 2000
 # Marks around matched words in snippets: control characters no literal of the graph holds.
 MATCH_START, MATCH_END = "\x02", "\x03"
-_SEPARATOR = "\x1f"
 
 
 def _iri(prefix: str, local: str) -> NamedNode:
@@ -173,17 +176,17 @@ def fill_index(connection: sqlite3.Connection, store: QuadSource) -> int:
         if columns.get("labels") or columns.get("alt")
     ]
     connection.executemany(
-        "INSERT INTO entry (id, iri, label, types, names, labels, alt, description, notes) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO entry (id, iri, label, types, labels, alt, description, notes) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             (number, *_row(iri, columns, _asserted_types(store, iri)))
             for number, (iri, columns) in enumerate(labelled, start=1)
         ),
     )
     connection.executemany(
-        "INSERT INTO name (entry, alt, text) VALUES (?, ?, ?)",
+        "INSERT INTO name (entry, alt, text, key) VALUES (?, ?, ?, ?)",
         (
-            (number, alt, name.value)
+            (number, alt, name.value, " ".join(words(name.value)))
             for number, (_, columns) in enumerate(labelled, start=1)
             for alt, column in enumerate(("labels", "alt"))
             for name in columns.get(column, [])
@@ -204,7 +207,6 @@ CREATE TABLE entry (
     iri TEXT NOT NULL UNIQUE,
     label TEXT,
     types TEXT NOT NULL,
-    names TEXT NOT NULL,
     labels TEXT NOT NULL,
     alt TEXT NOT NULL,
     description TEXT NOT NULL,
@@ -214,7 +216,15 @@ CREATE VIRTUAL TABLE entry_text USING fts5(
     labels, alt, description, notes,
     content='entry', content_rowid='id', tokenize='{TOKENIZER}', prefix='2 3'
 );
-CREATE TABLE name (id INTEGER PRIMARY KEY, entry INTEGER NOT NULL, alt INTEGER NOT NULL, text TEXT NOT NULL);
+-- Each label and alternative label; `key` is its words, folded, for exact matches.
+CREATE TABLE name (
+    id INTEGER PRIMARY KEY,
+    entry INTEGER NOT NULL,
+    alt INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    key TEXT NOT NULL
+);
+CREATE INDEX name_key ON name (key);
 CREATE VIRTUAL TABLE name_text USING fts5(
     text, content='name', content_rowid='id', tokenize='{TOKENIZER}', prefix='2 3'
 );
@@ -223,18 +233,13 @@ CREATE VIRTUAL TABLE name_text USING fts5(
 
 def _row(
     iri: NamedNode, columns: dict[str, list[Literal]], types: list[str]
-) -> tuple[str, str | None, str, str, str, str, str, str]:
-    labels, alt = columns.get("labels", []), columns.get("alt", [])
-    # Each label as its words, between separators: an exact match is one `instr` away.
-    names = _SEPARATOR + "".join(
-        " ".join(words(name.value)) + _SEPARATOR for name in (*labels, *alt)
-    )
-
+) -> tuple[str, str | None, str, str, str, str, str]:
     def joined(column: str) -> str:
         return "\n".join(literal.value for literal in columns.get(column, []))
 
+    labels = columns.get("labels") or columns.get("alt", [])
     return (
-        iri.value, _preferred(labels or alt), " ".join(types), names,
+        iri.value, _preferred(labels), " ".join(types),
         joined("labels"), joined("alt"), joined("description"), joined("notes"),
     )
 
@@ -282,7 +287,7 @@ def search(connection: sqlite3.Connection, query: str, limit: int, offset: int =
         "anywhere": prefix,
         "label": whole,
         "label_prefix": prefix,
-        "exact": _SEPARATOR + " ".join(terms) + _SEPARATOR,
+        "exact": " ".join(terms),
         "limit": limit,
         "offset": offset,
     }
@@ -290,13 +295,17 @@ def search(connection: sqlite3.Connection, query: str, limit: int, offset: int =
     total = connection.execute(
         "SELECT count(*) FROM entry_text WHERE entry_text MATCH :anywhere", parameters
     ).fetchone()[0]
+    # bm25 costs per match: past MAX_RANKED matches, the text matches go by IRI (labels
+    # are still scored). Only the page's rows are read from the entry table.
+    text_score = f"bm25(entry_text, {weights})" if total <= MAX_RANKED else "0.0"
     rows = connection.execute(
         f"""
         WITH matched AS MATERIALIZED (
-            SELECT rowid AS id, bm25(entry_text, {weights}) AS score
+            SELECT rowid AS id, {text_score} AS score
             FROM entry_text WHERE entry_text MATCH :anywhere
         ),
-        in_labels AS (
+        exact AS MATERIALIZED (SELECT entry AS id FROM name WHERE key = :exact),
+        in_labels AS MATERIALIZED (
             SELECT name.entry AS id FROM name_text JOIN name ON name.id = name_text.rowid
             WHERE name_text MATCH :label
         ),
@@ -304,26 +313,31 @@ def search(connection: sqlite3.Connection, query: str, limit: int, offset: int =
             SELECT rowid AS id, bm25(name_text) AS score
             FROM name_text WHERE name_text MATCH :label_prefix
         ),
-        in_label_prefixes AS (
+        in_label_prefixes AS MATERIALIZED (
             SELECT name.entry AS id, min(names_matched.score * (1.0 - name.alt * {ALT_DISCOUNT}))
                 AS score
             FROM names_matched JOIN name ON name.id = names_matched.id GROUP BY name.entry
+        ),
+        ranked AS (
+            SELECT matched.id AS id,
+                CASE
+                    WHEN matched.id IN exact THEN 0
+                    WHEN matched.id IN in_labels THEN 1
+                    WHEN in_label_prefixes.id IS NOT NULL THEN 2
+                    ELSE 3
+                END AS tier,
+                coalesce(in_label_prefixes.score, matched.score) AS score
+            FROM matched LEFT JOIN in_label_prefixes ON in_label_prefixes.id = matched.id
+            ORDER BY tier, score, matched.id
+            LIMIT :limit OFFSET :offset
         )
-        SELECT entry.id, entry.iri, entry.label, entry.types,
-            CASE
-                WHEN instr(entry.names, :exact) > 0 THEN 0
-                WHEN matched.id IN in_labels THEN 1
-                WHEN in_label_prefixes.id IS NOT NULL THEN 2
-                ELSE 3
-            END AS tier
-        FROM matched JOIN entry ON entry.id = matched.id
-        LEFT JOIN in_label_prefixes ON in_label_prefixes.id = matched.id
-        ORDER BY tier, coalesce(in_label_prefixes.score, matched.score), entry.label, entry.iri
-        LIMIT :limit OFFSET :offset
+        SELECT entry.id, entry.iri, entry.label, entry.types, ranked.tier
+        FROM ranked JOIN entry ON entry.id = ranked.id
+        ORDER BY ranked.tier, ranked.score, ranked.id
         """,
         parameters,
     ).fetchall()
-    snippets = _snippets(connection, prefix, [row[0] for row in rows])
+    snippets = _snippets(connection, terms, [row[0] for row in rows])
     hits = tuple(
         Hit(iri, label, tuple(types.split()), Tier(tier), snippets.get(row_id, ""))
         for row_id, iri, label, types, tier in rows
@@ -331,15 +345,53 @@ def search(connection: sqlite3.Connection, query: str, limit: int, offset: int =
     return Found(total, hits)
 
 
-def _snippets(connection: sqlite3.Connection, match: str, ids: Iterable[int]) -> dict[int, str]:
-    """For the hits shown only: snippet() reads the text back, which costs per row."""
-    ids = list(ids)
+def _snippets(connection: sqlite3.Connection, terms: list[str], ids: list[int]) -> dict[int, str]:
+    """Where each hit matched, for the hits shown only.
+
+    Made here from the stored text rather than by FTS5's snippet(), which seeks every term's
+    entries again for each row: a millisecond a row when the words are common.
+    """
     if not ids:
         return {}
     marks = ", ".join("?" for _ in ids)
     rows = connection.execute(
-        f"SELECT rowid, snippet(entry_text, -1, ?, ?, '…', {SNIPPET_WORDS}) FROM entry_text "
-        f"WHERE entry_text MATCH ? AND rowid IN ({marks})",
-        (MATCH_START, MATCH_END, match, *ids),
+        f"SELECT id, labels, alt, description, notes FROM entry WHERE id IN ({marks})", ids
     )
-    return {row_id: text.replace("\n", " · ") for row_id, text in rows}
+    return {row_id: snippet(columns, terms) for row_id, *columns in rows}
+
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def snippet(columns: Iterable[str], terms: list[str]) -> str:
+    """The stretch of the column holding most of the terms around their first match, the
+    matched words between MATCH_START and MATCH_END; "…" where it is cut."""
+
+    def matches(token: str) -> bool:
+        folded = fold(token)
+        return any(folded == t or (len(t) > 1 and folded.startswith(t)) for t in terms)
+
+    best: tuple[int, str, list[re.Match[str]], list[int]] | None = None
+    for text in columns:
+        tokens = list(_TOKEN.finditer(text))
+        hit_at = [i for i, token in enumerate(tokens) if matches(token.group())]
+        found = len({fold(tokens[i].group()) for i in hit_at})
+        if hit_at and (best is None or found > best[0]):
+            best = (found, text, tokens, hit_at)
+    if best is None:
+        return ""
+    _, text, tokens, hit_at = best
+    first = max(0, min(hit_at[0] - 2, len(tokens) - SNIPPET_WORDS))
+    last = min(len(tokens), first + SNIPPET_WORDS) - 1
+    # Whole at either end: the punctuation before the first word and after the last is kept.
+    start = tokens[first].start() if first > 0 else 0
+    end = tokens[last].end() if last < len(tokens) - 1 else len(text)
+    pieces, at = [], start
+    for i in hit_at:
+        if first <= i <= last:
+            token = tokens[i]
+            pieces += [text[at : token.start()], MATCH_START, token.group(), MATCH_END]
+            at = token.end()
+    pieces.append(text[at:end])
+    shown = "".join(pieces).replace("\n", " · ")
+    return ("…" if first > 0 else "") + shown + ("…" if last < len(tokens) - 1 else "")

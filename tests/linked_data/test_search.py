@@ -24,9 +24,10 @@ def hit_urls(client: FlaskClient, query: str) -> list[str]:
 def test_lavrov_finds_the_person_first_then_his_statements(shared_client: FlaskClient) -> None:
     assert hit_urls(shared_client, "lavrov") == [
         "/id/person/sergey-lavrov",
+        # Labels of the same length score the same: by IRI.
         "/id/statement/2021-11-11-lavrov-equipment",
-        "/id/statement/2021-11-11-lavrov-training",
         "/id/statement/2021-11-11-lavrov-help-against-terrorism",
+        "/id/statement/2021-11-11-lavrov-training",
         "/id/office-holding/sergey-lavrov-minister-of-foreign-affairs-of-russia",
         # Not in a label: in a note, and in the article's words quoted as evidence.
         "/id/source/essor-2022-01-21-mali-russie",
