@@ -9,8 +9,10 @@ word, a prefix of two letters, the words every node's evidence holds (every reso
 a deep page of those, and a word no label has. For each: the hits, the first answer on a fresh
 connection (SQLite's page cache empty; the operating system's is not emptied), then the p50 and
 p99 of `--rounds` repeated answers on that connection, and the p50 of the same query through the
-app (`GET /search?q=…` as JSON, Flask's test client: ranking, labels of types, JSON). Prints a
-Markdown table, with the index's size and the time writing it took.
+app (`GET /search?q=…` as JSON, Flask's test client: ranking, labels of types, JSON). Then the
+listings of events, deals, statements and regimes: the first answer in the process (which reads
+every date and type once and keeps them) and the p50 of the last page as HTML after it. Prints
+Markdown tables, with the index's size and the time writing it took.
 """
 
 import argparse
@@ -32,6 +34,7 @@ from kg.web.search import HITS_PER_PAGE  # noqa: E402
 from kg.web.settings import Settings  # noqa: E402
 
 # (what it shows, query, page); the label and its number are taken from the index.
+LISTED_KINDS = ("event", "transfer", "statement", "regime")
 QUERIES = (
     ("a whole label", "{label}", 1),
     ("a rare word", "{number}", 1),
@@ -99,6 +102,20 @@ def main() -> None:
                     (what, query, page, found.total, first, cuts[49], cuts[98],
                      statistics.median(through_app))
                 )
+            listing_rows = []
+            for kind in LISTED_KINDS:
+                print(f"listing /id/{kind}/…", file=sys.stderr)
+                start = time.perf_counter()
+                response = client.get(f"/id/{kind}.json")
+                first = time.perf_counter() - start
+                assert response.status_code == 200, response.data
+                total, pages = response.json["total"], response.json["pages"]
+                times = []
+                for _ in range(max(1, args.rounds // 10)):
+                    start = time.perf_counter()
+                    client.get(f"/id/{kind}/?page={pages}", headers={"Accept": "text/html"})
+                    times.append(time.perf_counter() - start)
+                listing_rows.append((kind, total, pages, first, statistics.median(times)))
         finally:
             app.extensions["kg"].evaluator.close()
 
@@ -115,6 +132,10 @@ def main() -> None:
                 f"| {what} | `{query}` | {page} | {total} | {_ms(first)} | {_ms(p50)} | "
                 f"{_ms(p99)} | {_ms(app_p50)} |"
             )
+        print("\n| listing | entities | pages | first answer in the process (ms) | p50 of the last page, HTML (ms) |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for kind, total, pages, first, p50 in listing_rows:
+            print(f"| `/id/{kind}/` | {total} | {pages} | {_ms(first)} | {_ms(p50)} |")
 
 
 if __name__ == "__main__":
