@@ -169,6 +169,7 @@ def fill_index(connection: sqlite3.Connection, store: QuadSource) -> int:
                     found = texts[quad.subject][column]
                     if quad.object not in found:
                         found.append(quad.object)
+    types = _asserted_types(store)
     connection.executescript(_SCHEMA)
     labelled = [
         (iri, columns)
@@ -179,7 +180,7 @@ def fill_index(connection: sqlite3.Connection, store: QuadSource) -> int:
         "INSERT INTO entry (id, iri, label, types, labels, alt, description, notes) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            (number, *_row(iri, columns, _asserted_types(store, iri)))
+            (number, *_row(iri, columns, sorted(types.get(iri, ()))))
             for number, (iri, columns) in enumerate(labelled, start=1)
         ),
     )
@@ -254,13 +255,13 @@ def _preferred(labels: list[Literal]) -> str | None:
     return next(iter(sorted(by_language.items())), (None, None))[1]
 
 
-def _asserted_types(store: QuadSource, iri: NamedNode) -> list[str]:
-    found: list[str] = []
-    for quad in store.quads_for_pattern(iri, TYPE, None, None):
+def _asserted_types(store: QuadSource) -> dict[NamedNode, set[str]]:
+    """Every subject's rdf:types outside the entailed graphs, in one pass (one request remotely)."""
+    found: dict[NamedNode, set[str]] = defaultdict(set)
+    for quad in store.quads_for_pattern(None, TYPE, None, None):
         if quad.graph_name not in _ENTAILED and isinstance(quad.object, NamedNode):
-            if quad.object.value not in found:
-                found.append(quad.object.value)
-    return sorted(found)
+            found[quad.subject].add(quad.object.value)  # type: ignore[index]
+    return found
 
 
 def open_index(path: Path) -> sqlite3.Connection:
