@@ -23,11 +23,12 @@ column, labels weighing most, otherwise), then by IRI:
 
 A label that merely begins with the query ranks with the labels that contain it: "Lavrov:
 equipment for Mali's government" begins with "lavrov", yet the person Sergey Lavrov comes first,
-bm25 preferring the shorter label. A query so common that it matches more than MAX_RANKED
-resources (every node's evidence says "selon la source") ranks its label matches as above and the
-rest by IRI: bm25 costs per match, and such a query has no better order to find. (A tier of labels that begin with the query, between `exact`
-and `label`, would put every "Lavrov: …" statement first.) The query's words are quoted for FTS5, so no FTS5 syntax in
-what a user types is ever interpreted.
+bm25 preferring the shorter label (a tier of labels that begin with the query, between `exact`
+and `label`, would put every "Lavrov: …" statement first). A query so common that it matches
+more than MAX_RANKED resources (every node's evidence says "selon la source") ranks its label
+matches as above and the rest by IRI: bm25 costs per match, and such a query has no better order
+to find. The query's words are quoted for FTS5, so no FTS5 syntax in what a user types is ever
+interpreted. Snippets are cut here from the stored text of the hits shown.
 """
 
 import os
@@ -373,7 +374,8 @@ def snippet(columns: Iterable[str], terms: list[str]) -> str:
         return any(folded == t or (len(t) > 1 and folded.startswith(t)) for t in terms)
 
     best: tuple[int, str, list[re.Match[str]], list[int]] | None = None
-    for text in columns:
+    for column in columns:
+        text = column.replace(MATCH_START, "").replace(MATCH_END, "")
         tokens = list(_TOKEN.finditer(text))
         hit_at = [i for i, token in enumerate(tokens) if matches(token.group())]
         found = len({fold(tokens[i].group()) for i in hit_at})

@@ -1,7 +1,6 @@
 """`/search?q=`: the order of hits over the project's build, accents, JSON, pages, bad input."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from clients import read_only_client
