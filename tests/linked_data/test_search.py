@@ -99,7 +99,8 @@ def test_the_page_lists_hits_with_kind_and_snippet(shared_client: FlaskClient) -
     assert len(hits) == 7
     first = hits[0]
     assert first.find("a").get("href") == "/id/person/sergey-lavrov"
-    assert text_of(first.find("span[@class='kind']")) == "person · person"
+    assert text_of(first.find("span[@class='kind']")) == "person"  # the kind and type say the same
+    assert text_of(hits[4].find("span[@class='kind']")) == "office-holding · office holding"
     assert [text_of(m) for m in first.iter("mark")] == ["Lavrov", "Lavrov"]
     assert text_of(doc.find(".//p[@id='search-summary']")).startswith("7 resources match “lavrov”.")
     assert doc.find(".//input[@id='site-search']").get("value") == "lavrov"

@@ -191,12 +191,15 @@ def _hit_json(presenter: Presenter, hit: Hit) -> dict[str, object]:
 
 def _hit_view(presenter: Presenter, hit: Hit) -> dict[str, object]:
     link: TermView = presenter.iri(NamedNode(hit.iri), labelled=False)
+    types = [presenter.iri(NamedNode(t)) for t in hit.types]
+    kind = _kind(hit)
     return {
         "href": link.href,
         "iri": link.iri,
         "label": hit.label or link.text,
-        "kind": _kind(hit),
-        "types": [presenter.iri(NamedNode(t)) for t in hit.types],
+        # The kind the path names, unless a type says the same ("person · person").
+        "kind": kind if kind not in {t.text for t in types} else None,
+        "types": types,
         "match": hit.tier.label,
         "snippet": _marked(hit.snippet),
     }
