@@ -74,6 +74,11 @@ def current_store(root: Path) -> str:
     return read_manifest(root / "build")["store"]["path"]
 
 
+def current_index(root: Path) -> str:
+    """The build's search index (kg.search_index), beside its store."""
+    return read_manifest(root / "build")["search"]["path"]
+
+
 def no_reasoning_allowed(*args, **kwargs):
     raise AssertionError("reasoned although nothing changed")
 
@@ -182,7 +187,9 @@ def test_a_failing_stage_leaves_the_last_good_build(root, monkeypatch):
 
     assert snapshot(root) == before
     assert read_manifest(root / "build") is not None
-    assert build_entries(root) == sorted([".lock", DATASET_FILE, MANIFEST_FILE, current_store(root)])
+    assert build_entries(root) == sorted(
+        [".lock", DATASET_FILE, MANIFEST_FILE, current_store(root), current_index(root)]
+    )
 
 
 def test_a_crash_while_writing_the_dataset_leaves_the_last_good_build(root, monkeypatch):
@@ -198,7 +205,9 @@ def test_a_crash_while_writing_the_dataset_leaves_the_last_good_build(root, monk
         build(root, force=True)
 
     assert snapshot(root) == before
-    assert build_entries(root) == sorted([".lock", DATASET_FILE, MANIFEST_FILE, current_store(root)])
+    assert build_entries(root) == sorted(
+        [".lock", DATASET_FILE, MANIFEST_FILE, current_store(root), current_index(root)]
+    )
 
 
 def test_a_dataset_whose_manifest_never_followed_is_not_reused(root, monkeypatch):

@@ -20,6 +20,7 @@ from kg.build import build, open_build
 from kg.build_cache import DATASET_FILE, MANIFEST_FILE, read_manifest
 from kg.cli import main
 from kg.dataset import open_query_store
+from kg.search_index import index_name
 from kg.store import run_query
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,6 +98,7 @@ def test_a_killed_build_leaves_the_last_good_one_and_the_next_build_cleans_up(ro
     assert not left.exists()
     assert sorted(p.name for p in (root / "build").iterdir()) == sorted(
         [".lock", DATASET_FILE, MANIFEST_FILE, again.store_path.name, good.store_path.name]
+        + [index_name(b.store_path.name) for b in (again, good)]  # each store's search index
     )
 
 

@@ -33,6 +33,7 @@ from kg.namespaces import INFERRED_GRAPH
 from kg.project import build_dir, display_path, project_root
 from kg.entailment_filter import Triple
 from kg.reasoning import REASONERS, infer
+from kg.search_index import index_name, write_index
 from kg.store import merged_quads
 from kg.terms import dataset_from_store, oxigraph_quads, store_from_dataset
 
@@ -215,6 +216,7 @@ def _make(
     try:
         with _stage(WRITE, timings, reporter) as note:
             store_name = write_store(directory, key, merged_quads(store))
+            write_index(store, directory / index_name(store_name))  # kg.search_index, for /search
             dataset = _sorted_nquads(store)
             write_dataset(directory, dataset)
             note(f"{display_path(directory / DATASET_FILE)}, {display_path(directory / store_name)}, "
@@ -223,6 +225,7 @@ def _make(
         manifest = make_manifest(
             key, options.as_json(), inputs, store, dataset, timings, rules_output, store_name
         )
+        manifest["search"] = {"path": index_name(store_name)}
         write_manifest(directory, manifest)
     except BaseException:
         if store_name:

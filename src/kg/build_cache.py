@@ -48,6 +48,7 @@ from kg.derivation import rule_files
 from kg.errors import InputError, KgError, one_line
 from kg.namespaces import PREFIX_TABLE
 from kg.project import data_files, display_path, ontology_files, shape_files
+from kg.search_index import INDEX_PREFIX, INDEX_SUFFIX, index_name
 
 BUILD_FORMAT = 2
 DATASET_FILE = "dataset.nq"
@@ -185,8 +186,9 @@ def _reason(err: OSError) -> str:
 
 
 def discard_store(directory: Path, name: str) -> None:
-    """Remove a store written for a build that failed afterwards."""
+    """Remove a store written for a build that failed afterwards, and its search index."""
     shutil.rmtree(directory / name, ignore_errors=True)
+    (directory / index_name(name)).unlink(missing_ok=True)
 
 
 def remove_leftovers(directory: Path) -> None:
@@ -199,6 +201,10 @@ def remove_leftovers(directory: Path) -> None:
     for path in directory.glob(f"{STORE_PREFIX}*"):
         if path.name not in kept:
             shutil.rmtree(path, ignore_errors=True)
+    # Each store's search index (kg.search_index) goes with it.
+    for path in directory.glob(f"{INDEX_PREFIX}*{INDEX_SUFFIX}"):
+        if not any(path.name == index_name(name) for name in kept if name):
+            path.unlink(missing_ok=True)
     for path in directory.iterdir():
         match = _TEMPORARY.match(path.name)
         if match and not _running(int(match.group(1))):

@@ -2,7 +2,8 @@
 
 `/id/…`, `/graph/…`, `/rule/…` and `/ontology/…` map to `{data base}id/…` and so on (see
 kg.iri_space); `/id/` and `/id/{kind}/` list the entities by the kind their IRI names (their JSON
-twins are `/id.json` and `/id/{kind}.json`). The page shows what kg.resource_description
+twins are `/id.json` and `/id/{kind}.json`), each entity with its date, by date then label,
+a hundred to a page (kg.web.listings). The page shows what kg.resource_description
 gathers; the RDF twin is the resource's own facts and the facts pointing at it, from every graph
 (TriG and N-Quads keep each fact's graph: its source). An IRI that names a graph answers with
 the graph's content instead. Unknown IRIs, and paths that make no IRI at all (`/id/a%20b`), get
@@ -29,11 +30,13 @@ from kg.resource_description import (
 )
 from kg.jsonld import CONTEXT_FILE
 from kg.namespaces import ONTOLOGY_GRAPH, OWL
+from kg.web.listings import listings, plural
 from kg.web.presenting import Presenter, TermView
 from kg.web.representations import (
     HTML,
     JSON_LIST,
     LISTING_FORMATS,
+    Alternate,
     Choice,
     alternates,
     choose,
@@ -54,6 +57,8 @@ blueprint = Blueprint("resources", __name__)
 INCOMING_ON_PAGE = 500
 INCOMING_IN_RDF = 5000
 GRAPH_SUBJECTS_ON_PAGE = 1000
+# A listing of entities (/id/{kind}/) shows this many to a page (?page=N).
+ENTITIES_PER_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -162,8 +167,26 @@ def kind(kind: str) -> Response:
     entities = state.entities.get(kind)
     if not entities:
         abort(404, f"no entities of kind {kind!r} (their IRIs would start with id/{kind}/)")
-    twins = listing_alternates(f"id/{kind}/", f"id/{kind}.json")
     choice = _listing_choice()
+    page_number = _page_number()
+    listed = listings(state).listed(kind)
+    pages = max(1, -(-len(listed) // ENTITIES_PER_PAGE))
+    if page_number > pages:
+        abort(404, f"page {page_number} of id/{kind}/: its {len(listed)} entities fill {pages} page(s)")
+    first = (page_number - 1) * ENTITIES_PER_PAGE
+    shown = listed[first : first + ENTITIES_PER_PAGE]
+    twins = [
+        Alternate(_paged(f"id/{kind}/", page_number), HTML.media_type, "HTML"),
+        Alternate(_paged(f"id/{kind}.json", page_number), JSON_LIST.media_type, "JSON"),
+    ]
+    json_twin = request.path.endswith(".json")
+    links = {
+        "prev": _paged(f"id/{kind}{'.json' if json_twin else '/'}", page_number - 1)
+        if page_number > 1 else None,
+        "next": _paged(f"id/{kind}{'.json' if json_twin else '/'}", page_number + 1)
+        if page_number < pages else None,
+    }
+    header_links = [f'<{href}>; rel="{rel}"' for rel, href in links.items() if href]
     presenter = Presenter(state.iri_space, state.labeller)
     name = _kind_name(state, presenter, kind)
     if choice.format is JSON_LIST:
@@ -171,20 +194,55 @@ def kind(kind: str) -> Response:
         document = {
             "kind": kind,
             "name": name,
+            "total": len(listed),
+            "page": page_number,
+            "pages": pages,
+            "per_page": ENTITIES_PER_PAGE,
+            **links,
             "entities": [
                 {
-                    "iri": publish(e.iri).value,  # type: ignore[union-attr]
-                    "url": site_href(e.path),
-                    "label": e.label,
-                    "types": [publish(t).value for t in e.types],  # type: ignore[union-attr]
+                    "iri": publish(row.entity.iri).value,  # type: ignore[union-attr]
+                    "url": site_href(row.entity.path),
+                    "label": row.entity.label,
+                    "types": [publish(t).value for t in row.entity.types],  # type: ignore[union-attr]
+                    "date": row.when.as_json() if row.when else None,
                 }
-                for e in entities
+                for row in shown
             ],
         }
-        return finish_with(_json(document), twins, choice)
-    rows = [(presenter.iri(e.iri), [presenter.iri(t) for t in e.types]) for e in entities]
-    page = html_response("kind.html", kind=kind, name=name, rows=rows, alternates=twins)
-    return finish_with(page, twins, choice)
+        return finish_with(_json(document), twins, choice, *header_links)
+    rows = [
+        (presenter.iri(row.entity.iri), row.when, [presenter.iri(t) for t in row.entity.types])
+        for row in shown
+    ]
+    page = html_response(
+        "kind.html",
+        kind=kind,
+        name=name,
+        heading=plural(name),
+        rows=rows,
+        dated=any(row.when for row in listed),
+        total=len(listed),
+        first=first + 1,
+        last=first + len(shown),
+        page_number=page_number,
+        pages=pages,
+        links=links,
+        alternates=twins,
+    )
+    return finish_with(page, twins, choice, *header_links)
+
+
+def _page_number() -> int:
+    given = request.args.get("page", "1")
+    if not given.isascii() or not given.isdigit() or int(given) < 1:
+        abort(400, f"page={given!r}: a page is a whole number from 1")
+    return int(given)
+
+
+def _paged(path: str, page_number: int) -> str:
+    href = site_href(path)
+    return href if page_number <= 1 else f"{href}?page={page_number}"
 
 
 def _listing_choice() -> Choice:
@@ -281,7 +339,8 @@ def _known(state: Site, path: str) -> bool:
 
 
 def _kind_name(state: Site, presenter: Presenter, kind: str) -> str:
-    cls = state.kind_type(kind)
+    """What the kind's entities all are (kg.web.listings.Listings.kind_class), as labelled."""
+    cls = listings(state).kind_class(kind) or state.kind_type(kind)
     label = presenter.label(cls) if cls is not None else None
     return label or kind
 
