@@ -66,7 +66,8 @@ def test_regimes_show_their_spans(shared_client: FlaskClient) -> None:
         ["CNRDR junta (2012)", "22 March 2012 – 12 April 2012"],
         ["Dioncounda Traoré interim regime (2012–2013)", "12 April 2012 – 4 September 2013"],
         ["Ibrahim Boubacar Keïta regime", "4 September 2013 – 18 August 2020"],
-        ["Transitional authorities (2020)", "from 18 August 2020"],
+        ["CNSP junta (2020)", "18 August 2020 – 25 September 2020"],
+        ["Transitional authorities (2020)", "from 25 September 2020"],
     ]
 
 
@@ -80,7 +81,7 @@ def test_deals_are_dated_by_their_deliveries(shared_client: FlaskClient) -> None
 
 def test_statements_are_dated(shared_client: FlaskClient) -> None:
     _, rows, _ = listing(shared_client, "/id/statement/")
-    assert [row[1] for row in rows] == ["11 November 2021"] * 8 + ["21 January 2022"] * 2
+    assert [row[1] for row in rows] == ["11 November 2021"] * 7 + ["21 January 2022"] * 3
 
 
 def test_a_kind_without_dates_has_no_date_column(shared_client: FlaskClient) -> None:
@@ -91,7 +92,7 @@ def test_a_kind_without_dates_has_no_date_column(shared_client: FlaskClient) -> 
 def test_the_json_listing_gives_each_date_with_its_precision(shared_client: FlaskClient) -> None:
     document = shared_client.get("/id/regime.json").json
     assert (document["name"], document["total"], document["page"], document["pages"]) == (
-        "regime", 7, 1, 1,
+        "regime", 8, 1, 1,
     )
     assert document["entities"][1]["date"] == {
         "start": {"value": "1968-11", "precision": "month", "text": "November 1968"},

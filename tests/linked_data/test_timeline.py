@@ -174,7 +174,7 @@ def test_the_kind_links_filter_without_javascript(shared_client: FlaskClient) ->
         "/timeline?kind=diplomacy",
         "/timeline",
     ]
-    labels = [text_of(label) for label in document.iter("label")]
+    labels = [text_of(label) for label in form.iter("label")]
     assert labels == [
         "Regimes (8)",
         "Independence, falls of regimes, resignations (6)",
