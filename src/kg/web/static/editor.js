@@ -1,0 +1,119 @@
+// YASGUI in place of the query form, when the page offers it and its script has loaded.
+// Otherwise this does nothing and the form (query.js, or no script at all) does the work.
+"use strict";
+(function () {
+  const holder = document.getElementById("editor");
+  const configElement = document.getElementById("kg-editor");
+  if (!holder || !configElement || typeof window.Yasgui === "undefined") return;
+  const Yasgui = window.Yasgui;
+  const config = JSON.parse(configElement.textContent);
+  const form = document.getElementById("query-form");
+  const plainResults = document.getElementById("results");
+  const menu = document.getElementById("example-menu");
+  const description = document.getElementById("example-description");
+  const examples = new Map(config.examples.map((q) => [q.name, q]));
+  const siteRoot = form.dataset.siteRoot;
+  const bases = [form.dataset.dataBase, form.dataset.publicBase];
+
+  // kg's prefixes, not the bundled list of the web's: typing "kgo:" declares it, and the
+  // completion after PREFIX offers them. The LOV completers call a remote service: left out.
+  Yasgui.Yasqe.forkAutocompleter("prefixes", {
+    name: "kg-prefixes",
+    get: () => Promise.resolve(
+      Object.entries(config.prefixes).map(([p, ns]) => p + ": <" + ns + ">").sort()),
+  }, false);
+  const completers = Yasgui.defaults.yasqe.autocompleters;
+  completers.splice(0, completers.length, "variables", "kg-prefixes");
+
+  // IRIs this site answers for link to their pages here, as in the plain form's table.
+  function localHref(iri) {
+    for (const base of bases) {
+      if (base && iri.startsWith(base)) {
+        return siteRoot + encodeURI(iri.slice(base.length)).replace(/'/g, "%27");
+      }
+    }
+    return null;
+  }
+
+  const Table = Yasgui.Yasr.plugins.table;
+  Table.defaults.openIriInNewWindow = false;
+  const iriLink = Table.prototype.getUriLinkFromBinding;
+  Table.prototype.getUriLinkFromBinding = function (binding, prefixes) {
+    const html = iriLink.call(this, binding, prefixes);
+    const here = localHref(binding.value);
+    return here ? html.replace(/ href='[^']*'/, " href='" + here + "'") : html;
+  };
+
+  // The table shortens an IRI with the first namespace it starts with: the most specific first.
+  function longestFirst(prefixes) {
+    const entries = Object.entries(prefixes).sort((a, b) => b[1].length - a[1].length);
+    return Object.fromEntries(entries);
+  }
+
+  const yasgui = new Yasgui(document.getElementById("yasgui"), {
+    autofocus: false,
+    populateFromUrl: false,  // done below: the page's own ?query= and ?example= come first
+    copyEndpointOnNewTab: false,
+    persistenceId: "kg-mali",
+    requestConfig: { endpoint: config.endpoint, method: "POST" },
+    endpointCatalogueOptions: { getData: () => [{ endpoint: config.endpoint }] },
+    yasqe: { value: config.defaultQuery, editorHeight: "22rem" },
+    yasr: { prefixes: longestFirst(config.prefixes), defaultPlugin: "table", pluginOrder: ["table", "response", "chart"] },
+  });
+  form.hidden = true;
+  plainResults.hidden = true;
+  holder.hidden = false;
+
+  // Declare the kg prefixes a query uses without declaring them (the endpoint knows them).
+  function declareUsedPrefixes(yasqe) {
+    const text = yasqe.getValue();
+    const declared = yasqe.getPrefixesFromQuery();
+    const missing = {};
+    for (const [prefix, ns] of Object.entries(config.prefixes)) {
+      if (!(prefix in declared) && new RegExp("(^|[\\s(/^{|,;])" + prefix + ":").test(text)) {
+        missing[prefix] = ns;
+      }
+    }
+    if (Object.keys(missing).length) yasqe.addPrefixes(missing);
+  }
+
+  function open(name, text, run) {
+    const settings = Yasgui.Tab.getDefaults(yasgui);
+    settings.name = name;
+    settings.yasqe = { value: text };
+    settings.requestConfig = { endpoint: config.endpoint };
+    const tab = yasgui.addTab(true, settings, { avoidDuplicateTabs: true });
+    const yasqe = tab.getYasqe();
+    if (yasqe) declareUsedPrefixes(yasqe);
+    if (run) tab.query().catch(() => {});
+    return tab;
+  }
+
+  function showExample(name) {
+    const example = examples.get(name);
+    if (!example) return;
+    open(example.title, example.text, false);
+    menu.value = name;
+    description.textContent = example.description;
+  }
+
+  menu.addEventListener("change", () => showExample(menu.value));
+  for (const link of document.querySelectorAll("a.example[data-name]")) {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      showExample(link.dataset.name);
+      document.getElementById("query").scrollIntoView();
+      menu.focus();
+    });
+  }
+
+  // A link YASGUI shared (#query=…&endpoint=…), else what this page's address asked for.
+  const shared = /(^|&)query=/.test(location.hash.slice(1))
+    ? Yasgui.linkUtils.getConfigFromUrl(Yasgui.Tab.getDefaults(yasgui), location.href)
+    : null;
+  if (shared) {
+    yasgui.addTab(true, shared, { avoidDuplicateTabs: true }).query().catch(() => {});
+  } else if (config.asked) {
+    open(config.asked.title || "Query", config.asked.text, config.asked.run);
+  }
+})();
