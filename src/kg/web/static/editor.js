@@ -29,7 +29,7 @@
   function localHref(iri) {
     for (const base of bases) {
       if (base && iri.startsWith(base)) {
-        return siteRoot + encodeURI(iri.slice(base.length)).replace(/'/g, "%27");
+        return siteRoot + encodeURI(iri.slice(base.length)).replace(/["']/g, escape);
       }
     }
     return null;
@@ -41,7 +41,11 @@
   Table.prototype.getUriLinkFromBinding = function (binding, prefixes) {
     const html = iriLink.call(this, binding, prefixes);
     const here = localHref(binding.value);
-    return here ? html.replace(/ href='[^']*'/, " href='" + here + "'") : html;
+    // The HTML comes back sanitized, double-quoted, and set to open in a new window: a page of
+    // this site opens in this one, as every other link here does.
+    return here
+      ? html.replace(/ href="[^"]*"/, ' href="' + here + '"').replace(/ target="_blank" rel="[^"]*"/, "")
+      : html;
   };
 
   // The table shortens an IRI with the first namespace it starts with: the most specific first.
@@ -64,14 +68,16 @@
   plainResults.hidden = true;
   holder.hidden = false;
 
-  // Declare the kg prefixes a query uses without declaring them (the endpoint knows them).
+  // Declare the kg prefixes a query uses without declaring them (the endpoint knows them):
+  // YASQE would flag them, though the query runs. Prefixed names are its "string-2" tokens.
   function declareUsedPrefixes(yasqe) {
-    const text = yasqe.getValue();
     const declared = yasqe.getPrefixesFromQuery();
     const missing = {};
-    for (const [prefix, ns] of Object.entries(config.prefixes)) {
-      if (!(prefix in declared) && new RegExp("(^|[\\s(/^{|,;])" + prefix + ":").test(text)) {
-        missing[prefix] = ns;
+    for (let line = 0; line < yasqe.lineCount(); line++) {
+      for (const token of yasqe.getLineTokens(line)) {
+        if (token.type !== "string-2") continue;
+        const prefix = token.string.slice(0, token.string.indexOf(":"));
+        if (prefix in config.prefixes && !(prefix in declared)) missing[prefix] = config.prefixes[prefix];
       }
     }
     if (Object.keys(missing).length) yasqe.addPrefixes(missing);
