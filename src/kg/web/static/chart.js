@@ -7,6 +7,7 @@
   const NUMERIC = /#(integer|decimal|double|float|long|int|short|byte|nonNegativeInteger|positiveInteger|gYear)$/;
   const COUNT = "";  // the value choice meaning "number of rows"
   const BAR = 22, GAP = 6, LABEL = 260, WIDTH = 760;
+  let drawn = 0;  // numbers the controls' ids: each tab may draw a chart
 
   function isNumeric(bindings, variable) {
     let seen = false;
@@ -79,8 +80,9 @@
       panel.className = "kg-chart";
       const controls = document.createElement("p");
       controls.className = "controls";
-      const [byChoice, bySelect] = choice("Bars by", "kg-chart-by", vars.map((v) => [v, v]), config.by);
-      const [valueChoice, valueSelect] = choice("Length", "kg-chart-value",
+      drawn += 1;
+      const [byChoice, bySelect] = choice("Bars by", "kg-chart-by-" + drawn, vars.map((v) => [v, v]), config.by);
+      const [valueChoice, valueSelect] = choice("Length", "kg-chart-value-" + drawn,
         [[COUNT, "number of rows"], ...numeric.map((v) => [v, "sum of " + v])], config.value);
       controls.append(byChoice, " ", valueChoice);
       panel.appendChild(controls);

@@ -67,6 +67,52 @@
   form.hidden = true;
   plainResults.hidden = true;
   holder.hidden = false;
+  mendAccessibility(document.getElementById("yasgui"));
+
+  // What YASGUI leaves out for screen readers and keyboards (axe-core finds it; the browser
+  // tests check), put back as it draws: names for its fields, a header for the row numbers,
+  // and its "+" button moved out of the tab list, where only tabs may be.
+  function mendAccessibility(root) {
+    const names = [
+      [".CodeMirror textarea", "SPARQL query"],
+      [".controlbar .autocomplete", "SPARQL endpoint"],
+      ["select.tableSizer", "Rows per page"],
+      [".tableFilter", "Filter the results"],
+      [".tab input[type=text]", "Tab name"],
+    ];
+    function mend() {
+      for (const [selector, name] of names) {
+        for (const field of root.querySelectorAll(selector)) {
+          if (!field.hasAttribute("aria-label")) field.setAttribute("aria-label", name);
+        }
+      }
+      // CodeMirror keeps its scrolling area out of the tab order; a keyboard needs it in.
+      for (const scroller of root.querySelectorAll(".CodeMirror-scroll:not([tabindex='0'])")) {
+        scroller.setAttribute("tabindex", "0");
+      }
+      for (const title of root.querySelectorAll("th.dt-orderable-none .dt-column-title:empty")) {
+        title.innerHTML = '<span class="visually-hidden">Row</span>';
+      }
+      const tabs = root.querySelector(".tabsList");
+      const add = tabs && tabs.querySelector(".addTab");
+      if (add && !root.querySelector(".kg-add-tab")) {
+        add.parentElement.hidden = true;  // YASGUI inserts new tabs before it: it stays there
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "kg-add-tab";
+        button.textContent = "+";
+        button.title = "Add tab";
+        button.setAttribute("aria-label", "Add a new tab");
+        button.addEventListener("click", () => add.click());
+        const row = document.createElement("div");
+        row.className = "kg-tabs";
+        tabs.replaceWith(row);
+        row.append(tabs, button);
+      }
+    }
+    mend();
+    new MutationObserver(mend).observe(root, { childList: true, subtree: true });
+  }
 
   // Declare the kg prefixes a query uses without declaring them (the endpoint knows them):
   // YASQE would flag them, though the query runs. Prefixed names are its "string-2" tokens.
