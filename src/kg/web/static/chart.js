@@ -6,7 +6,7 @@
   const SVG = "http://www.w3.org/2000/svg";
   const NUMERIC = /#(integer|decimal|double|float|long|int|short|byte|nonNegativeInteger|positiveInteger|gYear)$/;
   const COUNT = "";  // the value choice meaning "number of rows"
-  const BAR = 22, GAP = 6, LABEL = 260, WIDTH = 760;
+  const BAR = 22, GAP = 6, WIDTH = 760, MAX_LABEL = 38;
   let drawn = 0;  // numbers the controls' ids: each tab may draw a chart
 
   function isNumeric(bindings, variable) {
@@ -96,15 +96,24 @@
       bySelect.addEventListener("change", redraw);
       valueSelect.addEventListener("change", redraw);
 
+      const prefixes = Object.entries(this.yasr.getPrefixes() || {});
+      const name = (term) => {
+        if (!term) return "(none)";
+        if (term.type !== "uri") return term.value;
+        const found = prefixes.find(([, ns]) => term.value.startsWith(ns));
+        return found ? found[0] + ":" + term.value.slice(found[1].length) : term.value;
+      };
       const totals = new Map();
       for (const row of bindings) {
-        const key = row[config.by] ? row[config.by].value : "(none)";
+        const key = name(row[config.by]);
         const amount = config.value === COUNT ? 1 : Number(row[config.value] ? row[config.value].value : 0) || 0;
         totals.set(key, (totals.get(key) || 0) + amount);
       }
       const entries = [...totals.entries()];
       const max = Math.max(1, ...entries.map(([, v]) => v));
       const height = entries.length * (BAR + GAP) + GAP;
+      const longest = Math.min(MAX_LABEL, Math.max(...entries.map(([key]) => key.length)));
+      const LABEL = 16 + 7.5 * longest;  // room for the longest label shown
       const title = (config.value === COUNT ? "Rows" : "Sum of " + config.value) + " by " + config.by;
       const svg = element("svg", {
         viewBox: "0 0 " + WIDTH + " " + height, width: "100%", role: "img", "aria-label": title,
@@ -113,7 +122,7 @@
       svg.appendChild(element("title", {}, title));
       entries.forEach(([key, value], i) => {
         const y = GAP + i * (BAR + GAP);
-        const shown = key.length > 38 ? key.slice(0, 37) + "…" : key;
+        const shown = key.length > MAX_LABEL ? key.slice(0, MAX_LABEL - 1) + "…" : key;
         svg.appendChild(element("text", { x: LABEL - 8, y: y + BAR * 0.7, "text-anchor": "end" }, shown));
         const length = ((WIDTH - LABEL - 60) * value) / max;
         svg.appendChild(element("rect", { x: LABEL, y: y, width: Math.max(length, 1), height: BAR, class: "bar" }));

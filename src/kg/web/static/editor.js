@@ -129,12 +129,20 @@
     if (Object.keys(missing).length) yasqe.addPrefixes(missing);
   }
 
+  // A query in a tab of its own, or in the active tab while that still holds the untouched
+  // default (a first visit), so that following an example does not leave a stray tab behind.
   function open(name, text, run) {
-    const settings = Yasgui.Tab.getDefaults(yasgui);
-    settings.name = name;
-    settings.yasqe = { value: text };
-    settings.requestConfig = { endpoint: config.endpoint };
-    const tab = yasgui.addTab(true, settings, { avoidDuplicateTabs: true });
+    let tab = yasgui.getTab();
+    if (tab && tab.getQuery() === config.defaultQuery && !tab.hasResults()) {
+      tab.setQuery(text);
+      tab.setName(name);
+    } else {
+      const settings = Yasgui.Tab.getDefaults(yasgui);
+      settings.name = name;
+      settings.yasqe = { value: text };
+      settings.requestConfig = { endpoint: config.endpoint };
+      tab = yasgui.addTab(true, settings, { avoidDuplicateTabs: true });
+    }
     const yasqe = tab.getYasqe();
     if (yasqe) declareUsedPrefixes(yasqe);
     if (run) tab.query().catch(() => {});
