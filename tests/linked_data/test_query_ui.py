@@ -126,6 +126,10 @@ def test_with_the_editor_assets_the_page_loads_yasgui_before_the_form(client: Fl
     # Hidden until editor.js shows it; the form stays for browsers without JavaScript.
     assert document.find(".//*[@id='editor']").get("hidden") is not None
     assert document.find(".//form[@id='query-form']") is not None
+    home = client.get("/")
+    policy = home.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "connect-src 'self';" in policy
+    home.close()
     response = client.get(f"{assets}/yasgui.min.js")
     assert (response.status_code, response.content_type) == (200, "text/javascript; charset=utf-8")
     assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"

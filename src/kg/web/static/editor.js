@@ -14,6 +14,7 @@
   const examples = new Map(config.examples.map((q) => [q.name, q]));
   const siteRoot = form.dataset.siteRoot;
   const bases = [form.dataset.dataBase, form.dataset.publicBase];
+  config.endpoint = form.action;  // absolute, as the browser resolved it
 
   // kg's prefixes, not the bundled list of the web's: typing "kgo:" declares it, and the
   // completion after PREFIX offers them. The LOV completers call a remote service: left out.
