@@ -55,6 +55,26 @@ def test_type_a_query_run_it_and_read_the_table(browser: Any, site_url: str, con
     assert console_errors() == []
 
 
+def test_the_projects_classes_and_properties_are_completed(browser: Any, site_url: str) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    def hints(driver: Any) -> list[str]:
+        return [li.text for li in driver.find_elements("css selector", ".CodeMirror-hints li")]
+
+    open_editor(browser, site_url + "/")
+    browser.find_element("css selector", "#yasgui .tabPanel.active .CodeMirror").click()
+    typing = browser.find_element("css selector", "#yasgui .tabPanel.active .CodeMirror textarea")
+    typing.send_keys(Keys.CONTROL, "a")
+    typing.send_keys(Keys.DELETE)
+    typing.send_keys("SELECT * WHERE { ?d kgo:suppl")
+    typing.send_keys(Keys.CONTROL, " ")
+    assert wait_until(browser, hints) == ["kgo:supplier", "kgo:supplierBasis"]
+    typing.send_keys(Keys.ESCAPE)
+    typing.send_keys("ier ?s . ?d a kgo:Arms")
+    typing.send_keys(Keys.CONTROL, " ")
+    assert wait_until(browser, hints) == ["kgo:ArmsDeal", "kgo:ArmsTransfer"]
+
+
 def test_pick_an_example_from_the_menu(browser: Any, site_url: str, console_errors: Any) -> None:
     from selenium.webdriver.support.ui import Select
 

@@ -23,8 +23,44 @@
     get: () => Promise.resolve(
       Object.entries(config.prefixes).map(([p, ns]) => p + ": <" + ns + ">").sort()),
   }, false);
+  // kg's own classes (after "a") and properties (in a predicate's place), asked of the endpoint
+  // once per page, where YASQE's completers would ask Linked Open Vocabularies.
+  let vocabulary = null;
+  function ourTerms() {
+    if (vocabulary === null) {
+      const query = [
+        "PREFIX owl: <http://www.w3.org/2002/07/owl#>",
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>",
+        "SELECT DISTINCT ?term ?kind WHERE {",
+        "  VALUES ?kind { owl:Class rdfs:Class owl:ObjectProperty owl:DatatypeProperty }",
+        "  ?term a ?kind FILTER (STRSTARTS(STR(?term), \"" + config.prefixes.kgo + "\"))",
+        "}",
+      ].join("\n");
+      vocabulary = fetch(config.endpoint, {
+        method: "POST",
+        headers: { "Accept": "application/sparql-results+json" },
+        body: new URLSearchParams({ query: query }),
+      })
+        .then((response) => (response.ok ? response.json() : { results: { bindings: [] } }))
+        .then((doc) => {
+          const classes = new Set(), properties = new Set();
+          for (const row of doc.results.bindings) {
+            (row.kind.value.endsWith("Class") ? classes : properties).add(row.term.value);
+          }
+          return { classes: [...classes].sort(), properties: [...properties].sort() };
+        })
+        .catch(() => ({ classes: [], properties: [] }));
+    }
+    return vocabulary;
+  }
+  Yasgui.Yasqe.forkAutocompleter("class", {
+    name: "kg-classes", bulk: true, get: () => ourTerms().then((terms) => terms.classes),
+  }, false);
+  Yasgui.Yasqe.forkAutocompleter("property", {
+    name: "kg-properties", bulk: true, get: () => ourTerms().then((terms) => terms.properties),
+  }, false);
   const completers = Yasgui.defaults.yasqe.autocompleters;
-  completers.splice(0, completers.length, "variables", "kg-prefixes");
+  completers.splice(0, completers.length, "variables", "kg-prefixes", "kg-classes", "kg-properties");
 
   // IRIs this site answers for link to their pages here, as in the plain form's table.
   function localHref(iri) {
