@@ -16,10 +16,14 @@ $(BIN)/kg: pyproject.toml
 install: $(BIN)/kg assets
 
 # The browser's assets (the YASGUI editor; axe-core for the accessibility tests) from npm, as
-# package-lock.json pins them; never committed. Without npm the pages keep their plain query form.
+# package-lock.json pins them; never committed. npm itself comes from Debian's packages where it
+# is missing and we are root; elsewhere, without npm, the pages keep their plain query form and
+# the editor's tests skip.
 assets: node_modules/.package-lock.json
 
 node_modules/.package-lock.json: package.json package-lock.json
+	@if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends npm >/dev/null; fi
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "make: npm not found: the pages keep their plain query form, the editor tests skip"; fi
 
