@@ -75,6 +75,13 @@ def test_the_projects_classes_and_properties_are_completed(browser: Any, site_ur
     assert wait_until(browser, hints) == ["kgo:ArmsDeal", "kgo:ArmsTransfer"]
 
 
+def test_a_browser_at_the_endpoint_lands_on_the_editor(browser: Any, site_url: str) -> None:
+    open_editor(browser, site_url + "/sparql")
+    assert browser.current_url == site_url + "/#query"
+    assert browser.find_element("id", "editor").is_displayed()
+    assert not browser.find_element("id", "query-form").is_displayed()
+
+
 def test_pick_an_example_from_the_menu(browser: Any, site_url: str, console_errors: Any) -> None:
     from selenium.webdriver.support.ui import Select
 
