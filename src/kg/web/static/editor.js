@@ -66,7 +66,7 @@
   function localHref(iri) {
     for (const base of bases) {
       if (base && iri.startsWith(base)) {
-        return siteRoot + encodeURI(iri.slice(base.length)).replace(/["']/g, escape);
+        return siteRoot + encodeURI(iri.slice(base.length)).replace(/'/g, "%27");
       }
     }
     return null;
@@ -101,6 +101,10 @@
     yasqe: { value: config.defaultQuery, editorHeight: "22rem" },
     yasr: { prefixes: longestFirst(config.prefixes), defaultPlugin: "table", pluginOrder: ["table", "response", "chart"] },
   });
+  // Tabs kept from an earlier visit query this endpoint as the browser now reaches it.
+  for (const tab of Object.values(yasgui._tabs)) {
+    if (tab.getEndpoint() !== config.endpoint) tab.setEndpoint(config.endpoint);
+  }
   form.hidden = true;
   plainResults.hidden = true;
   holder.hidden = false;
@@ -160,7 +164,9 @@
       for (const token of yasqe.getLineTokens(line)) {
         if (token.type !== "string-2") continue;
         const prefix = token.string.slice(0, token.string.indexOf(":"));
-        if (prefix in config.prefixes && !(prefix in declared)) missing[prefix] = config.prefixes[prefix];
+        if (Object.hasOwn(config.prefixes, prefix) && !Object.hasOwn(declared, prefix)) {
+          missing[prefix] = config.prefixes[prefix];
+        }
       }
     }
     if (Object.keys(missing).length) yasqe.addPrefixes(missing);
@@ -204,11 +210,13 @@
     });
   }
 
-  // A link YASGUI shared (#query=…&endpoint=…), else what this page's address asked for.
+  // A link YASGUI shared (#query=…&endpoint=…), else what this page's address asked for. A
+  // shared link runs on this endpoint whatever it names (the page may query no other).
   const shared = /(^|&)query=/.test(location.hash.slice(1))
     ? Yasgui.linkUtils.getConfigFromUrl(Yasgui.Tab.getDefaults(yasgui), location.href)
     : null;
   if (shared) {
+    shared.requestConfig.endpoint = config.endpoint;
     yasgui.addTab(true, shared, { avoidDuplicateTabs: true }).query().catch(() => {});
   } else if (config.asked) {
     open(config.asked.title || "Query", config.asked.text, config.asked.run);
