@@ -10,6 +10,7 @@ fallbacks.
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -59,16 +60,12 @@ def plain_site_url(
     """The same, as served where `npm ci` never ran: no node_modules, so no editor."""
     folder = tmp_path_factory.mktemp("browser-plain")
     args = ["--data", str(served_data), "--as-is", "--workers", "1"]
-    before = os.environ.get(ASSETS_ENV)
-    os.environ[ASSETS_ENV] = str(folder / "no-node-modules")  # read by the server at start
-    try:
-        with kg_serve(args, folder / "kg-serve.log", ready_path="/") as server:
-            yield server.url
-    finally:
-        if before is None:
-            del os.environ[ASSETS_ENV]
-        else:
-            os.environ[ASSETS_ENV] = before
+    with ExitStack() as stack:
+        # Only the server's start sees the variable: the tests in this process keep the assets.
+        with pytest.MonkeyPatch.context() as environment:
+            environment.setenv(ASSETS_ENV, str(folder / "no-node-modules"))
+            server = stack.enter_context(kg_serve(args, folder / "kg-serve.log", ready_path="/"))
+        yield server.url
 
 
 def _chromium(prefs: dict[str, Any] | None = None) -> Any:

@@ -122,6 +122,9 @@ def test_a_shared_link_opens_the_query_and_its_results(browser: Any, site_url: s
     query = get_named_query("regimes")
     open_editor(browser, site_url + "/?example=regimes")
     wait_until(browser, lambda d: editor_text(d) == query.text)
+    # The address's example is the menu's choice, described.
+    assert browser.find_element("id", "example-menu").get_attribute("value") == "regimes"
+    assert browser.find_element("id", "example-description").text == query.description
     browser.find_element("css selector", "#yasgui .tabPanel.active .yasqe_share").click()
     link = wait_for(browser, "#yasgui .tabPanel.active .yasqe_sharePopup input").get_attribute("value")
     assert link.startswith(site_url + "/")

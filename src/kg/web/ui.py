@@ -137,6 +137,7 @@ def _editor_config(
         # A query the address asked for (?query= runs it, ?example= shows it), else None.
         "asked": {
             "text": text,
+            "name": selected.name if selected else None,
             "title": selected.title if selected else None,
             "run": request.args.get("query") is not None,
         }

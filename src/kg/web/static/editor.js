@@ -218,7 +218,9 @@
   if (shared) {
     shared.requestConfig.endpoint = config.endpoint;
     yasgui.addTab(true, shared, { avoidDuplicateTabs: true }).query().catch(() => {});
+  } else if (config.asked && config.asked.name) {
+    showExample(config.asked.name);
   } else if (config.asked) {
-    open(config.asked.title || "Query", config.asked.text, config.asked.run);
+    open("Query", config.asked.text, config.asked.run);
   }
 })();
