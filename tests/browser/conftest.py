@@ -45,7 +45,9 @@ def served_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def site_url(kg_serve, served_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def site_url(
+    kg_serve, served_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """The base URL of a `kg serve` over the project's build."""
     folder = tmp_path_factory.mktemp("browser")
     args = ["--data", str(served_data), "--as-is", "--workers", "1"]

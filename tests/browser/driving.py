@@ -33,7 +33,8 @@ def open_editor(driver: Any, url: str) -> None:
 def editor_text(driver: Any) -> str:
     """The query in the active tab's editor."""
     return driver.execute_script(
-        "return document.querySelector('#yasgui .tabPanel.active .CodeMirror').CodeMirror.getValue()"
+        "return document.querySelector('#yasgui .tabPanel.active .CodeMirror')"
+        ".CodeMirror.getValue()"
     )
 
 
@@ -47,7 +48,9 @@ def result_rows(driver: Any) -> list[list[str]]:
     """The cells of the active tab's results table, row by row, without YASR's row numbers."""
     return driver.execute_script(
         """
-        const rows = document.querySelectorAll('#yasgui .tabPanel.active .yasr table.dataTable tbody tr');
-        return [...rows].map((r) => [...r.querySelectorAll('td')].slice(1).map((td) => td.textContent));
+        const rows = document.querySelectorAll(
+          '#yasgui .tabPanel.active .yasr table.dataTable tbody tr');
+        return [...rows].map((r) =>
+          [...r.querySelectorAll('td')].slice(1).map((td) => td.textContent));
         """
     )

@@ -5,6 +5,7 @@ To check another page, add its path to PAGES.
 """
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from driving import open_editor, run_in_editor, wait_for
@@ -43,7 +44,8 @@ def axe_violations(driver: Any) -> list[str]:
         const done = arguments[arguments.length - 1];
         axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})
           .then((r) => done(r.violations.map((v) =>
-            v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', '))))
+            v.id + ' (' + v.impact + '): ' +
+            v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', '))))
           .catch((e) => done(['axe failed: ' + e]));
         """,
         AXE_TAGS,
@@ -86,7 +88,7 @@ def test_the_missing_page_passes_axe(browser: Any, site_url: str, console_errors
 
 def test_the_plain_form_passes_axe(browser: Any, plain_site_url: str, console_errors: Any) -> None:
     browser.set_script_timeout(30)
-    browser.get(plain_site_url + "/?query=" + "SELECT%20*%20WHERE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D%20LIMIT%205")
+    browser.get(plain_site_url + "/?query=" + quote("SELECT * WHERE { ?s ?p ?o } LIMIT 5"))
     wait_for(browser, "#results-table")
     assert axe_violations(browser) == []
     assert console_errors() == []

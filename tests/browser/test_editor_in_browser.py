@@ -27,7 +27,9 @@ def _deal_names() -> list[str]:
     return ["transfer:" + row[0].value.removeprefix(PREFIXES["transfer"]) for row in rows]
 
 
-def test_type_a_query_run_it_and_read_the_table(browser: Any, site_url: str, console_errors: Any) -> None:
+def test_type_a_query_run_it_and_read_the_table(
+    browser: Any, site_url: str, console_errors: Any
+) -> None:
     from selenium.webdriver.common.keys import Keys
 
     open_editor(browser, site_url + "/")
@@ -126,7 +128,8 @@ def test_a_shared_link_opens_the_query_and_its_results(browser: Any, site_url: s
     assert browser.find_element("id", "example-menu").get_attribute("value") == "regimes"
     assert browser.find_element("id", "example-description").text == query.description
     browser.find_element("css selector", "#yasgui .tabPanel.active .yasqe_share").click()
-    link = wait_for(browser, "#yasgui .tabPanel.active .yasqe_sharePopup input").get_attribute("value")
+    popup = wait_for(browser, "#yasgui .tabPanel.active .yasqe_sharePopup input")
+    link = popup.get_attribute("value")
     assert link.startswith(site_url + "/")
     assert "#query=" in link or "&query=" in link
     # A link naming another endpoint runs here all the same: the page may query no other.

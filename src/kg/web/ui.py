@@ -94,7 +94,7 @@ def home() -> Response:
         public_base=state.iri_space.public_base,
         prefixes_json=_script_json(PREFIXES),
         editor=_editor_links(editor) if editor else None,
-        editor_json=_script_json(_editor_config(examples, text or FALLBACK_QUERY, selected)) if editor else None,
+        editor_json=_script_json(_editor_config(examples, selected)) if editor else None,
         # The dataset's description in RDF is the machine-readable face of the home page.
         alternates=alternates(VOID_PATH),
     )
@@ -105,7 +105,7 @@ def home() -> Response:
 
 @blueprint.route("/assets/yasgui/<version>/<name>")
 def editor_file(version: str, name: str) -> Response:
-    """A file of the installed YASGUI; its address changes with the version, so it never goes stale."""
+    """A file of the installed YASGUI; its address changes with the version: it never goes stale."""
     editor = find_editor_assets()
     path = editor.path_of(name) if editor is not None and editor.version == version else None
     if path is None:
@@ -123,27 +123,27 @@ def _editor_links(editor: EditorAssets) -> dict[str, str]:
     }
 
 
-def _editor_config(
-    examples: list[NamedQuery], text: str, selected: NamedQuery | None
-) -> dict[str, object]:
+def _editor_config(examples: list[NamedQuery], selected: NamedQuery | None) -> dict[str, object]:
     """What static/editor.js needs: the prefixes, the examples, the query asked for (the endpoint
     is the form's action, made absolute by the browser: right behind any proxy)."""
+    names = {q.name for q in examples}
+    default = get_named_query(DEFAULT_EXAMPLE).text if DEFAULT_EXAMPLE in names else FALLBACK_QUERY
+    asked = request.args.get("query")
     return {
         "prefixes": PREFIXES,
         "examples": [
             {"name": q.name, "title": q.title, "description": q.description, "text": q.text}
             for q in examples
         ],
-        # A query the address asked for (?query= runs it, ?example= shows it), else None.
-        "asked": {
-            "text": text,
-            "name": selected.name if selected else None,
-            "title": selected.title if selected else None,
-            "run": request.args.get("query") is not None,
-        }
-        if "query" in request.args or "example" in request.args
-        else None,
-        "defaultQuery": text,
+        # What the address asked for: ?query= runs its text, ?example= shows the example.
+        "asked": (
+            {"name": None, "text": asked, "run": True}
+            if asked is not None
+            else {"name": selected.name, "text": selected.text, "run": False}
+            if selected is not None and "example" in request.args
+            else None
+        ),
+        "defaultQuery": default,  # a new tab's
     }
 
 
