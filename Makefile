@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser graphviz virtuoso w3c-suites build serve test validate bench clean
+.PHONY: install assets browser graphviz virtuoso w3c-suites build serve test validate bench clean
 
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,19 @@ $(BIN)/kg: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(BIN)/kg
+install: $(BIN)/kg assets
+
+# The browser's assets (the YASGUI editor; axe-core for the accessibility tests) from npm, as
+# package-lock.json pins them; never committed. npm itself comes from Debian's packages where it
+# is missing and we are root; elsewhere, without npm, the pages keep their plain query form and
+# the editor's tests skip.
+assets: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends npm >/dev/null; fi
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "make: npm not found: the pages keep their plain query form, the editor tests skip"; fi
 
 # Headless Chromium for the browser tests, from Debian's packages. Only root can install it;
 # elsewhere the browser tests skip and say what to install.
@@ -59,7 +71,7 @@ $(W3C)/dawg-data-r2/syntax-sparql5/manifest.ttl: | $(BIN)/kg
 build: install
 	$(BIN)/kg build
 
-serve: build graphviz
+serve: build assets graphviz
 	$(BIN)/kg serve --host $(HOST) --port $(PORT)
 
 validate: install

@@ -1,9 +1,12 @@
 """The home page and its query form: examples from queries/*.rq, posted to /sparql itself."""
 
+from pathlib import Path
+
 import pytest
 from flask.testing import FlaskClient
 
 from kg.querying import list_named_queries
+from kg.web.editor_assets import ASSETS_ENV, find_editor_assets
 from pages import parse_html, text_of
 
 
@@ -91,12 +94,65 @@ def test_every_example_runs(client: FlaskClient) -> None:
         assert response.status_code == 200, query.name
 
 
-def test_assets_are_served_by_the_app(client: FlaskClient) -> None:
+def test_without_the_editor_assets_the_page_loads_the_form_alone(
+    client: FlaskClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ASSETS_ENV, str(tmp_path / "no-node-modules"))
     document = _home(client)
-    assets = [e.get("href") for e in document.iter("link") if e.get("rel") == "stylesheet"]
-    assets += [e.get("src") for e in document.iter("script") if e.get("src")]
-    assert assets == ["/static/kg.css", "/static/query.js"]
-    for asset in assets:
+    assert _assets(document) == ["/static/kg.css", "/static/favicon.svg", "/static/query.js"]
+    assert document.find(".//*[@id='editor']") is None
+    for asset in _assets(document):
         response = client.get(asset)
         assert response.status_code == 200, asset
         response.close()
+
+
+def test_with_the_editor_assets_the_page_loads_yasgui_before_the_form(client: FlaskClient) -> None:
+    editor = find_editor_assets()
+    if editor is None:
+        pytest.skip("YASGUI is not installed: run `make install` (npm ci)")
+    assets = f"/assets/yasgui/{editor.version}"
+    document = _home(client)
+    assert _assets(document) == [
+        "/static/kg.css",
+        "/static/favicon.svg",
+        f"{assets}/yasgui.min.css",
+        "/static/editor.css",
+        f"{assets}/yasgui.min.js",
+        "/static/chart.js",
+        "/static/editor.js",
+        "/static/query.js",
+    ]
+    # Hidden until editor.js shows it; the form stays for browsers without JavaScript.
+    assert document.find(".//*[@id='editor']").get("hidden") is not None
+    assert document.find(".//form[@id='query-form']") is not None
+    home = client.get("/")
+    policy = home.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "connect-src 'self';" in policy
+    home.close()
+    response = client.get(f"{assets}/yasgui.min.js")
+    assert (response.status_code, response.content_type) == (200, "text/javascript; charset=utf-8")
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    response.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/assets/yasgui/0.0.0/yasgui.min.js",  # not the installed version
+        "/assets/yasgui/{version}/package.json",  # not one of the files served
+        "/assets/yasgui/{version}/..%2Fpackage.json",
+    ],
+)
+def test_only_the_editors_files_are_served(client: FlaskClient, path: str) -> None:
+    editor = find_editor_assets()
+    version = editor.version if editor else "4.6.2"
+    response = client.get(path.format(version=version))
+    assert response.status_code == 404
+
+
+def _assets(document) -> list[str]:  # type: ignore[no-untyped-def]
+    assets = [
+        e.get("href") for e in document.iter("link") if e.get("rel") in ("stylesheet", "icon")
+    ]
+    return assets + [e.get("src") for e in document.iter("script") if e.get("src")]

@@ -3,7 +3,7 @@
 "use strict";
 (function () {
   const form = document.getElementById("query-form");
-  if (!form) return;
+  if (!form || form.hidden) return;  // hidden: YASGUI (editor.js) took its place
   const results = document.getElementById("results");
   const button = document.getElementById("run-query");
   const bases = [form.dataset.dataBase, form.dataset.publicBase];
