@@ -24,6 +24,14 @@ PAGES = [
     "/shapes",
     "/dumps",
     "/.well-known/void",
+    "/timeline",
+    "/timeline?kind=delivery&kind=war",
+    "/transfers",
+    "/search?q=keita",
+    "/search?q=",
+    "/id/regime/",
+    "/id/statement/",
+    "/id/regime/mali-transition-2020",
 ]
 MISSING_PAGE = "/id/transfer/no-such-deal"
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"

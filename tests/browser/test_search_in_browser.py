@@ -46,3 +46,12 @@ def test_screenshots_of_a_search_and_a_listing(browser, site_url: str, tmp_path)
     for name in ("search.png", "events.png"):
         size = (folder / name).stat().st_size
         assert 0 < size < 200_000, (name, size)
+
+
+def test_search_ignores_accents_and_case(browser, site_url: str) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    browser.get(site_url + "/search?q=keita")
+    _wait_for(browser, "ol.hits li a.hit")
+    hits = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "ol.hits li a.hit")]
+    assert "Modibo Keïta" in hits, hits

@@ -182,7 +182,7 @@ def regime_chart_svg(segments: list[Segment], href: Callable[[str], str] = lambd
     for i, s in enumerate(segments):
         y = top + i * row
         group = _linked(
-            svg, s.series.href, href, f"{s.series.text}: {s.count} {_deliveries(s.count)}"
+            svg, s.series.href, href, f"{s.series.text} {s.count} {_deliveries(s.count)}"
         )
         _text(group, s.series.text, left - 8, y + row / 2 + 4, anchor="end")
         ElementTree.SubElement(
@@ -196,7 +196,8 @@ def regime_chart_svg(segments: list[Segment], href: Callable[[str], str] = lambd
                 "fill": s.colour,
             },
         )
-        _text(group, str(s.count), left + s.count * unit + 6, y + row / 2 + 4)
+        # Outside the link, whose name already says it: the link's visible text stays its label.
+        _text(svg, str(s.count), left + s.count * unit + 6, y + row / 2 + 4)
     return ElementTree.tostring(svg, encoding="unicode")
 
 

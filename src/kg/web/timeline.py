@@ -457,12 +457,18 @@ def _draw_mark(
 def _link(
     parent: ElementTree.Element, entry: Entry, href: Callable[[str], str]
 ) -> ElementTree.Element:
-    """A link to the entry's page (a group when it has none), named by its label and date."""
+    """A link to the entry's page (a group when it has none), named by its label and date.
+
+    The name begins with the row number a mark or a narrow band shows, so that what is seen is
+    part of what is read (WCAG 2.5.3, Label in Name).
+    """
     name = f"{entry.label}, {entry.when_text}"
     if entry.href is None:
         group = ElementTree.SubElement(parent, "g")
     else:
-        group = ElementTree.SubElement(parent, "a", {"href": href(entry.href), "aria-label": name})
+        group = ElementTree.SubElement(
+            parent, "a", {"href": href(entry.href), "aria-label": f"{entry.number}. {name}"}
+        )
     _text_child(group, "title", name)
     return group
 
