@@ -66,6 +66,7 @@ bench: install
 	$(BIN)/python benchmarks/build_speed.py
 	$(BIN)/python benchmarks/validation.py
 	$(BIN)/python benchmarks/endpoint.py
+	$(BIN)/python benchmarks/growth.py --results build/growth.json
 
 clean:
 	rm -rf build .pytest_cache

@@ -20,7 +20,8 @@ store:
 Prints Markdown tables (a row per size, then a row per query and size) and the machine's load;
 draws the growth curves with matplotlib, each extended as a power law fitted to the measured
 points (dashed) to 10^8. --results keeps the rows in a JSON file across runs: a size measured
-again replaces its row, and the table and plot show every row kept.
+again replaces its row, and the table and plot show every row kept (`--sizes ""` measures nothing
+and only prints and draws them).
 
 Goals (issue 13): kg at most 1.5x pyoxigraph direct, and at least 0.8x Oxigraph's server
 throughput for queries never asked before (requests one at a time: the ratio of p50s).
@@ -416,10 +417,13 @@ def _answer_rows(body: bytes) -> list[str]:
 # --- tables and plot -----------------------------------------------------------------------------
 
 
-def _ratios(row: Row) -> tuple[list[float], list[float]]:
-    """Per query: kg ÷ direct (p50), and kg's throughput ÷ Oxigraph's (one request at a time)."""
+def _ratios(row: Row, names: set[str] | None = None) -> tuple[list[float], list[float]]:
+    """Per query (of `names`, else all): kg ÷ direct (p50), and kg's throughput ÷ Oxigraph's
+    (one request at a time)."""
     over_direct, over_oxigraph = [], []
-    for times in _complete(row):
+    for name, times in row.queries.items():
+        if len(times.p50_ms) < len(WAYS) or names is not None and name not in names:
+            continue
         p = times.p50_ms
         over_direct.append(p["kg"] / p["direct"])
         over_oxigraph.append(p["oxigraph"] / p["kg"])
@@ -521,16 +525,21 @@ def plot(rows: list[Row], path: Path) -> None:
     _curve(memory_ax, [(r.triples, r.oxigraph_mib) for r in finished], "oxigraph server PSS")
     memory_ax.set(title="Memory and disk", ylabel="MiB")
     measured = [r for r in finished if _complete(r)]
+    # The same queries at every size: those timed every way at each.
+    common = set.intersection(*({n for n, t in r.queries.items() if len(t.p50_ms) == len(WAYS)}
+                                for r in measured)) if measured else set()
     for way in WAYS:
-        _curve(queries_ax, [(r.triples, statistics.median(t.p50_ms[way] for t in _complete(r)))
-                            for r in measured], way)
+        _curve(queries_ax, [(r.triples, statistics.median(r.queries[n].p50_ms[way] for n in common))
+                            for r in measured if common], way)
     _curve(queries_ax, [(r.triples, r.warm_start_s * 1000) for r in measured if r.warm_start_s],
            "kg serve warm start")
-    queries_ax.set(title="Median p50 over the named queries (one request at a time)", ylabel="ms")
+    queries_ax.set(title="Median p50, named queries timed at every size (one request at a time)",
+                   ylabel="ms")
     for label, index in (("kg ÷ pyoxigraph direct (goal ≤ 1.5)", 0),
                          ("kg ÷ Oxigraph server, req/s (goal ≥ 0.8)", 1)):
         ratio_ax.plot([r.triples for r in measured],
-                      [statistics.median(_ratios(r)[index]) for r in measured], "o-", label=label)
+                      [statistics.median(_ratios(r, common)[index]) for r in measured], "o-",
+                      label=label)
     for goal in (1.5, 0.8):
         ratio_ax.axhline(goal, color="grey", linestyle=":", linewidth=1)
     ratio_ax.set(title="kg against the goals (median over the named queries)", xscale="log")
