@@ -86,6 +86,8 @@ bench: install
 	$(BIN)/python benchmarks/build_speed.py
 	$(BIN)/python benchmarks/validation.py
 	$(BIN)/python benchmarks/endpoint.py
+	$(BIN)/python benchmarks/growth.py --results build/growth.json
+	$(BIN)/python benchmarks/request_path.py
 
 clean:
 	rm -rf build .pytest_cache

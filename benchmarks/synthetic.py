@@ -21,7 +21,7 @@ import random
 import sys
 from pathlib import Path
 
-from kg.build import Build, BuildOptions, build
+from kg.build import Build, BuildOptions, Reporter, SilentReporter, build
 from kg.namespaces import ID, PREFIXES
 
 # Written as the data files are: every prefix of kg's one table (shapes/prefixes.ttl).
@@ -458,7 +458,9 @@ def generate(triples: int, seed: int = 1) -> str:
     return f"{HEADER}\ngraph:synthetic-{triples}-{seed} {{\n\n{body}}}\n"
 
 
-def scratch_build(scratch: Path, triples: int, seed: int = 1) -> Build:
+def scratch_build(
+    scratch: Path, triples: int, seed: int = 1, reporter: Reporter = SilentReporter()
+) -> Build:
     """kg's build (no SHACL) of a generated graph, in a scratch project with kg's ontology and rules."""
     root = scratch / "project"
     (root / "data").mkdir(parents=True)
@@ -466,7 +468,7 @@ def scratch_build(scratch: Path, triples: int, seed: int = 1) -> Build:
         (root / folder).symlink_to(Path(__file__).resolve().parents[1] / folder, target_is_directory=True)
     source = root / "data" / f"synthetic-{triples}-{seed}.trig"
     source.write_text(generate(triples, seed), encoding="utf-8")
-    return build(root, BuildOptions(validate=False), data=[source])
+    return build(root, BuildOptions(validate=False), reporter=reporter, data=[source])
 
 
 def main() -> None:

@@ -1,12 +1,15 @@
 """/healthz, /readyz and /status through the app (a served one: tests/web/test_served_faults.py)."""
 
+import json
 import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph
 from flask import Flask
 
+from kg.build import build
 from kg.errors import WorkerFailure
 from kg.web.health import COUNTS_KEY, RequestCounts, counting
 
@@ -71,3 +74,19 @@ def test_counts_are_shared_with_forked_processes(make_app: Callable[..., Flask])
         "total": 2, "good": 1, "bad": 1, "failed": 0, "by_status": {"200": 1, "404": 1},
         "scope": "all HTTP processes",
     }
+
+
+def test_status_counts_a_build_store_from_its_manifest(
+    apps_over: Callable[..., Flask], fixture_project: Path
+) -> None:
+    """Counting the quads of a build's store walked them all at every start; its manifest has it."""
+    result = build(fixture_project)
+    manifest_path = result.directory / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    store = pyoxigraph.Store.read_only(str(result.store_path))
+    named = sum(not isinstance(q.graph_name, pyoxigraph.DefaultGraph) for q in store)
+    assert manifest["dataset"]["quads"] == named == 27  # what walking the store would count
+    manifest["dataset"]["quads"] = 7  # so the next answer can only come from the manifest
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    document = apps_over(result.store_path).test_client().get("/status").get_json()
+    assert document["build"] == {"files": [str(result.store_path)], "quads": 7}

