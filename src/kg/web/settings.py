@@ -80,6 +80,14 @@ class Settings:
             "when the one asked for cannot be applied."
         ),
     )
+    watch: bool = field(
+        default=False,
+        metadata=_help(
+            "Rebuild when an input changes (ontology, data, rules, shapes, named queries) and "
+            "serve the new build once it is good, without a restart; a bad change keeps the last "
+            "good build serving and is reported in the log and /status. SIGHUP rebuilds too."
+        ),
+    )
     base_iri: str = field(
         default=BASE,
         metadata=_help(
