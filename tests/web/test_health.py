@@ -51,9 +51,10 @@ def test_status_says_what_is_served(make_app: Callable[..., Flask], kg_data: Pat
     assert document["last_rebuild"]["problems"] == []
     assert document["requests"] == {"scope": "not counted (served without kg serve)"}
     assert set(document) == {
-        "status", "version", "build", "last_rebuild", "sandbox", "started", "uptime_seconds",
-        "requests", "process",
+        "status", "version", "build", "generation", "last_rebuild", "sandbox", "started",
+        "uptime_seconds", "requests", "process",
     }
+    assert document["generation"] is None  # files as given: nothing to rebuild
 
 
 def test_counts_are_shared_with_forked_processes(make_app: Callable[..., Flask]) -> None:
