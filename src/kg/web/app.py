@@ -57,6 +57,7 @@ def _local_services(settings: Settings) -> tuple[Services, SharedStore]:
         memory_bytes=settings.query_memory_bytes,
         max_workers=settings.threads,
         sandbox=settings.sandbox,
+        max_queries=settings.query_worker_queries,
     )
     services = Services(settings, evaluator, DatasetInfo.of(shared.dataset), shared.dataset)
     shared.release()  # the processes forked from this one open their own
