@@ -1,6 +1,7 @@
 """/healthz, /readyz and /status through the app (a served one: tests/web/test_served_faults.py)."""
 
 import os
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -8,6 +9,7 @@ from pathlib import Path
 from flask import Flask
 
 from kg.errors import WorkerFailure
+from kg.web.generations import SLOT_KEY, BuildSlot
 from kg.web.health import COUNTS_KEY, RequestCounts, counting
 
 
@@ -72,3 +74,26 @@ def test_counts_are_shared_with_forked_processes(make_app: Callable[..., Flask])
         "total": 2, "good": 1, "bad": 1, "failed": 0, "by_status": {"200": 1, "404": 1},
         "scope": "all HTTP processes",
     }
+
+
+def test_the_home_page_shows_the_status_to_a_person(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+    build = {"key": "ab" * 32, "built": "2026-12-06T19:00:00+00:00", "quads": 1234,
+             "graphs": {"https://w3id.org/kg-mali/graph/a": 1000, "https://w3id.org/kg-mali/graph/b": 234}}
+    slot = app.extensions[SLOT_KEY] = BuildSlot(Path("build/store-abab"), build)
+    slot.note({"outcome": "failed", "at": "2026-12-06T19:05:00+00:00", "trigger": "SIGHUP",
+               "key": "ab" * 32, "message": "data/x.trig:6: bad syntax",
+               "problems": ["data/x.trig:6: bad syntax"]})
+    page = app.test_client().get("/").get_data(as_text=True)
+    section = page[page.index('<section aria-labelledby="status-h"'):]
+    section = section[: section.index("</section>")]
+    text = " ".join(re.sub(r"<[^>]+>", " ", section).split())
+    assert text.startswith(
+        "Status Build served abababababab , built 2026-12-06T19:00:00+00:00: 1,234 quads in 2 graphs "
+        "Last rebuild failed at 2026-12-06T19:05:00+00:00 (SIGHUP): data/x.trig:6: bad syntax; "
+        "the last good build is still served data/x.trig:6: bad syntax Query sandbox "
+    )
+    assert "Requests not counted (served without kg serve)" in text
+    assert app.test_client().get("/status").get_json()["last_rebuild"]["problems"] == [
+        "data/x.trig:6: bad syntax"
+    ]

@@ -97,6 +97,12 @@ def _note_start(setup: BlueprintSetupState) -> None:
     }
 
 
+@blueprint.app_context_processor
+def _status_for_pages() -> dict[str, Any]:
+    # A function, not the document: only a page that shows it (the home page) pays for it.
+    return {"server_status": status_document}
+
+
 @blueprint.get("/healthz")
 def healthz() -> Response:
     """Alive: answers without touching the store or a query worker."""
