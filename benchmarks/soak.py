@@ -55,6 +55,9 @@ def main() -> None:
                         help="seconds of load before the first memory reading")
     parser.add_argument("--workers", type=int, default=None, help="kg serve --workers")
     parser.add_argument("--data", type=Path, default=None, help="an N-Quads file to serve")
+    parser.add_argument("--query-worker-queries", type=int, default=None,
+                        help="kg serve --query-worker-queries (0: never recycle a query worker)")
+    parser.add_argument("--log", type=Path, default=None, help="keep the server's log here")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         data = options.data or synthetic.scratch_build(Path(scratch), 10_000, 1).dataset_path
@@ -63,7 +66,9 @@ def main() -> None:
                    "--port", str(port)]
         if options.workers:
             command += ["--workers", str(options.workers)]
-        log = open(Path(scratch) / "kg-serve.log", "w")
+        if options.query_worker_queries is not None:
+            command += ["--query-worker-queries", str(options.query_worker_queries)]
+        log = open(options.log or Path(scratch) / "kg-serve.log", "w")
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_until_ready(port, server)
@@ -209,6 +214,7 @@ def _pss(pid: int) -> int:
 
 def _print_table(results, kills, memory_start, memory_end, elapsed, options) -> None:
     statuses = collections.Counter((status, kind) for kind, status, _ in results)
+    print("# " + " ".join(["benchmarks/soak.py", *sys.argv[1:]]))
     print(f"# {len(results):,} requests from {options.clients} clients in {elapsed:.0f} s, "
           f"{kills} query workers killed (SIGKILL every {options.kill_every:g} s); "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

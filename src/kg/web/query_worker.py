@@ -8,6 +8,7 @@ its own with a deep stack, under a cap on its memory (RLIMIT_AS). kg.web.evaluat
 pool of these workers and turns refusals and deaths into errors.
 """
 
+import gc
 import itertools
 import os
 import random
@@ -112,6 +113,10 @@ class QueryWorker:
         if pid == 0:  # the child never returns from here
             code = 1
             try:
+                # What the worker inherited is never garbage: a collection that walked it would
+                # write to every page holding an object, unsharing them all (measured: 18 MiB
+                # more private memory per worker after its first full collection).
+                gc.freeze()
                 ours.close()
                 in_force = _isolate(theirs.fileno(), parent, sandbox)
                 code = _serve_on_a_fresh_thread(theirs, shared, in_force, memory_bytes)

@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import signal
 import dataclasses
+import gc
 import threading
 import time
 from pathlib import Path
@@ -68,6 +69,9 @@ def serve(settings: Settings, rebuild: RebuildSpec | None = None) -> None:
     # up to Python 3.13, and said here for 3.14 on (whose default would pickle the app).
     multiprocessing.set_start_method("fork", force=True)
     main = os.getpid()
+    # The loaded app is for life: out of the collector's reach, so that the HTTP processes'
+    # collections do not write to (and unshare) every page of it they inherited.
+    gc.freeze()
     server.serve(target_loader=lambda _target: _in_worker(app, settings, main), wrap_loader=True)
 
 
