@@ -62,6 +62,16 @@ def _status(base: str) -> dict:
     return json.loads(_get(base + "/status")[1])
 
 
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found |= {int(c) for c in (task / "children").read_text().split()}
+        except OSError:
+            pass  # the thread ended meanwhile
+    return found
+
+
 def _until(condition: Callable[[], object], limit: float = 20, what: str = "the condition"):
     """Poll `condition` until it returns something true (bounded), and return that."""
     deadline = time.monotonic() + limit
@@ -162,10 +172,12 @@ def test_sighup_rebuilds_on_demand(project: Path, kg_serve, tmp_path: Path) -> N
     with kg_serve(["--workers", "1"], tmp_path / "kg-serve.log", ready_path="/readyz") as running:
         (project / "data" / "extra.trig").write_text(MALI)
         assert _count(running.url) == 27  # no watcher: nothing happens until the signal
+        http_processes = _children(running.process.pid)
         running.process.send_signal(signal.SIGHUP)
         _until(lambda: _count(running.url) == 29, what="the rebuilt answer")
         assert _status(running.url)["last_rebuild"]["trigger"] == "SIGHUP"
-        # granian's own SIGHUP would have replaced the worker: the same one serves.
+        # granian's own SIGHUP would have replaced the HTTP process: the same one serves.
+        assert http_processes <= _children(running.process.pid)
         assert running.process.poll() is None
 
 

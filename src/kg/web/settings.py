@@ -64,7 +64,7 @@ class Settings:
         metadata=_help("Memory one query may claim beyond the loaded data before it is stopped."),
     )
     query_worker_queries: int = field(
-        default=200,
+        default=1000,
         metadata=_help(
             "Queries a query worker answers (plus up to a fifth more, drawn per worker) before a "
             "fresh one replaces it, so that memory stays flat under long load; 0: no limit."
