@@ -8,7 +8,8 @@ KG_ROOT. Clients loop over a repeated query (answer cache) and queries never ask
 the server rebuilds (in full: load, reason, derive, validate, write) and swaps. Prints a Markdown
 table: per swap, the rebuild time, the time from the change to every HTTP process serving the new
 build, and each process's own swap time (noticing the build to serving it); then requests by status
-and their latency outside and during the swaps (from the change to the last process swapped).
+and their latency outside the swaps, while rebuilding (from the change to the new build
+published) and while swapping (from then to the last process serving it).
 """
 
 import argparse
@@ -33,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REQUEST_TIMEOUT = 30.0
 REPEATED = "SELECT ?type (COUNT(*) AS ?n) WHERE { ?s a ?type } GROUP BY ?type ORDER BY DESC(?n)"
+PUBLISHED = re.compile(r"^\[(\S+ \S+)\] \[\d+\] \[INFO\] kg\.web\.rebuilding: rebuild done in "
+                       r"\S+ s: serving build \w+ as generation (\d+)", re.M)
 SWAPPED = re.compile(r"^\[(\S+ \S+)\] \[(\d+)\] \[INFO\] kg\.web\.generations: serving generation "
                      r"(\d+) \(build \w+\) (\d+) ms after noticing it", re.M)
 
@@ -124,35 +127,45 @@ def _until_generation(port: int, number: int, limit: float = 120) -> dict:
 def _print(results, swaps, log: str, options) -> None:
     swapped = collections.defaultdict(list)  # generation -> [(when, pid, ms)]
     for when, pid, generation, ms in SWAPPED.findall(log):
-        moment = datetime.strptime(when, "%Y-%m-%d %H:%M:%S,%f").timestamp()
-        swapped[int(generation)].append((moment, int(pid), int(ms)))
+        swapped[int(generation)].append((_moment(when), int(pid), int(ms)))
+    published = {int(generation): _moment(when) for when, generation in PUBLISHED.findall(log)}
     print("# " + " ".join(["benchmarks/reload.py", *sys.argv[1:]]))
     print(f"# {len(results):,} requests from {options.clients} clients, {len(swaps)} swaps of the "
           f"project's build; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print()
-    print("| swap | rebuild s | change → every process serving it, s | each process's swap, ms |")
+    print("| swap | rebuild s | published → every process serving it, s | each process's swap, ms |")
     print("|---:|---:|---:|---|")
     windows = []
     for n, changed, rebuild in swaps:
         done = max((when for when, _, _ in swapped[n]), default=changed)
-        windows.append((changed, done))
+        out = published.get(n, changed)
+        windows.append((changed, out, done))
         each = ", ".join(str(ms) for _, _, ms in sorted(swapped[n], key=lambda s: s[1]))
-        print(f"| {n} | {rebuild['seconds']:.2f} | {done - changed:.2f} | {each} |")
+        print(f"| {n} | {rebuild['seconds']:.2f} | {done - out:.2f} | {each} |")
     print()
 
-    def during(started: float) -> bool:
-        return any(start <= started <= end for start, end in windows)
+    def when(started: float) -> str:
+        for changed, out, done in windows:
+            if changed <= started < out:
+                return "while rebuilding"
+            if out <= started <= done:
+                return "while swapping"
+        return "outside"
 
     print("| requests | status | count | p50 ms | p99 ms | max ms |")
     print("|---|---|---:|---:|---:|---:|")
     groups = collections.defaultdict(list)
     for started, _kind, status, seconds in results:
-        groups[("during a swap" if during(started) else "outside", status)].append(seconds * 1000)
+        groups[(when(started), status)].append(seconds * 1000)
     for (when, status), times in sorted(groups.items()):
         ordered = sorted(times)
         p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
         print(f"| {when} | {status or 'no answer'} | {len(times):,} | "
               f"{statistics.median(times):.1f} | {p99:.1f} | {ordered[-1]:.1f} |")
+
+
+def _moment(logged: str) -> float:
+    return datetime.strptime(logged, "%Y-%m-%d %H:%M:%S,%f").timestamp()
 
 
 def _free_port() -> int:
