@@ -10,7 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from kg.build import open_build
 from kg.dataset import DatasetInfo, SharedStore, open_served
-from kg.web import documents, health, resources, sparql, ui
+from kg.web import documents, health, openapi, resources, sparql, ui
 from kg.web.caching import with_answer_cache
 from kg.web.compression import Compression, may_gzip
 from kg.web.evaluation import Evaluator
@@ -40,6 +40,7 @@ def create_app(settings: Settings) -> Flask:
     app.register_blueprint(documents.blueprint)
     app.register_blueprint(ui.blueprint)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(openapi.blueprint)
     # Around Flask, so a repeated query is answered before Flask is involved at all; compression
     # outside it, so the cache keeps one plain answer for every client.
     app.wsgi_app = with_answer_cache(app.wsgi_app, settings.answer_cache_bytes)  # type: ignore[method-assign]
