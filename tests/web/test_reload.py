@@ -204,3 +204,15 @@ def test_a_store_still_read_is_kept(fixture_project: Path, tmp_path: Path) -> No
         os.close(reader)
     remove_leftovers(build)
     assert list(build.iterdir()) == []
+
+
+def test_a_named_query_that_does_not_parse_is_reported(watching, project: Path) -> None:
+    (project / "queries" / "broken.rq").write_text(
+        "# title: Broken\n# description: Not a query.\nSELECT ?s WHERE { ?s\n"
+    )
+    status = _until(
+        lambda: (s := _status(watching.url))["last_rebuild"]["outcome"] == "failed" and s,
+        what="the failed rebuild",
+    )
+    assert status["last_rebuild"]["message"].startswith("queries/broken.rq: not a SPARQL query: ")
+    assert status["generation"] == 0

@@ -30,7 +30,6 @@ POLL_INTERVAL = 0.25
 QUIET = 0.4
 # The validation report's first lines, as /status shows them.
 PROBLEMS_SHOWN = 10
-_FILE_PROBLEMS = 1000
 
 
 @dataclass(frozen=True)
@@ -193,7 +192,7 @@ def snapshot(paths: list[Path]) -> dict[str, tuple[int, int, int]]:
     found: dict[str, tuple[int, int, int]] = {}
     for path in paths:
         files = sorted(path.rglob("*")) if path.is_dir() else [path]
-        for file in files[:_FILE_PROBLEMS * 10]:
+        for file in files:
             if file.name.startswith(".") or file.name.endswith("~"):
                 continue
             try:
