@@ -214,5 +214,5 @@ def test_a_named_query_that_does_not_parse_is_reported(watching, project: Path) 
         lambda: (s := _status(watching.url))["last_rebuild"]["outcome"] == "failed" and s,
         what="the failed rebuild",
     )
-    assert status["last_rebuild"]["message"].startswith("queries/broken.rq: not a SPARQL query: ")
+    assert status["last_rebuild"]["message"].startswith("queries/broken.rq:4:1: expected ")
     assert status["generation"] == 0

@@ -69,18 +69,26 @@ def run_build(spec: RebuildSpec) -> dict[str, Any]:
 
 def _check_named_queries() -> None:
     """InputError naming the first named query that does not parse (served, it would fail)."""
-    from rdflib.plugins.sparql.parser import parseQuery
+    import pyoxigraph
 
-    from kg.errors import InputError, one_line
+    from kg.errors import InputError
+    from kg.namespaces import PREFIXES
     from kg.project import display_path
     from kg.querying import list_named_queries
+    from kg.screening import screen
+    from kg.store import syntax_error_message
 
-    # rdflib's parser: it parses and evaluates nothing (a SERVICE in a query stays unsent).
+    empty = pyoxigraph.Store()
     for query in list_named_queries():
+        screened = screen(query.text)
+        if screened.uses_service or not screened.certain:
+            continue  # never evaluated here, even on nothing: this process has the network
         try:
-            parseQuery(query.text)
-        except Exception as err:  # noqa: BLE001 - pyparsing's ParseException and its kin
-            raise InputError(f"{display_path(query.path)}: not a SPARQL query: {one_line(str(err))}")
+            # Parsed by the engine that will run it, on an empty store: instant, where rdflib's
+            # parser took 1.2 s of CPU for the project's 24 queries.
+            empty.query(query.text, prefixes=PREFIXES)
+        except SyntaxError as err:
+            raise InputError(syntax_error_message(display_path(query.path), str(err))) from err
 
 
 class Rebuilder:
