@@ -8,7 +8,9 @@ import concurrent.futures
 import json
 import os
 import signal
+import threading
 import time
+import types
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,9 +18,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import werkzeug.test
+from flask import Flask
 
 from kg.build_cache import remove_leftovers
 from kg.dataset import hold_as_reader
+from kg.web.generations import BuildSlot, Generations
+from kg.web.services import EXTENSION_KEY
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 SHAPE = """\
@@ -216,3 +222,56 @@ def test_a_named_query_that_does_not_parse_is_reported(watching, project: Path) 
     )
     assert status["last_rebuild"]["message"].startswith("queries/broken.rq:4:1: expected ")
     assert status["generation"] == 0
+
+
+class _Workers:
+    """Stands for an Evaluator: counts what the swap asks of it."""
+
+    def __init__(self) -> None:
+        self.warmed = self.closed = 0
+
+    def warm(self) -> None:
+        self.warmed += 1
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def _app_answering(text: str, hold: threading.Event | None = None) -> Flask:
+    app = Flask(text)
+    app.extensions[EXTENSION_KEY] = types.SimpleNamespace(evaluator=_Workers())
+
+    @app.get("/")
+    def answer() -> str:
+        if hold is not None:
+            hold.wait(10)
+        return text
+
+    return app
+
+
+def _text(client: werkzeug.test.Client) -> str:
+    # Closed as a server closes it once the body is sent: that is when a request ends.
+    with client.get("/") as response:
+        return response.get_data(as_text=True)
+
+
+def test_a_request_in_flight_finishes_on_its_build(tmp_path: Path) -> None:
+    hold = threading.Event()
+    old, new = _app_answering("old", hold), _app_answering("new")
+    slot = BuildSlot(tmp_path / "store-old", {"key": "old"})
+    generations = Generations(old, slot, lambda store: new)
+    client = werkzeug.test.Client(generations)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        in_flight = pool.submit(_text, client)
+        _until(lambda: generations._current._in_flight == 1, what="the request in flight")
+        generations.follow()
+        slot.publish(tmp_path / "store-new", {"key": "new"}, {"outcome": "swapped", "problems": []})
+        _until(lambda: generations.current is new, what="the swap")
+        assert _text(client) == "new"
+        # The old build's workers stay while its request runs, and go when it ends.
+        assert old.extensions[EXTENSION_KEY].evaluator.closed == 0
+        hold.set()
+        assert in_flight.result(timeout=10) == "old"
+    assert old.extensions[EXTENSION_KEY].evaluator.closed == 1
+    assert new.extensions[EXTENSION_KEY].evaluator.warmed == 1
