@@ -28,6 +28,8 @@ POLL_INTERVAL = 0.25
 # Files must be unchanged this long before a rebuild starts: an editor's save, or a copy of many
 # files, is one change and not several.
 QUIET = 0.4
+# How much lower than the server's the rebuild's CPU priority is.
+REBUILD_NICENESS = 10
 # The validation report's first lines, as /status shows them.
 PROBLEMS_SHOWN = 10
 
@@ -167,6 +169,8 @@ def _in_a_child(spec: RebuildSpec) -> dict[str, Any]:
 
 
 def _child(spec: RebuildSpec, conn: Any) -> None:
+    # Background work: serving the current build comes first.
+    os.nice(REBUILD_NICENESS)
     try:
         outcome = run_build(spec)
     except Exception as err:  # noqa: BLE001 - reported as a failed rebuild, never a dead server
