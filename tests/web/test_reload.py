@@ -275,3 +275,30 @@ def test_a_request_in_flight_finishes_on_its_build(tmp_path: Path) -> None:
         assert in_flight.result(timeout=10) == "old"
     assert old.extensions[EXTENSION_KEY].evaluator.closed == 1
     assert new.extensions[EXTENSION_KEY].evaluator.warmed == 1
+
+
+def test_an_http_process_replaced_after_a_swap_serves_the_new_build(watching, project) -> None:
+    (project / "data" / "extra.trig").write_text(MALI)
+    _until(lambda: all(_count(watching.url) == 29 for _ in range(6)), what="the new answer")
+    before = _until(lambda: len(p := _children(watching.process.pid) - _rebuilders(watching)) == 2
+                    and p, what="two HTTP processes")
+    victim = min(before)
+    os.kill(victim, signal.SIGKILL)
+    # Forked from the main process, which holds the first build's app: it must not serve that.
+    _until(lambda: len(p := _children(watching.process.pid) - _rebuilders(watching)) == 2
+           and victim not in p, what="a replacement HTTP process")
+    _until(lambda: _get(watching.url + "/readyz")[0] == 200, what="readiness")
+    assert [_count(watching.url) for _ in range(10)] == [29] * 10
+
+
+def _rebuilders(server) -> set[int]:
+    """The main process's children that are not HTTP processes (multiprocessing's helper)."""
+    found = set()
+    for pid in _children(server.process.pid):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"multiprocessing" in command:
+            found.add(pid)
+    return found
