@@ -408,7 +408,7 @@ def test_kg_serve_rebuilds_a_stale_build_before_serving(root, monkeypatch, apps_
     monkeypatch.setenv("KG_ROOT", str(root))
     monkeypatch.chdir(root)
     served = []
-    monkeypatch.setattr(kg.web.serving, "serve", served.append)
+    monkeypatch.setattr(kg.web.serving, "serve", lambda settings, rebuild: served.append(settings))
 
     result = CliRunner().invoke(main, ["serve"])
 

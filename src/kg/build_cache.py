@@ -55,6 +55,8 @@ DATASET_FILE = "dataset.nq"
 STORE_PREFIX = "store-"
 MANIFEST_FILE = "manifest.json"
 LOCK_FILE = ".lock"
+# In each store: every process reading it holds a shared lock on this file (kg.dataset).
+READERS_FILE = "kg-readers.lock"
 # The code that decides what a build holds: kg.build and every kg module it imports, followed
 # through their imports (found, not listed, so that a new or renamed module cannot be missed).
 _PIPELINE_ROOT = "build"
@@ -194,12 +196,13 @@ def discard_store(directory: Path, name: str) -> None:
 def remove_leftovers(directory: Path) -> None:
     """Remove what killed builds left and the stores no build needs; call under `exclusive`.
 
-    Kept: the store of the current manifest and the one it replaced (a server may still read it).
+    Kept: the store of the current manifest, the one it replaced, and any store a process still
+    reads (a server finishing requests on an older build); a later build removes those.
     """
     manifest = read_manifest(directory)
     kept = {manifest["store"]["path"], manifest["store"].get("previous")} if manifest else set()
     for path in directory.glob(f"{STORE_PREFIX}*"):
-        if path.name not in kept:
+        if path.name not in kept and not _read_by_a_process(path):
             shutil.rmtree(path, ignore_errors=True)
     # Each store's search index (kg.search_index) goes with it.
     for path in directory.glob(f"{INDEX_PREFIX}*{INDEX_SUFFIX}"):
@@ -212,6 +215,17 @@ def remove_leftovers(directory: Path) -> None:
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)
+
+
+def _read_by_a_process(store: Path) -> bool:
+    try:
+        with open(store / READERS_FILE, "rb") as readers:
+            fcntl.flock(readers, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False  # no readers file: nobody opened it since kg.dataset took the lock
+    return False
 
 
 def _running(pid: int) -> bool:

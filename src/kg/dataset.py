@@ -11,6 +11,7 @@ A RocksDB handle is not safe across fork (its threads stay behind), so every pro
 own (SharedStore): the HTTP processes granian forks, and each query worker forked from those.
 """
 
+import fcntl
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pathlib import Path
 import pyoxigraph
 
 from kg.build import Build, Reporter, SilentReporter, open_build
+from kg.build_cache import READERS_FILE
 from kg.errors import InputError, one_line
 from kg.project import display_path
 from kg.store import NamedGraphs, merged_quads
@@ -52,6 +54,9 @@ class SharedStore:
         # Inherited handles are kept, never dropped: closing one in a forked child would wait
         # for threads that only its parent has.
         self._handles: dict[int, pyoxigraph.Store] = {} if memory is None else {-1: memory}
+        # One shared lock per process on the store's readers file: a build deletes an old store
+        # only once nobody holds it (kg.build_cache.remove_leftovers).
+        self._readers: dict[int, int] = {}
         self.dataset = NamedGraphs(self.store)
 
     def store(self) -> pyoxigraph.Store:
@@ -61,13 +66,32 @@ class SharedStore:
         pid = os.getpid()
         handle = self._handles.get(pid)
         if handle is None:
+            self._readers[pid] = hold_as_reader(self.path)
             handle = self._handles[pid] = open_store(self.path)
         return handle
 
     def release(self) -> None:
-        """Close this process's handle, before forking processes that will open their own."""
+        """Close this process's handle, before forking processes that will open their own, or
+        once a newer build is served."""
         if self.path is not None:
             self._handles.pop(os.getpid(), None)
+            reader = self._readers.pop(os.getpid(), -1)
+            if reader >= 0:
+                os.close(reader)
+
+
+def hold_as_reader(path: Path) -> int:
+    """A descriptor holding a shared lock on the store's readers file; -1 if none can be made.
+
+    Locks belong to open files, not descriptors: a child that closes its inherited copy leaves
+    the parent's lock in place, and the kernel drops it when the last holder ends, killed or not.
+    """
+    try:
+        reader = os.open(path / READERS_FILE, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError:
+        return -1  # a store on a read-only disk: no build can delete it from under us either
+    fcntl.flock(reader, fcntl.LOCK_SH)
+    return reader
 
 
 def open_store(path: Path) -> pyoxigraph.Store:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,7 @@ from flask import Flask
 
 from kg.build import build
 from kg.errors import WorkerFailure
+from kg.web.generations import SLOT_KEY, BuildSlot
 from kg.web.health import COUNTS_KEY, RequestCounts, counting
 
 
@@ -54,9 +56,10 @@ def test_status_says_what_is_served(make_app: Callable[..., Flask], kg_data: Pat
     assert document["last_rebuild"]["problems"] == []
     assert document["requests"] == {"scope": "not counted (served without kg serve)"}
     assert set(document) == {
-        "status", "version", "build", "last_rebuild", "sandbox", "started", "uptime_seconds",
-        "requests", "process",
+        "status", "version", "build", "generation", "last_rebuild", "sandbox", "started",
+        "uptime_seconds", "requests", "process",
     }
+    assert document["generation"] is None  # files as given: nothing to rebuild
 
 
 def test_counts_are_shared_with_forked_processes(make_app: Callable[..., Flask]) -> None:
@@ -90,3 +93,26 @@ def test_status_counts_a_build_store_from_its_manifest(
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     document = apps_over(result.store_path).test_client().get("/status").get_json()
     assert document["build"] == {"files": [str(result.store_path)], "quads": 7}
+
+
+def test_the_home_page_shows_the_status_to_a_person(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+    build = {"key": "ab" * 32, "built": "2026-12-06T19:00:00+00:00", "quads": 1234,
+             "graphs": {"https://w3id.org/kg-mali/graph/a": 1000, "https://w3id.org/kg-mali/graph/b": 234}}
+    slot = app.extensions[SLOT_KEY] = BuildSlot(Path("build/store-abab"), build)
+    slot.note({"outcome": "failed", "at": "2026-12-06T19:05:00+00:00", "trigger": "SIGHUP",
+               "key": "ab" * 32, "message": "data/x.trig:6: bad syntax",
+               "problems": ["data/x.trig:6: bad syntax"]})
+    page = app.test_client().get("/").get_data(as_text=True)
+    section = page[page.index('<section aria-labelledby="status-h"'):]
+    section = section[: section.index("</section>")]
+    text = " ".join(re.sub(r"<[^>]+>", " ", section).split())
+    assert text.startswith(
+        "Status Build served abababababab , built 2026-12-06T19:00:00+00:00: 1,234 quads in 2 graphs "
+        "Last rebuild failed at 2026-12-06T19:05:00+00:00 (SIGHUP): data/x.trig:6: bad syntax; "
+        "the last good build is still served data/x.trig:6: bad syntax Query sandbox "
+    )
+    assert "Requests not counted (served without kg serve)" in text
+    assert app.test_client().get("/status").get_json()["last_rebuild"]["problems"] == [
+        "data/x.trig:6: bad syntax"
+    ]

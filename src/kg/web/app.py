@@ -9,11 +9,15 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from kg.build import open_build
-from kg.dataset import DatasetInfo, open_served
-from kg.web import charts, documents, health, neighbourhood, resources, search, sparql, timeline, ui
+from kg.dataset import DatasetInfo, SharedStore, open_served
+from kg.web import (
+    charts, documents, health, neighbourhood, openapi, resources, search, sparql, timeline,
+    ui,
+)
 from kg.web.caching import with_answer_cache
 from kg.web.compression import Compression, may_gzip
 from kg.web.evaluation import Evaluator
+from kg.web.generations import SHARED_STORE_KEY
 from kg.web.problems import install_error_handlers
 from kg.web.remote_evaluation import remote_services
 from kg.web.services import EXTENSION_KEY, Services
@@ -27,9 +31,10 @@ def create_app(settings: Settings) -> Flask:
     """Open the data, start nothing yet (query workers fork on demand), and wire the blueprints."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.extensions[EXTENSION_KEY] = (
-        remote_services(settings) if settings.store is not None else _local_services(settings)
-    )
+    if settings.store is not None:
+        app.extensions[EXTENSION_KEY] = remote_services(settings)
+    else:
+        app.extensions[EXTENSION_KEY], app.extensions[SHARED_STORE_KEY] = _local_services(settings)
     install_error_handlers(app)
     app.before_request(_refuse_large_bodies)
     app.after_request(_shared_headers)
@@ -41,6 +46,7 @@ def create_app(settings: Settings) -> Flask:
     for figures in (timeline, charts, neighbourhood):
         app.register_blueprint(figures.blueprint)
     app.register_blueprint(search.blueprint)
+    app.register_blueprint(openapi.blueprint)
     # Around Flask, so a repeated query is answered before Flask is involved at all; compression
     # outside it, so the cache keeps one plain answer for every client.
     app.wsgi_app = with_answer_cache(app.wsgi_app, settings.answer_cache_bytes)  # type: ignore[method-assign]
@@ -48,7 +54,7 @@ def create_app(settings: Settings) -> Flask:
     return app
 
 
-def _local_services(settings: Settings) -> Services:
+def _local_services(settings: Settings) -> tuple[Services, SharedStore]:
     """The build's store (or --data's), opened read-only by each process that reads it."""
     shared = open_served(settings.data or (open_build().store_path,))
     evaluator = Evaluator(
@@ -58,10 +64,11 @@ def _local_services(settings: Settings) -> Services:
         memory_bytes=settings.query_memory_bytes,
         max_workers=settings.threads,
         sandbox=settings.sandbox,
+        max_queries=settings.query_worker_queries,
     )
     services = Services(settings, evaluator, DatasetInfo.of(shared.dataset), shared.dataset)
     shared.release()  # the processes forked from this one open their own
-    return services
+    return services, shared
 
 
 def _refuse_large_bodies() -> None:

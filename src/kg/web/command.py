@@ -56,9 +56,11 @@ def _setting_option(
 @_setting_option("max_rows", click.IntRange(min=1), "N")
 @_setting_option("workers", click.IntRange(min=1), "N")
 @_setting_option("threads", click.IntRange(min=1), "N")
+@_setting_option("query_worker_queries", click.IntRange(min=0), "N")
 @_setting_option("answer_cache_bytes", click.IntRange(min=0), "MiB")
 @_setting_option("query_memory_bytes", click.IntRange(min=16), "MiB")
 @_setting_option("base_iri", metavar="IRI", callback=_checked_base_iri)
+@click.option("--watch", is_flag=True, help=_help("watch"))
 @_setting_option("sandbox", click.Choice(MECHANISMS))
 @click.option("--no-reasoning", is_flag=True, help="With --data: leave out the OWL RL closure.")
 @click.option("--no-validation", is_flag=True,
@@ -77,7 +79,11 @@ def serve_command(
     With --data, the files go through the build first (reasoned with the project's ontology,
     derived with its rules, validated with its shapes; cached in build/served/), unless
     --no-reasoning, --no-validation or --as-is says otherwise.
+
+    Served from a build, SIGHUP rebuilds and serves the new build once it is good, without a
+    restart; --watch does the same whenever an input changes.
     """
+    from kg.web.rebuilding import RebuildSpec
     from kg.web.serving import serve  # granian is only needed when actually serving
 
     # First, before any build: no point building for a server that may not start.
@@ -90,13 +96,17 @@ def serve_command(
         "answer_cache_bytes": answer_cache * MIB,
         **options,
     }
+    rebuild = None
     if options["store"] is not None:
         if data:
             raise click.UsageError("--store and --data exclude each other: the store holds the data")
     elif not (data and as_is):
+        rebuild = RebuildSpec(tuple(data) or None, not no_reasoning, not no_validation)
         data = (_built(list(data) or None, no_reasoning, no_validation),)
+    if options["watch"] and rebuild is None:
+        raise click.UsageError("--watch needs a build to redo: not with --store nor --as-is")
     # A KgError (data missing or unreadable) goes up to the `kg` group, which prints it as one line.
-    serve(Settings(data=data, **fields))
+    serve(Settings(data=data, **fields), rebuild)
 
 
 def _built(data: list[Path] | None, no_reasoning: bool, no_validation: bool) -> Path:

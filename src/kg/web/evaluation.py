@@ -54,8 +54,10 @@ class Evaluator:
         memory_bytes: int,
         max_workers: int,
         sandbox: str = AUTO,
+        max_queries: int = 0,
     ) -> None:
         self._store = store
+        self._max_queries = max_queries  # per worker, then a fresh one (QueryWorker.worn_out)
         self._sandbox = sandbox
         self._timeout = timeout
         self._memory_bytes = memory_bytes
@@ -133,6 +135,12 @@ class Evaluator:
         if sig == signal.SIGABRT:
             log.warning("query worker %d ran out of memory", worker.pid)
             return QueryTooBig(self._memory_message())
+        if sig == signal.SIGKILL and worker.killed_for_memory():
+            log.error("query worker %d was killed by the kernel: out of memory", worker.pid)
+            return WorkerFailure(
+                "the server ran out of memory while evaluating this query and the system stopped "
+                "its query worker; retry later, or narrow the query down"
+            )
         log.error("query worker %d was ended by %s mid-query", worker.pid, signal_name(sig))
         if sig in _CRASHES:
             # The engine parses and evaluates recursively: what crashes it is the query's shape
@@ -171,12 +179,17 @@ class Evaluator:
         return self._fork()
 
     def _give_back(self, worker: QueryWorker) -> None:
+        if worker.worn_out:
+            self._retire(worker)  # the next query forks a fresh one
+            return
         with self._lock:
             self._idle.append(worker)
 
     def _fork(self) -> QueryWorker:
         try:
-            worker = QueryWorker.fork(self._store, self._memory_bytes, self._sandbox)
+            worker = QueryWorker.fork(
+                self._store, self._memory_bytes, self._sandbox, self._max_queries
+            )
         except OSError as err:
             raise EndpointBusy(f"cannot start a query worker: {err}") from err
         with self._lock:

@@ -4,8 +4,8 @@ Shaped after Kubernetes' probe conventions (liveness never touches a dependency;
 answers 200 only when the server can do its job; plain text, never cached) and Fuseki's admin
 endpoints: $/ping (cheap, plain text, not cached) is our /healthz; $/server (version, start time,
 uptime, datasets) and $/stats (requests, good, bad, failed) are folded into /status. /status
-keeps a "last_rebuild" field so a reloading server can fill it later; until then it says which
-build was loaded at start.
+says which build is served and how the last rebuild went (kg.web.rebuilding: SIGHUP, --watch),
+with the validation report's first problems when it failed.
 """
 
 import multiprocessing
@@ -27,6 +27,7 @@ from kg.errors import KgError, SandboxUnavailable
 from kg.project import build_dir
 from kg.query_forms import ResultKind
 from kg.sandbox import probe
+from kg.web.generations import SLOT_KEY, BuildSlot, describe_build
 from kg.web.query_worker import QueryJob
 from kg.web.services import services
 
@@ -97,6 +98,12 @@ def _note_start(setup: BlueprintSetupState) -> None:
     }
 
 
+@blueprint.app_context_processor
+def _status_for_pages() -> dict[str, Any]:
+    # A function, not the document: only a page that shows it (the home page) pays for it.
+    return {"server_status": status_document}
+
+
 @blueprint.get("/healthz")
 def healthz() -> Response:
     """Alive: answers without touching the store or a query worker."""
@@ -123,18 +130,25 @@ def status_document() -> dict[str, Any]:
     state = services()
     counts = _counts()
     noted = current_app.extensions[_STATE_KEY]
-    started, build = noted["started"], noted["build"]
-    return {
-        "status": "ok",
-        "version": __version__,
-        "build": build,
-        # Filled by a reloading server; until then, the build loaded at start is the last one.
-        "last_rebuild": {
+    slot: BuildSlot | None = current_app.extensions.get(SLOT_KEY)
+    if slot is not None:  # served from a build that SIGHUP or --watch may replace
+        record = slot.read()
+        started, build, last_rebuild = slot.started, record["build"], record["last_rebuild"]
+        generation: int | None = record["generation"]
+    else:
+        started, build, generation = noted["started"], noted["build"], None
+        last_rebuild = {
             "outcome": "loaded",
             "at": _iso(started),
             "key": (build or {}).get("key"),
             "problems": [],
-        },
+        }
+    return {
+        "status": "ok",
+        "version": __version__,
+        "build": build,
+        "generation": generation,
+        "last_rebuild": last_rebuild,
         "sandbox": _sandbox_in_force(noted, state.settings.sandbox),
         "started": _iso(started),
         "uptime_seconds": round(time.time() - started, 1),
@@ -169,6 +183,9 @@ def _readiness_problem() -> str | None:
 
 def _build_served(app: Flask) -> dict[str, Any] | None:
     settings, store = app.extensions["kg"].settings, app.extensions["kg"].store
+    if len(settings.data) == 1 and settings.data[0].is_dir():
+        # Described by its manifest: opening the store here would hold it open in this process.
+        return describe_build(settings.data[0])
     if settings.data:
         return {"files": [str(p) for p in settings.data], "quads": _quads(settings.data, store)}
     manifest = read_manifest(build_dir())

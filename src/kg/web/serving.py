@@ -11,14 +11,20 @@ request's query in a query-worker process from that worker's pool (kg.web.evalua
 runaway query holds one thread of one worker until the time limit while the others keep serving.
 A worker that dies is replaced. In front of the app, each worker keeps the answers to repeated
 GET queries (kg.web.caching).
+
+Served from a build, the server can take a new one without a restart (kg.web.rebuilding in this
+process, kg.web.generations in each worker): on SIGHUP, and with --watch when an input changes.
 """
 
 import logging
 import multiprocessing
 import os
 import signal
+import dataclasses
+import gc
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -27,7 +33,9 @@ from granian.server import Server
 
 from kg.web.access_log import AccessLog
 from kg.web.app import create_app
+from kg.web.generations import SLOT_KEY, BuildSlot, Generations, describe_build
 from kg.web.health import COUNTS_KEY, RequestCounts, counting
+from kg.web.rebuilding import Rebuilder, RebuildSpec
 from kg.web.services import EXTENSION_KEY
 from kg.web.settings import Settings
 
@@ -36,8 +44,12 @@ _SHUTDOWN_GRACE = 5
 _ORPHAN_CHECK_INTERVAL = 0.5
 
 
-def serve(settings: Settings) -> None:
-    """Load the data (InputError if it cannot be), then serve until interrupted."""
+def serve(settings: Settings, rebuild: RebuildSpec | None = None) -> None:
+    """Load the data (InputError if it cannot be), then serve until interrupted.
+
+    With `rebuild` (served from a build: settings.data is its store), SIGHUP rebuilds, and so
+    does a change to an input if settings.watch.
+    """
     logging.basicConfig(
         level=logging.INFO,
         format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
@@ -45,12 +57,27 @@ def serve(settings: Settings) -> None:
     app = create_app(settings)
     # Made before granian forks, so every HTTP process counts into the same shared memory.
     app.extensions[COUNTS_KEY] = RequestCounts()
+    rebuilder = None
+    if rebuild is not None:
+        slot = app.extensions[SLOT_KEY] = BuildSlot(settings.data[0], describe_build(settings.data[0]))
+        rebuilder = Rebuilder(slot, rebuild)
     server = Server("kg.web.app:create_app", **granian_options(settings))
+    if rebuilder is not None:
+        # After granian's own handlers (its SIGHUP would respawn the workers on the same data).
+        server.on_startup(lambda: _rebuild_on_sighup(rebuilder, settings.watch))
     # Workers fork from this process, so they share the loaded app; forking is Linux's default
     # up to Python 3.13, and said here for 3.14 on (whose default would pickle the app).
     multiprocessing.set_start_method("fork", force=True)
     main = os.getpid()
-    server.serve(target_loader=lambda _target: _in_worker(app, main), wrap_loader=True)
+    # The loaded app is for life: out of the collector's reach, so that the HTTP processes'
+    # collections do not write to (and unshare) every page of it they inherited.
+    gc.freeze()
+    server.serve(target_loader=lambda _target: _in_worker(app, settings, main), wrap_loader=True)
+
+
+def _rebuild_on_sighup(rebuilder: Rebuilder, watch: bool) -> None:
+    signal.signal(signal.SIGHUP, lambda _sig, _frame: rebuilder.request("SIGHUP"))
+    rebuilder.start(watch)
 
 
 def granian_options(settings: Settings) -> dict[str, Any]:
@@ -70,12 +97,31 @@ def granian_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _in_worker(app: Flask, main: int) -> Any:
+def _in_worker(app: Flask, settings: Settings, main: int) -> Any:
     """The WSGI callable a freshly forked worker serves, its first query worker already started."""
-    app.extensions[EXTENSION_KEY].evaluator.warm()
     _stop_when_orphaned(main)
+    served: Any = app
+    if SLOT_KEY in app.extensions:
+        generations = Generations(app, app.extensions[SLOT_KEY], _app_maker(app, settings))
+        generations.follow()
+        served = generations
+        generations.current.extensions[EXTENSION_KEY].evaluator.warm()
+    else:
+        app.extensions[EXTENSION_KEY].evaluator.warm()
     logging.getLogger(__name__).info("worker %d ready", os.getpid())
-    return AccessLog(counting(app, app.extensions[COUNTS_KEY]))
+    return AccessLog(counting(served, app.extensions[COUNTS_KEY]))
+
+
+def _app_maker(first: Flask, settings: Settings) -> Any:
+    """Make the app of another build's store, sharing the first app's counts and build slot."""
+
+    def make(store: Path) -> Flask:
+        app = create_app(dataclasses.replace(settings, data=(store,)))
+        for key in (COUNTS_KEY, SLOT_KEY):
+            app.extensions[key] = first.extensions[key]
+        return app
+
+    return make
 
 
 def _stop_when_orphaned(main: int) -> None:

@@ -63,6 +63,13 @@ class Settings:
         default=2048 * MIB,
         metadata=_help("Memory one query may claim beyond the loaded data before it is stopped."),
     )
+    query_worker_queries: int = field(
+        default=1000,
+        metadata=_help(
+            "Queries a query worker answers (plus up to a fifth more, drawn per worker) before a "
+            "fresh one replaces it, so that memory stays flat under long load; 0: no limit."
+        ),
+    )
     answer_cache_bytes: int = field(
         default=64 * MIB,
         metadata=_help(
@@ -78,6 +85,14 @@ class Settings:
             "network namespace), seccomp (no socket but AF_UNIX), or none-unsafe (no sandbox: a "
             "SERVICE call the screen misses reaches the network). kg serve refuses to start "
             "when the one asked for cannot be applied."
+        ),
+    )
+    watch: bool = field(
+        default=False,
+        metadata=_help(
+            "Rebuild when an input changes (ontology, data, rules, shapes, named queries) and "
+            "serve the new build once it is good, without a restart; a bad change keeps the last "
+            "good build serving and is reported in the log and /status. SIGHUP rebuilds too."
         ),
     )
     base_iri: str = field(
@@ -103,6 +118,10 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.query_worker_queries < 0:
+            raise ValueError(
+                f"query_worker_queries cannot be negative, not {self.query_worker_queries}"
+            )
         if self.answer_cache_bytes < 0:
             raise ValueError(f"answer_cache_bytes cannot be negative, not {self.answer_cache_bytes}")
         if self.query_timeout <= 0:

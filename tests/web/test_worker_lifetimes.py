@@ -1,0 +1,110 @@
+"""How query workers end: retired after their allowance of queries, or killed, and who killed them.
+
+In-process apps (the query workers are children of the test process).
+"""
+
+import concurrent.futures
+import os
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from kg.web import query_worker
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+SIMPLE = "ASK { ?s ?p ?o }"
+BUSY_CPU = 0.3
+
+
+def _children() -> set[int]:
+    found: set[int] = set()
+    for task in Path("/proc/self/task").glob("*"):
+        try:
+            found |= {int(c) for c in (task / "children").read_text().split()}
+        except OSError:
+            pass  # the thread ended meanwhile
+    return found
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _busy(before: set[int]) -> int:
+    """A query worker started after `before` was taken, once it is surely evaluating."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        for pid in _children() - before:
+            try:
+                if _cpu_seconds(pid) > BUSY_CPU:
+                    return pid
+            except OSError:
+                continue
+        time.sleep(0.02)  # polling a process table: there is nothing to wait on
+    raise AssertionError("no query worker got busy with the runaway query")
+
+
+def test_a_worker_makes_way_after_its_allowance(make_app: Callable[..., Flask]) -> None:
+    client = make_app(query_worker_queries=3, answer_cache_bytes=0).test_client()
+    before = _children()
+    statuses, workers = [], []
+    for _ in range(7):
+        statuses.append(client.get("/sparql", query_string={"query": SIMPLE}).status_code)
+        workers.append(_children() - before)
+    assert statuses == [200] * 7
+    # An allowance of 3 (a fifth of 3 rounds down to no jitter): the worker goes as it gives its
+    # third answer, and the next query forks a fresh one.
+    first, second, third = workers[0], workers[3], workers[6]
+    assert workers == [first, first, set(), second, second, set(), third]
+    assert len(first) == len(second) == len(third) == 1
+    assert len(first | second | third) == 3
+
+
+def test_an_outside_sigkill_is_not_called_out_of_memory(make_app: Callable[..., Flask]) -> None:
+    client = make_app(query_timeout=20).test_client()
+    before = _children()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        running = pool.submit(client.get, "/sparql", query_string={"query": RUNAWAY})
+        os.kill(_busy(before), signal.SIGKILL)
+        response = running.result(timeout=30)
+    assert (response.status_code, response.get_json()["error"]["message"]) == (
+        503,
+        "the query worker was stopped from outside (SIGKILL) while evaluating this query; "
+        "retry, and report the query if it happens again",
+    )
+
+
+def test_the_kernels_oom_kill_is_said_to_be_one(
+    make_app: Callable[..., Flask], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The kernel's count of out-of-memory kills in our cgroup, as cgroup v1 and v2 write it.
+    events = tmp_path / "memory.oom_control"
+    events.write_text("oom_kill_disable 0\nunder_oom 0\noom_kill 4\n")
+    monkeypatch.setattr(query_worker, "memory_events_path", lambda: str(events))
+    client = make_app(query_timeout=20).test_client()
+    before = _children()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        running = pool.submit(client.get, "/sparql", query_string={"query": RUNAWAY})
+        worker = _busy(before)
+        # What the kernel does when it picks this worker: count the kill, then SIGKILL it.
+        events.write_text("oom_kill_disable 0\nunder_oom 0\noom_kill 5\n")
+        os.kill(worker, signal.SIGKILL)
+        response = running.result(timeout=30)
+    assert (response.status_code, response.get_json()["error"]["message"]) == (
+        503,
+        "the server ran out of memory while evaluating this query and the system stopped its "
+        "query worker; retry later, or narrow the query down",
+    )
+
+
+def test_the_oom_count_is_read_from_this_cgroup() -> None:
+    path = query_worker.memory_events_path()
+    assert path.endswith(("/memory.oom_control", "/memory.events"))
+    if not os.path.exists(path):
+        pytest.skip(f"no cgroup memory accounting here ({path})")
+    assert query_worker.oom_kills() >= 0
