@@ -70,6 +70,10 @@ _QUERY_PARAMETERS = [
     {"name": "format", "in": "query", "schema": {"type": "string"},
      "description": "A result format instead of Accept: json, xml, csv, tsv, turtle, ..."},
 ]
+_KINDS = {"name": "kind", "in": "query", "explode": True,
+          "schema": {"type": "array", "items": {"type": "string"}},
+          "description": "Kinds of mark to keep: regime, politics, delivery, war, rebellion, "
+                         "operation, diplomacy"}
 _SPARQL_ANSWERS = {
     "200": _answer("the results, or the service description", *_RESULTS, "text/html"),
     **_errors(304, 400, 403, 406, 413, 415, 503),
@@ -131,6 +135,30 @@ def document() -> dict[str, Any]:
                                               "parameters": _rest("extension")},
             "/context.jsonld": _page("The JSON-LD context", "application/ld+json"),
             "/transfers.csv": _page("The transfers register, as CSV", "text/csv"),
+            "/search": {**_page("Search labels and descriptions, ranked", "text/html",
+                                "application/json", errors=(400, 404, 406)),
+                        "parameters": [
+                            {"name": "q", "in": "query", "schema": {"type": "string"},
+                             "description": "Words, any accents and case; at most 400 characters"},
+                            {"name": "page", "in": "query", "schema": {"type": "integer"},
+                             "description": "A page of 50 hits, from 1"},
+                            {"name": "format", "in": "query", "schema": {"enum": ["html", "json"]}},
+                        ]},
+            "/timeline": {**_page("Regimes, deliveries, wars and events on one time axis",
+                                  "text/html", errors=(400,)),
+                          "parameters": [_KINDS]},
+            "/timeline.svg": {**_page("The timeline's picture alone", "image/svg+xml",
+                                      errors=(400,)),
+                              "parameters": [_KINDS]},
+            "/transfers": _page("The transfers register as a page, with charts", "text/html",
+                                errors=()),
+            "/transfers/{name}.svg": {**_page("One chart of the transfers page", "image/svg+xml",
+                                              errors=(404,)),
+                                      "parameters": _rest("name")},
+            "/assets/yasgui/{version}/{name}": {
+                **_page("A file of the YASGUI editor, from npm", "application/javascript",
+                        "text/css", errors=(404,)),
+                "parameters": _rest("version") + _rest("name")},
             "/healthz": {"get": {"summary": "Alive", "responses": {
                 "200": _answer("alive", "text/plain")}}},
             "/readyz": {"get": {"summary": "Ready: a build loaded, a query worker answering",
