@@ -212,6 +212,21 @@ def test_a_store_still_read_is_kept(fixture_project: Path, tmp_path: Path) -> No
     assert list(build.iterdir()) == []
 
 
+def test_a_store_still_read_keeps_its_search_index(fixture_project: Path, tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    (build / "store-old").mkdir(parents=True)
+    (build / "search-old.sqlite").touch()
+    (build / "search-gone.sqlite").touch()
+    reader = hold_as_reader(build / "store-old")
+    try:
+        remove_leftovers(build)
+        assert sorted(p.name for p in build.iterdir()) == ["search-old.sqlite", "store-old"]
+    finally:
+        os.close(reader)
+    remove_leftovers(build)
+    assert list(build.iterdir()) == []
+
+
 def test_a_named_query_that_does_not_parse_is_reported(watching, project: Path) -> None:
     (project / "queries" / "broken.rq").write_text(
         "# title: Broken\n# description: Not a query.\nSELECT ?s WHERE { ?s\n"
