@@ -23,6 +23,7 @@ from flask import Flask
 
 from kg.build_cache import remove_leftovers
 from kg.dataset import hold_as_reader
+from kg.web import rebuilding
 from kg.web.generations import BuildSlot, Generations
 from kg.web.services import EXTENSION_KEY
 
@@ -185,6 +186,16 @@ def test_sighup_rebuilds_on_demand(project: Path, kg_serve, tmp_path: Path) -> N
         # granian's own SIGHUP would have replaced the HTTP process: the same one serves.
         assert http_processes <= _children(running.process.pid)
         assert running.process.poll() is None
+
+
+def test_a_rebuild_to_the_same_store_swaps_nothing(tmp_path: Path, monkeypatch) -> None:
+    slot = BuildSlot(tmp_path / "store-same", {"key": "same"})
+    outcome = {"ok": True, "store": str(tmp_path / "store-same"), "reused": True}
+    monkeypatch.setattr(rebuilding, "_in_a_child", lambda spec: outcome)
+    rebuilding.Rebuilder(slot, rebuilding.RebuildSpec()).rebuild("SIGHUP")
+    assert slot.generation == 0
+    last = slot.read()["last_rebuild"]
+    assert (last["outcome"], last["trigger"], last["key"]) == ("unchanged", "SIGHUP", "same")
 
 
 def test_old_stores_go_once_no_process_reads_them(watching, project: Path) -> None:

@@ -142,6 +142,13 @@ class Rebuilder:
                       (kept or "?")[:12], outcome["message"])
             return
         store = Path(outcome["store"])
+        if str(store) == served["store"]:
+            # The same build (a SIGHUP, a touched file): swapping would only restart every query
+            # worker and empty every answer cache.
+            self._slot.note({**note, "outcome": "unchanged", "key": (served.get("build") or {})
+                             .get("key"), "problems": []})
+            log.info("rebuild done in %.2f s: the build is unchanged, nothing to swap", seconds)
+            return
         build = describe_build(store)
         number = self._slot.publish(
             store, build, {**note, "outcome": "swapped", "key": build.get("key"), "problems": []}
