@@ -17,12 +17,13 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 import werkzeug.test
 from flask import Flask
 
-from kg.build_cache import remove_leftovers
-from kg.dataset import hold_as_reader
+from kg.build_cache import _read_by_a_process, remove_leftovers
+from kg.dataset import SharedStore, hold_as_reader
 from kg.web import rebuilding
 from kg.web.generations import BuildSlot, Generations
 from kg.web.services import EXTENSION_KEY
@@ -328,3 +329,21 @@ def _rebuilders(server) -> set[int]:
         if b"multiprocessing" in command:
             found.add(pid)
     return found
+
+
+def test_threads_opening_a_store_at_once_leave_no_lock_behind(tmp_path: Path) -> None:
+    path = tmp_path / "store-new"
+    pyoxigraph.Store(str(path)).flush()
+    shared = SharedStore(path)
+    start = threading.Barrier(8)
+
+    def first_use() -> pyoxigraph.Store:
+        start.wait()
+        return shared.store()
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        handles = {id(h) for h in pool.map(lambda _: first_use(), range(8))}
+    assert len(handles) == 1  # one handle per process, whichever thread opened it
+    shared.release()
+    # Once released, no lock of this process keeps a later build from removing the store.
+    assert not _read_by_a_process(path)
