@@ -270,7 +270,8 @@ def open_index(path: Path) -> sqlite3.Connection:
     """The index at `path`, read-only; OSError if it cannot be opened as one."""
     uri = path.resolve().as_uri() + "?mode=ro"
     try:
-        connection = sqlite3.connect(uri, uri=True)
+        # Used by one thread at a time, but closed by whichever thread retires its build.
+        connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
         connection.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
     except sqlite3.Error as err:
         raise OSError(f"{path}: not a search index: {err}") from err

@@ -8,6 +8,7 @@ import concurrent.futures
 import json
 import os
 import signal
+import sqlite3
 import threading
 import time
 import types
@@ -25,8 +26,10 @@ from flask import Flask
 from kg.build_cache import _read_by_a_process, remove_leftovers
 from kg.dataset import SharedStore, hold_as_reader
 from kg.web import rebuilding
+from kg.search_index import write_index
 from kg.web.generations import BuildSlot, Generations
-from kg.web.services import EXTENSION_KEY
+from kg.web.search import SearchIndex
+from kg.web.services import EXTENSION_KEY, ON_CLOSE_KEY
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 SHAPE = """\
@@ -347,3 +350,23 @@ def test_threads_opening_a_store_at_once_leave_no_lock_behind(tmp_path: Path) ->
     shared.release()
     # Once released, no lock of this process keeps a later build from removing the store.
     assert not _read_by_a_process(path)
+
+
+def test_a_retired_builds_search_connections_are_closed(tmp_path: Path) -> None:
+    index = tmp_path / "search-old.sqlite"
+    write_index(pyoxigraph.Store(), index)
+    searching = SearchIndex(index, lambda _connection: None)
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        list(pool.map(lambda _: searching.search("mali", 10, 0), range(12)))
+    opened = list(searching._opened)
+    assert len(opened) >= 1
+    old, new = _app_answering("old"), _app_answering("new")
+    old.extensions[ON_CLOSE_KEY] = [searching.close]
+    slot = BuildSlot(tmp_path / "store-old", {"key": "old"})
+    generations = Generations(old, slot, lambda store: new)
+    slot.publish(tmp_path / "store-new", {"key": "new"}, {"outcome": "swapped", "problems": []})
+    generations._swap()
+    # Closed, so a later build's deletion of the file frees its space at once.
+    for connection in opened:
+        with pytest.raises(sqlite3.ProgrammingError):
+            connection.execute("SELECT 1")
