@@ -246,12 +246,16 @@ def test_a_named_query_that_does_not_parse_is_reported(watching, project: Path) 
     (project / "queries" / "broken.rq").write_text(
         "# title: Broken\n# description: Not a query.\nSELECT ?s WHERE { ?s\n"
     )
+    (project / "data" / "extra.trig").write_text(MALI)
     status = _until(
         lambda: (s := _status(watching.url))["last_rebuild"]["outcome"] == "failed" and s,
         what="the failed rebuild",
     )
     assert status["last_rebuild"]["message"].startswith("queries/broken.rq:4:1: expected ")
     assert status["generation"] == 0
+    # Nothing was built: the build on disk is still the one served.
+    manifest = json.loads((project / "build" / "manifest.json").read_text())
+    assert manifest["key"] == status["build"]["key"]
 
 
 class _Workers:

@@ -56,12 +56,14 @@ def run_build(spec: RebuildSpec) -> dict[str, Any]:
     from kg.errors import BuildFailed, KgError
 
     try:
+        # Before the build: a build that succeeds is the project's last good build on disk
+        # (build/manifest.json, what `kg query` and a restart use) even when nothing serves it.
+        _check_named_queries()
         if spec.data is None:
             result = open_build()
         else:
             options = BuildOptions("fast" if spec.reasoning else "none", validate=spec.validation)
             result = build(options=options, data=list(spec.data))
-        _check_named_queries()
     except BuildFailed as err:
         return {"ok": False, "message": str(err), "problems": list(err.details[:PROBLEMS_SHOWN])}
     except KgError as err:
