@@ -204,9 +204,11 @@ def remove_leftovers(directory: Path) -> None:
     for path in directory.glob(f"{STORE_PREFIX}*"):
         if path.name not in kept and not _read_by_a_process(path):
             shutil.rmtree(path, ignore_errors=True)
-    # Each store's search index (kg.search_index) goes with it.
+    # Each store's search index (kg.search_index) goes with it, and only with it: a server still
+    # reading an older store opens its index afresh in every new thread.
+    indexes_kept = {index_name(path.name) for path in directory.glob(f"{STORE_PREFIX}*")}
     for path in directory.glob(f"{INDEX_PREFIX}*{INDEX_SUFFIX}"):
-        if not any(path.name == index_name(name) for name in kept if name):
+        if path.name not in indexes_kept:
             path.unlink(missing_ok=True)
     for path in directory.iterdir():
         match = _TEMPORARY.match(path.name)

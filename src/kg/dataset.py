@@ -66,8 +66,19 @@ class SharedStore:
         pid = os.getpid()
         handle = self._handles.get(pid)
         if handle is None:
-            self._readers[pid] = hold_as_reader(self.path)
-            handle = self._handles[pid] = open_store(self.path)
+            reader = hold_as_reader(self.path)
+            try:
+                opened = open_store(self.path)
+            except InputError:
+                if reader >= 0:
+                    os.close(reader)
+                raise
+            # Threads of a fresh build's first requests open it at once: one lock and one handle
+            # are kept (setdefault is atomic), the others let go, or release() would leave a lock
+            # that keeps the store on disk for good. No threading.Lock: query workers fork.
+            if self._readers.setdefault(pid, reader) != reader and reader >= 0:
+                os.close(reader)
+            handle = self._handles.setdefault(pid, opened)
         return handle
 
     def release(self) -> None:

@@ -59,6 +59,7 @@ ALT_DISCOUNT = 0.5
 SNIPPET_WORDS = 16
 # A query matching more resources than this ranks its matches outside labels by IRI, not bm25.
 MAX_RANKED = 2000
+_SQLITE_MAX_INTEGER = 2**63 - 1
 # Marks around matched words in snippets: control characters no literal of the graph holds.
 MATCH_START, MATCH_END = "\x02", "\x03"
 
@@ -269,7 +270,8 @@ def open_index(path: Path) -> sqlite3.Connection:
     """The index at `path`, read-only; OSError if it cannot be opened as one."""
     uri = path.resolve().as_uri() + "?mode=ro"
     try:
-        connection = sqlite3.connect(uri, uri=True)
+        # Used by one thread at a time, but closed by whichever thread retires its build.
+        connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
         connection.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
     except sqlite3.Error as err:
         raise OSError(f"{path}: not a search index: {err}") from err
@@ -291,7 +293,8 @@ def search(connection: sqlite3.Connection, query: str, limit: int, offset: int =
         "label_prefix": prefix,
         "exact": " ".join(terms),
         "limit": limit,
-        "offset": offset,
+        # SQLite's integers stop at 2**63 - 1; a larger offset is past every hit all the same.
+        "offset": min(offset, _SQLITE_MAX_INTEGER),
     }
     weights = ", ".join(str(w) for w in WEIGHTS)
     total = connection.execute(

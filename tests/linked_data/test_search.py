@@ -145,7 +145,8 @@ def test_a_query_too_long_is_refused(shared_client: FlaskClient) -> None:
 @pytest.mark.parametrize(
     ("query", "status"),
     [("q=lavrov&page=0", 400), ("q=lavrov&page=x", 400), ("q=lavrov&page=-1", 400),
-     ("q=lavrov&page=2", 404), ("q=lavrov&format=xml", 400)],
+     ("q=lavrov&page=2", 404), ("q=lavrov&page=99999999999999999999", 404),
+     ("q=lavrov&format=xml", 400)],
 )
 def test_bad_parameters(shared_client: FlaskClient, query: str, status: int) -> None:
     assert shared_client.get(f"/search?{query}", headers=JSON).status_code == status

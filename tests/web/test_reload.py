@@ -8,6 +8,7 @@ import concurrent.futures
 import json
 import os
 import signal
+import sqlite3
 import threading
 import time
 import types
@@ -17,14 +18,18 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 import werkzeug.test
 from flask import Flask
 
-from kg.build_cache import remove_leftovers
-from kg.dataset import hold_as_reader
+from kg.build_cache import _read_by_a_process, remove_leftovers
+from kg.dataset import SharedStore, hold_as_reader
+from kg.web import rebuilding
+from kg.search_index import write_index
 from kg.web.generations import BuildSlot, Generations
-from kg.web.services import EXTENSION_KEY
+from kg.web.search import SearchIndex
+from kg.web.services import EXTENSION_KEY, ON_CLOSE_KEY
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 SHAPE = """\
@@ -187,6 +192,16 @@ def test_sighup_rebuilds_on_demand(project: Path, kg_serve, tmp_path: Path) -> N
         assert running.process.poll() is None
 
 
+def test_a_rebuild_to_the_same_store_swaps_nothing(tmp_path: Path, monkeypatch) -> None:
+    slot = BuildSlot(tmp_path / "store-same", {"key": "same"})
+    outcome = {"ok": True, "store": str(tmp_path / "store-same"), "reused": True}
+    monkeypatch.setattr(rebuilding, "_in_a_child", lambda spec: outcome)
+    rebuilding.Rebuilder(slot, rebuilding.RebuildSpec()).rebuild("SIGHUP")
+    assert slot.generation == 0
+    last = slot.read()["last_rebuild"]
+    assert (last["outcome"], last["trigger"], last["key"]) == ("unchanged", "SIGHUP", "same")
+
+
 def test_old_stores_go_once_no_process_reads_them(watching, project: Path) -> None:
     build = project / "build"
     first = _status(watching.url)["build"]["store"]
@@ -212,16 +227,35 @@ def test_a_store_still_read_is_kept(fixture_project: Path, tmp_path: Path) -> No
     assert list(build.iterdir()) == []
 
 
+def test_a_store_still_read_keeps_its_search_index(fixture_project: Path, tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    (build / "store-old").mkdir(parents=True)
+    (build / "search-old.sqlite").touch()
+    (build / "search-gone.sqlite").touch()
+    reader = hold_as_reader(build / "store-old")
+    try:
+        remove_leftovers(build)
+        assert sorted(p.name for p in build.iterdir()) == ["search-old.sqlite", "store-old"]
+    finally:
+        os.close(reader)
+    remove_leftovers(build)
+    assert list(build.iterdir()) == []
+
+
 def test_a_named_query_that_does_not_parse_is_reported(watching, project: Path) -> None:
     (project / "queries" / "broken.rq").write_text(
         "# title: Broken\n# description: Not a query.\nSELECT ?s WHERE { ?s\n"
     )
+    (project / "data" / "extra.trig").write_text(MALI)
     status = _until(
         lambda: (s := _status(watching.url))["last_rebuild"]["outcome"] == "failed" and s,
         what="the failed rebuild",
     )
     assert status["last_rebuild"]["message"].startswith("queries/broken.rq:4:1: expected ")
     assert status["generation"] == 0
+    # Nothing was built: the build on disk is still the one served.
+    manifest = json.loads((project / "build" / "manifest.json").read_text())
+    assert manifest["key"] == status["build"]["key"]
 
 
 class _Workers:
@@ -302,3 +336,41 @@ def _rebuilders(server) -> set[int]:
         if b"multiprocessing" in command:
             found.add(pid)
     return found
+
+
+def test_threads_opening_a_store_at_once_leave_no_lock_behind(tmp_path: Path) -> None:
+    path = tmp_path / "store-new"
+    pyoxigraph.Store(str(path)).flush()
+    shared = SharedStore(path)
+    start = threading.Barrier(8)
+
+    def first_use() -> pyoxigraph.Store:
+        start.wait()
+        return shared.store()
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        handles = {id(h) for h in pool.map(lambda _: first_use(), range(8))}
+    assert len(handles) == 1  # one handle per process, whichever thread opened it
+    shared.release()
+    # Once released, no lock of this process keeps a later build from removing the store.
+    assert not _read_by_a_process(path)
+
+
+def test_a_retired_builds_search_connections_are_closed(tmp_path: Path) -> None:
+    index = tmp_path / "search-old.sqlite"
+    write_index(pyoxigraph.Store(), index)
+    searching = SearchIndex(index, lambda _connection: None)
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        list(pool.map(lambda _: searching.search("mali", 10, 0), range(12)))
+    opened = list(searching._opened)
+    assert len(opened) >= 1
+    old, new = _app_answering("old"), _app_answering("new")
+    old.extensions[ON_CLOSE_KEY] = [searching.close]
+    slot = BuildSlot(tmp_path / "store-old", {"key": "old"})
+    generations = Generations(old, slot, lambda store: new)
+    slot.publish(tmp_path / "store-new", {"key": "new"}, {"outcome": "swapped", "problems": []})
+    generations._swap()
+    # Closed, so a later build's deletion of the file frees its space at once.
+    for connection in opened:
+        with pytest.raises(sqlite3.ProgrammingError):
+            connection.execute("SELECT 1")

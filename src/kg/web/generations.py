@@ -28,7 +28,7 @@ from flask import Flask
 from werkzeug.wsgi import ClosingIterator
 
 from kg.build_cache import read_manifest
-from kg.web.services import EXTENSION_KEY
+from kg.web.services import EXTENSION_KEY, ON_CLOSE_KEY
 from kg.web.wsgi import Environ, StartResponse
 
 log = logging.getLogger(__name__)
@@ -134,6 +134,8 @@ class _Generation:
         shared = self.app.extensions.get(SHARED_STORE_KEY)
         if shared is not None:
             shared.release()
+        for close in self.app.extensions.get(ON_CLOSE_KEY, ()):
+            close()
         log.info("generation %d closed: its query workers stopped, its store released", self.number)
 
 

@@ -187,7 +187,7 @@ def document() -> dict[str, Any]:
                     "generation": {"type": ["integer", "null"]},
                     "last_rebuild": {"type": "object",
                                      "required": ["outcome", "at", "problems"],
-                                     "properties": {"outcome": {"enum": ["loaded", "swapped", "failed"]},
+                                     "properties": {"outcome": {"enum": ["loaded", "swapped", "unchanged", "failed"]},
                                                     "problems": {"type": "array",
                                                                  "items": {"type": "string"}}}},
                     "uptime_seconds": {"type": "number"},

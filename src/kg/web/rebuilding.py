@@ -56,12 +56,14 @@ def run_build(spec: RebuildSpec) -> dict[str, Any]:
     from kg.errors import BuildFailed, KgError
 
     try:
+        # Before the build: a build that succeeds is the project's last good build on disk
+        # (build/manifest.json, what `kg query` and a restart use) even when nothing serves it.
+        _check_named_queries()
         if spec.data is None:
             result = open_build()
         else:
             options = BuildOptions("fast" if spec.reasoning else "none", validate=spec.validation)
             result = build(options=options, data=list(spec.data))
-        _check_named_queries()
     except BuildFailed as err:
         return {"ok": False, "message": str(err), "problems": list(err.details[:PROBLEMS_SHOWN])}
     except KgError as err:
@@ -142,6 +144,13 @@ class Rebuilder:
                       (kept or "?")[:12], outcome["message"])
             return
         store = Path(outcome["store"])
+        if str(store) == served["store"]:
+            # The same build (a SIGHUP, a touched file): swapping would only restart every query
+            # worker and empty every answer cache.
+            self._slot.note({**note, "outcome": "unchanged", "key": (served.get("build") or {})
+                             .get("key"), "problems": []})
+            log.info("rebuild done in %.2f s: the build is unchanged, nothing to swap", seconds)
+            return
         build = describe_build(store)
         number = self._slot.publish(
             store, build, {**note, "outcome": "swapped", "key": build.get("key"), "problems": []}

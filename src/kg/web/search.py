@@ -29,7 +29,7 @@ from kg.web.representations import (
     HTML, JSON_LIST, LISTING_FORMATS, Alternate, Choice, choose, finish_with, html_response,
     site_href,
 )
-from kg.web.services import services
+from kg.web.services import ON_CLOSE_KEY, services
 from kg.web.site import site
 
 blueprint = Blueprint("search", __name__)
@@ -50,12 +50,15 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._memory: sqlite3.Connection | None = None
         self._make = make
+        self._opened: list[sqlite3.Connection] = []  # every thread's, for close()
 
     def search(self, query: str, limit: int, offset: int) -> Found:
         if self._path is not None:
             connection = getattr(self._local, "connection", None)
             if connection is None:
                 connection = self._local.connection = open_index(self._path)
+                with self._lock:
+                    self._opened.append(connection)
             return search(connection, query, limit, offset)
         with self._lock:
             if self._memory is None:
@@ -63,6 +66,17 @@ class SearchIndex:
                 self._make(memory)
                 self._memory = memory
             return search(self._memory, query, limit, offset)
+
+    def close(self) -> None:
+        """Close every thread's connection: the app is done with, and a later build may delete
+        the index file, whose disk space an open connection would keep."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+            if self._memory is not None:
+                opened.append(self._memory)
+                self._memory = None
+        for connection in opened:
+            connection.close()
 
 
 def search_index() -> SearchIndex:
@@ -72,6 +86,7 @@ def search_index() -> SearchIndex:
     found = indexes.get(pid)
     if found is None:
         found = indexes[pid] = SearchIndex(_built_index(), lambda c: fill_index(c, services().store))
+        current_app.extensions.setdefault(ON_CLOSE_KEY, []).append(found.close)
     return found
 
 

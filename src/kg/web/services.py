@@ -9,6 +9,8 @@ from kg.web.backend import QueryEvaluator, StoreReader
 from kg.web.settings import Settings
 
 EXTENSION_KEY = "kg"
+# Callables that let go of what an app opened lazily, called when a newer build replaces it.
+ON_CLOSE_KEY = "kg.on_close"
 
 
 @dataclass(frozen=True)
