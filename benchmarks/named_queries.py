@@ -1,7 +1,8 @@
 """How each named query's time grows with the graph, before and after a change to queries/.
 
     nice .venv/bin/python benchmarks/named_queries.py [--sizes 1e4,1e5] [--before REV]
-        [--runs 3] [--budget 10] [--only transfers-register,uncertain-values] [--keep DIR]
+        [--runs 3] [--budget 10] [--give-up 600] [--only transfers-register,uncertain-values]
+        [--keep DIR]
 
 For each size, the generator's graph (benchmarks/synthetic.py, seed 1) is built by kg's own
 pipeline without SHACL (synthetic.scratch_build); every named query in queries/ is then run by
@@ -10,8 +11,8 @@ growth.py's "direct" way. With --before REV, each query's text at that git revis
 differs, is timed too, on the same store in the same run, turn about with today's text, and the
 two answers must agree (rows compared as growth.py compares them). A text taking longer than
 --budget seconds (the endpoint's query timeout) on its first run is timed once; one that would
-pass ten times the budget at this size, grown with the square of the graph from the previous
-size, is not run (pyoxigraph cannot stop a query).
+pass --give-up seconds at this size, grown with the square of the graph from the previous size,
+is not run (pyoxigraph cannot stop a query).
 
 Prints a Markdown table, a row per query: the median time at each size, before and after, and
 the exponent of its growth from the smallest size to the largest (1 linear, 2 quadratic).
@@ -71,6 +72,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per text and size (median)")
     parser.add_argument("--budget", type=float, default=10.0, metavar="SECONDS",
                         help="a text slower than this on its first run is timed once")
+    parser.add_argument("--give-up", type=float, default=600.0, metavar="SECONDS",
+                        help="a text predicted (squared growth) to take longer is not run")
     parser.add_argument("--only", type=lambda s: set(filter(None, s.split(","))),
                         help="comma-separated query names")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="keep and reuse the builds here")
@@ -148,7 +151,7 @@ def _time_texts(row: QueryRow, texts: dict[str, str], store: pyoxigraph.Store, s
         timing = row.times.setdefault((size, text_name), Timing())
         earlier = row.times.get((previous, text_name)) if previous else None
         if earlier is not None and (earlier.ms is None or
-                                    earlier.ms / 1000 * (size / previous) ** 2 > 10 * args.budget):
+                                    earlier.ms / 1000 * (size / previous) ** 2 > args.give_up):
             timing.note = ("not run: " + earlier.note if earlier.ms is None else
                            f"not run: {earlier.ms / 1000:.1f} s at {previous:,}")
             continue
