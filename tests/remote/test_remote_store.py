@@ -38,9 +38,13 @@ VIRTUOSO_DIFFERS: dict[str, str] = {
     name: _LANGLESS_CONCAT
     for name in (
         "agreements", "claims-by-person", "conflicts", "evidence", "requests-and-commitments",
-        "transfers-register", "uncertain-values",
+        "transfers-register",
     )
 }
+VIRTUOSO_DIFFERS["uncertain-values"] = (
+    _LANGLESS_CONCAT + "; and over a group whose notes are all unbound Virtuoso gives \"\" where "
+    "Oxigraph leaves ?note unbound (the unknown quantity of the 2021 pledge)"
+)
 # Virtuoso 7.2 keeps xsd:boolean as an integer and gives `true` back as "1"^^xsd:boolean, which
 # names the same value but not the same term: the ontology's owl:deprecated flags change.
 VIRTUOSO_BOOLEANS = "Virtuoso 7.2 gives xsd:boolean true back as \"1\"^^xsd:boolean"
