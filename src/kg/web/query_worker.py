@@ -2,10 +2,11 @@
 
 Forked, it gives up what it inherited (the server's signal handlers, its open connections), cuts
 itself off from the network (kg.sandbox: whatever the query says, it can open no socket to any
-network) and ends when the HTTP process that forked it ends. It then answers `QueryJob`s on its pipe, each with
-an `Answer` (the whole body, serialized) or a `Refusal` saying why there is none, on a thread of
-its own with a deep stack, under a cap on its memory (RLIMIT_AS). kg.web.evaluation keeps the
-pool of these workers and turns refusals and deaths into errors.
+network) and ends when the HTTP process that forked it ends. It then answers `QueryJob`s on its
+socket pair (a `Channel`), each with an `Answer` (the whole body, serialized) or a `Refusal`
+saying why there is none, on a thread of its own with a deep stack, under a cap on its memory
+(RLIMIT_AS). Both travel as tuples of plain values: the dataclasses are for the code on either
+side. kg.web.evaluation keeps the pool of these workers and turns refusals and deaths into errors.
 """
 
 import gc
@@ -21,6 +22,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, QueryTriples
@@ -123,7 +125,7 @@ class Channel:
         self.sock.sendall(header)
         self.sock.sendall(payload)
 
-    def receive(self, timeout: float | None = None) -> object:
+    def receive(self, timeout: float | None = None) -> Any:
         """The next message; Overran if it is not whole within `timeout` seconds (None: wait),
         EOFError if the other end closed."""
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -211,7 +213,7 @@ class QueryWorker:
                 hello = ours.receive(_START_TIMEOUT)
             except Overran:
                 raise OSError(f"query worker {pid} did not start within {_START_TIMEOUT} s") from None
-            said, *details = hello  # type: ignore[misc]
+            said, *details = hello
             if said != "ready":  # ("sandbox", why): it could not cut itself off
                 raise OSError(details[0])
             (worker.sandbox,) = details
@@ -255,9 +257,9 @@ class QueryWorker:
     def reply(self, timeout: float) -> Answer | Refusal:
         """The worker's reply; Overran past `timeout`, EOFError if the worker died."""
         message = self.conn.receive(timeout)
-        if len(message) == 2:  # type: ignore[arg-type]
-            return Refusal(*message)  # type: ignore[misc]
-        kind, format_name, body, truncated = message  # type: ignore[misc]
+        if len(message) == 2:
+            return Refusal(*message)
+        kind, format_name, body, truncated = message
         return Answer(_KINDS[kind], format_name, body, truncated)
 
     def stop(self) -> int:
@@ -393,7 +395,7 @@ def _address_space() -> int:
 def _serve(conn: Channel, store: pyoxigraph.Store) -> None:
     while True:
         try:
-            text, formats, max_rows, base_iri, default_graphs, named_graphs, link = conn.receive()  # type: ignore[misc]
+            text, formats, max_rows, base_iri, default_graphs, named_graphs, link = conn.receive()
         except EOFError:
             return  # the parent is gone or done with us
         job = QueryJob(
