@@ -2,24 +2,27 @@
 
 Forked, it gives up what it inherited (the server's signal handlers, its open connections), cuts
 itself off from the network (kg.sandbox: whatever the query says, it can open no socket to any
-network) and ends when the HTTP process that forked it ends. It then answers `QueryJob`s on its pipe, each with
-an `Answer` (the whole body, serialized) or a `Refusal` saying why there is none, on a thread of
-its own with a deep stack, under a cap on its memory (RLIMIT_AS). kg.web.evaluation keeps the
-pool of these workers and turns refusals and deaths into errors.
+network) and ends when the HTTP process that forked it ends. It then answers `QueryJob`s on its
+socket pair (a `Channel`), each with an `Answer` (the whole body, serialized) or a `Refusal`
+saying why there is none, on a thread of its own with a deep stack, under a cap on its memory
+(RLIMIT_AS). Both travel as tuples of plain values: the dataclasses are for the code on either
+side. kg.web.evaluation keeps the pool of these workers and turns refusals and deaths into errors.
 """
 
 import gc
 import itertools
 import os
+import pickle
 import random
 import resource
 import signal
+import socket
+import struct
 import threading
 import time
 import traceback
 from dataclasses import dataclass
-from multiprocessing import Pipe
-from multiprocessing.connection import Connection
+from typing import Any
 
 import pyoxigraph
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, QueryTriples
@@ -44,6 +47,8 @@ _PARENT_CHECK_INTERVAL = 0.25
 _ALLOWANCE_JITTER = 0.2
 _CGROUP = "/proc/self/cgroup"
 _CGROUP_ROOT = "/sys/fs/cgroup"
+# The result kinds in the order a job's formats travel in.
+_KINDS = tuple(ResultKind)
 
 
 @dataclass(frozen=True)
@@ -81,10 +86,85 @@ class Overran(Exception):
     """The worker did not reply within the time it was given."""
 
 
+class Channel:
+    """One end of a socket pair carrying whole messages: a length, then a pickle of plain values.
+
+    Not multiprocessing's Connection: its poll builds a selector on every call and its pickler a
+    BytesIO, and both showed in the round trip of a query that returns nothing; a socket's own
+    timeout waits and reads in one call.
+    """
+
+    _LENGTH = struct.Struct("!Q")
+    _BUFFER_BYTES = 65536
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        # Reused for every message that fits: one read takes a small message whole. The two ends
+        # take turns (a job, then its reply), so a read never takes the start of the next one.
+        self._buffer = memoryview(bytearray(self._BUFFER_BYTES))
+
+    @classmethod
+    def pair(cls) -> tuple["Channel", "Channel"]:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        return cls(ours), cls(theirs)
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def send(self, message: object) -> None:
+        """Send a message of plain values (OSError if the other end is gone)."""
+        payload = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+        header = self._LENGTH.pack(len(payload))
+        if len(payload) < self._BUFFER_BYTES:  # it fits in the socket's buffer: never waits
+            self.sock.sendall(header + payload)
+            return
+        self.sock.settimeout(None)  # the other end reads it as it comes, however long it is
+        self.sock.sendall(header)
+        self.sock.sendall(payload)
+
+    def receive(self, timeout: float | None = None) -> Any:
+        """The next message; Overran if it is not whole within `timeout` seconds (None: wait),
+        EOFError if the other end closed."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        view, size = self._buffer, self._LENGTH.size
+        got = 0
+        while got < size:
+            got += self._read_into(view[got:], deadline)
+        (length,) = self._LENGTH.unpack_from(view)
+        end = size + length
+        if end > len(view):  # a large answer: a buffer of its own
+            large = memoryview(bytearray(length))
+            large[: got - size] = view[size:got]
+            got -= size
+            while got < length:
+                got += self._read_into(large[got:], deadline)
+            return pickle.loads(large)
+        while got < end:
+            got += self._read_into(view[got:end], deadline)
+        return pickle.loads(view[size:end])
+
+    def _read_into(self, view: memoryview, deadline: float | None) -> int:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Overran
+            self.sock.settimeout(left)
+        try:
+            count = self.sock.recv_into(view)
+        except TimeoutError:
+            raise Overran from None
+        if not count:
+            raise EOFError
+        return count
+
+
 class QueryWorker:
     """One forked query-worker process and the socket pair it answers on."""
 
-    def __init__(self, pid: int, conn: Connection, sandbox: str, max_queries: int = 0) -> None:
+    def __init__(self, pid: int, conn: Channel, sandbox: str, max_queries: int = 0) -> None:
         self.pid = pid
         self.conn = conn
         self.sandbox = sandbox  # what kg.sandbox put in force in it
@@ -107,7 +187,7 @@ class QueryWorker:
         OSError if it cannot start, the sandbox refused included: no query runs outside one.
         """
         shared = store if isinstance(store, SharedStore) else SharedStore(memory=store)
-        ours, theirs = Pipe(duplex=True)
+        ours, theirs = Channel.pair()
         parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # the child never returns from here
@@ -121,7 +201,7 @@ class QueryWorker:
                 in_force = _isolate(theirs.fileno(), parent, sandbox)
                 code = _serve_on_a_fresh_thread(theirs, shared, in_force, memory_bytes)
             except SandboxUnavailable as err:
-                theirs.send(Refusal("sandbox", str(err)))
+                theirs.send(("sandbox", str(err)))
             except BaseException:
                 _report(traceback.format_exc())
             finally:
@@ -129,19 +209,31 @@ class QueryWorker:
         theirs.close()
         worker = cls(pid, ours, sandbox="", max_queries=max_queries)
         try:
-            if not ours.poll(_START_TIMEOUT):
-                raise OSError(f"query worker {pid} did not start within {_START_TIMEOUT} s")
-            hello = ours.recv()
-            if isinstance(hello, Refusal):
-                raise OSError(hello.message)
-            worker.sandbox = hello
+            try:
+                hello = ours.receive(_START_TIMEOUT)
+            except Overran:
+                raise OSError(f"query worker {pid} did not start within {_START_TIMEOUT} s") from None
+            said, *details = hello
+            if said != "ready":  # ("sandbox", why): it could not cut itself off
+                raise OSError(details[0])
+            (worker.sandbox,) = details
         except (OSError, EOFError) as err:
             worker.stop()
             raise OSError(f"query worker {pid} failed to start: {err}") from err
         return worker
 
     def hand(self, job: QueryJob) -> None:
-        self.conn.send(job)
+        """Send the job (OSError if the worker is gone): plain values, cheaper to pickle than the
+        dataclass and its dictionary keyed by an enum."""
+        self.conn.send((
+            job.text,
+            tuple(job.formats.get(kind) for kind in _KINDS),
+            job.max_rows,
+            job.base_iri,
+            job.default_graphs,
+            job.named_graphs,
+            job.truncation_link,
+        ))
         self.queries += 1
 
     @property
@@ -164,9 +256,11 @@ class QueryWorker:
 
     def reply(self, timeout: float) -> Answer | Refusal:
         """The worker's reply; Overran past `timeout`, EOFError if the worker died."""
-        if not self.conn.poll(timeout):
-            raise Overran
-        return self.conn.recv()
+        message = self.conn.receive(timeout)
+        if len(message) == 2:
+            return Refusal(*message)
+        kind, format_name, body, truncated = message
+        return Answer(_KINDS[kind], format_name, body, truncated)
 
     def stop(self) -> int:
         """Kill (it holds nothing worth a graceful exit) and reap; the wait status."""
@@ -243,7 +337,7 @@ def _isolate(keep_fd: int, parent: int, sandbox: str) -> str:
 
 
 def _serve_on_a_fresh_thread(
-    conn: Connection, shared: SharedStore, sandbox: str, memory_bytes: int
+    conn: Channel, shared: SharedStore, sandbox: str, memory_bytes: int
 ) -> int:
     """Answer jobs until the parent is done, on a new thread; the exit code.
 
@@ -263,7 +357,7 @@ def _serve_on_a_fresh_thread(
             store = shared.store()
             address_space = _address_space() + memory_bytes
             resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-            conn.send(sandbox)  # the hello: alive, and the sandbox in force
+            conn.send(("ready", sandbox))  # the hello: alive, and the sandbox in force
             _serve(conn, store)
             outcome[0] = 0
         except BaseException:
@@ -298,13 +392,21 @@ def _address_space() -> int:
         return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def _serve(conn: Connection, store: pyoxigraph.Store) -> None:
+def _serve(conn: Channel, store: pyoxigraph.Store) -> None:
     while True:
         try:
-            job = conn.recv()
+            text, formats, max_rows, base_iri, default_graphs, named_graphs, link = conn.receive()
         except EOFError:
             return  # the parent is gone or done with us
-        conn.send(_answer(store, job))
+        job = QueryJob(
+            text, dict(zip(_KINDS, formats, strict=True)), max_rows, base_iri, default_graphs,
+            named_graphs, link,
+        )
+        reply = _answer(store, job)
+        if isinstance(reply, Refusal):
+            conn.send((reply.reason, reply.message))
+        else:
+            conn.send((_KINDS.index(reply.kind), reply.format_name, reply.body, reply.truncated))
 
 
 def _answer(store: pyoxigraph.Store, job: QueryJob) -> Answer | Refusal:

@@ -49,7 +49,7 @@ _COMMENTABLE = frozenset({"turtle", "ntriples", "trig", "nquads"})
 def boolean_document(value: bool, format_name: str) -> bytes:
     """An ASK answer in JSON or XML."""
     if format_name == "json":
-        return json.dumps({"head": {}, "boolean": value}).encode()
+        return b'{"head": {}, "boolean": true}' if value else b'{"head": {}, "boolean": false}'
     return (
         f'<?xml version="1.0"?>\n<sparql xmlns="{_RESULTS_NS}"><head/>'
         f"<boolean>{'true' if value else 'false'}</boolean></sparql>\n"
@@ -111,9 +111,9 @@ def _check_xml_text(text: str, what: str, instead: str) -> str:
 def _json_solutions(variables: Sequence[str], rows: Sequence[Row], link: str | None) -> bytes:
     # Written as text, each distinct term once: the same bytes json.dumps gives for the whole
     # document (its separators, ensure_ascii=False), at a third of the cost on a typical answer.
-    head: dict[str, object] = {"vars": list(variables)}
+    head = '{"vars": [' + ", ".join(map(_json_string, variables)) + "]"
     if link:
-        head["link"] = [link]
+        head += ', "link": [' + _json_string(link) + "]"
     keys = [_json_string(name) + ": " for name in variables]
     written: dict[Term, str] = {}
     bindings = []
@@ -128,7 +128,7 @@ def _json_solutions(variables: Sequence[str], rows: Sequence[Row], link: str | N
             cells.append(key + text)
         bindings.append("{" + ", ".join(cells) + "}")
     return (
-        '{"head": ' + json.dumps(head, ensure_ascii=False) + ', "results": {"bindings": ['
+        '{"head": ' + head + '}, "results": {"bindings": ['
         + ", ".join(bindings) + "]}}"
     ).encode()
 
