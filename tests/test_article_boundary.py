@@ -11,8 +11,13 @@ Each predicate the article graph uses has a support rule (an unknown predicate f
   the event a statement was made at, the subject may instead give an explicit basis other than
   "stated" (kgo:dateBasis kgo:carried-over, …) with an English note explaining it;
 - "in-statement": the fact's quote occurs in the words of the statement it rests on;
+- "named": the object (the newspaper that publishes the article) is named, by one of its French
+  labels, in the subject's own quotes; sharing a passage is not enough;
 - "controlled": a value of a controlled vocabulary, the editors' reading of the quote, which must
-  be a concept of the named scheme (the shapes check each property's own list);
+  be a concept of the named scheme (the shapes check each property's own list); a basis must be
+  one of the article's own readings (stated, carried over, resolved from a relative expression,
+  and for a date also inferred from context: a statement made at a visit takes the visit's date),
+  never the editors' classification, which is the curation graph's;
 - "annotation": the editors' own text or bookkeeping (English labels and notes, gists,
   provenance, claims), which the shapes check.
 
@@ -39,6 +44,7 @@ ARTICLE_END = "Madiba KEÏTA"
 FIXTURE = Path(__file__).parent / "fixtures" / "boundary" / "unsupported_supplier.trig"
 
 VERBATIM, IN_EVIDENCE, IN_STATEMENT, ANNOTATION = "verbatim", "in-evidence", "in-statement", "annotation"
+NAMED = "named"
 FRENCH_ALTLABEL = "verbatim if French"
 # Controlled values: the scheme their concepts must belong to.
 CONTROLLED = {
@@ -48,12 +54,19 @@ CONTROLLED = {
     KGO.area: KGO.CooperationAreaScheme,
     KGO.reportedAs: KGO.ReportingScheme,
 }
+# The bases the article's own wording gives; the editors' classification is the curation graph's.
+ARTICLE_READINGS = {
+    KGO.valueBasis: {KGO.stated, KGO["carried-over"], KGO["resolved-relative"]},
+    KGO.supplierBasis: {KGO.stated, KGO["carried-over"], KGO["resolved-relative"]},
+    KGO.dateBasis: {KGO.stated, KGO["carried-over"], KGO["resolved-relative"], KGO["inferred-from-context"]},
+}
+FIXTURE_OLD_READINGS = Path(__file__).parent / "fixtures" / "boundary" / "editors_readings_in_the_article.trig"
 RULES: dict[URIRef, str] = {
     **{p: "controlled" for p in CONTROLLED},
     # the node's kind and names, the editors' modelling (shapes check classes and labels)
     RDF.type: ANNOTATION, RDFS.label: ANNOTATION, SKOS.altLabel: FRENCH_ALTLABEL,
     SKOS.exactMatch: ANNOTATION, DCTERMS.description: ANNOTATION, DCTERMS.language: ANNOTATION,
-    DCTERMS.publisher: ANNOTATION, KGO.localCopy: ANNOTATION,
+    DCTERMS.publisher: NAMED, KGO.localCopy: ANNOTATION,
     KGO.editorialNote: ANNOTATION, KGO.gist: ANNOTATION, KGO.claimedBy: ANNOTATION,
     PROV.wasDerivedFrom: ANNOTATION,
     # the article's words
@@ -128,6 +141,11 @@ def names(graph: Graph, node) -> list[str]:
     return french + quotes(graph, node)
 
 
+def french_labels(graph: Graph, node) -> list[str]:
+    return [normalise(str(o)) for p in (RDFS.label, SKOS.altLabel) for o in graph.objects(node, p)
+            if getattr(o, "language", None) == "fr"]
+
+
 def has_explained_basis(graph: Graph, node) -> bool:
     basis = graph.value(node, KGO.dateBasis)
     notes = [n for n in graph.objects(node, KGO.editorialNote) if n.language == "en"]
@@ -150,7 +168,9 @@ def unsupported(article: Graph, world: Graph, body: str) -> list[str]:
         elif rule == VERBATIM:
             ok = normalise(str(o)) in text
         elif rule == "controlled":
-            ok = (o, SKOS.inScheme, CONTROLLED[p]) in world
+            ok = (o, SKOS.inScheme, CONTROLLED[p]) in world and o in ARTICLE_READINGS.get(p, {o})
+        elif rule == NAMED:
+            ok = any(names_in(w, q) for w in french_labels(world, o) for q in quotes(article, s))
         elif rule == IN_STATEMENT:
             fact, statement = (s, o) if p == KGO.assertedIn else (o, s)
             ok = any(q in said for q in quotes(article, fact) for said in quotes(article, statement))
@@ -254,3 +274,34 @@ def test_the_article_graph_dates_a_beginning_or_an_end_only_where_the_article_do
         ("regime/mali-modibo-keita", "endDate", "1968-11"),  # "est tombé en novembre 1968"
         ("regime/mali-moussa-traore", "startDate", "1968-11"),
     ]
+
+
+def test_the_editors_readings_once_in_the_article_graph_are_found(dataset: Dataset) -> None:
+    """The old data: the newspaper as the article's publisher, though the article never names it
+    (its node quoting only the dateline), and three S-125M read as systems with the editors' basis."""
+    body = article_body()
+    planted = Dataset()
+    planted.parse(FIXTURE_OLD_READINGS, format="trig")
+    article = Graph()
+    for triple in (*dataset.graph(ARTICLE_GRAPH), *planted.graph(ARTICLE_GRAPH)):
+        article.add(triple)
+    world = _world(dataset)
+    for triple in planted.graph(ARTICLE_GRAPH):
+        world.add(triple)
+    assert unsupported(article, world, body) == [
+        f"{ID['quantity/1981-s-125m-delivered']} {KGO.valueBasis} {KGO['editors-classification']}",
+        f"{ARTICLE} {DCTERMS.publisher} {ID['org/lessor']}",
+    ]
+
+
+def test_the_newspaper_and_the_editors_count_of_systems_are_the_curation_graphs(dataset: Dataset) -> None:
+    article, curation = dataset.graph(ARTICLE_GRAPH), dataset.graph(CURATION_GRAPH)
+    quantity = ID["quantity/1981-s-125m-delivered"]
+    assert (article.value(ARTICLE, DCTERMS.publisher), curation.value(ARTICLE, DCTERMS.publisher)) == (
+        None, ID["org/lessor"]
+    )
+    assert (ID["org/lessor"], None, None) not in article
+    assert (article.value(quantity, KGO.valueBasis), curation.value(quantity, KGO.valueBasis)) == (
+        None, KGO["editors-classification"]
+    )
+    assert sorted(set(article.objects(None, KGO.valueBasis))) == [KGO.stated]

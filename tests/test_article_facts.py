@@ -56,7 +56,7 @@ def test_every_evidence_quote_occurs_verbatim_in_the_article(article_graph) -> N
         for s, o in article_graph.subject_objects(p)
     ]
     missing = [(str(s), text[:60]) for s, p, text in quoted if text not in body]
-    assert len(quoted) == 209
+    assert len(quoted) == 208
     assert missing == []
 
 
@@ -75,7 +75,7 @@ def test_every_node_of_the_article_graph_cites_the_article(article_graph) -> Non
         s for s in subjects
         if not any(str(o).strip() for o in article_graph.objects(s, KGO.evidence))
     }
-    assert len(subjects) == 130
+    assert len(subjects) == 129
     assert without_source == set()
     assert without_evidence == set()
 
@@ -84,7 +84,7 @@ def test_every_background_node_cites_the_background_source(dataset: Dataset) -> 
     graph = dataset.graph(BACKGROUND_GRAPH)
     source = ID["source/background"]
     subjects = set(graph.subjects())
-    assert len(subjects) == 32
+    assert len(subjects) == 37
     assert {s for s in subjects if (s, PROV.wasDerivedFrom, source) not in graph} == set()
     assert {s for s in subjects if graph.value(s, KGO.evidence) is None} == set()
 
@@ -93,7 +93,7 @@ def test_every_curation_node_cites_the_curation_source(dataset: Dataset) -> None
     graph = dataset.graph(CURATION_GRAPH)
     source = ID["source/curation"]
     subjects = set(graph.subjects())
-    assert len(subjects) == 43
+    assert len(subjects) == 45
     assert {s for s in subjects if (s, PROV.wasDerivedFrom, source) not in graph} == set()
     assert {s for s in subjects if graph.value(s, KGO.evidence) is None} == set()
 
@@ -103,7 +103,7 @@ def test_every_article_node_says_whose_claim_it_is(article_graph) -> None:
     for s in set(article_graph.subjects()):
         claims.setdefault(str(article_graph.value(s, KGO.claimedBy)).rsplit("/", 1)[1], set()).add(s)
     assert {who: len(nodes) for who, nodes in claims.items()} == {
-        "madiba-keita": 116, "abdoulaye-diop": 9, "sergey-lavrov": 5,
+        "madiba-keita": 115, "abdoulaye-diop": 9, "sergey-lavrov": 5,
     }
     for fact, statement in article_graph.subject_objects(KGO.assertedIn):
         assert (statement, KGO.asserts, fact) in article_graph
@@ -218,11 +218,15 @@ def test_only_the_v_60_is_a_component_of_the_s_125m(dataset: Dataset) -> None:
     assert "S-60" in son_9 and "no part of the S-125" in son_9
 
 
-def test_three_s_125m_systems_are_the_editors_reading_of_three_missiles(article_graph) -> None:
+def test_three_s_125m_systems_are_the_editors_reading_of_three_missiles(dataset: Dataset) -> None:
+    """The article states "3"; reading them as three systems is the curation graph's, with its note."""
+    article, curation = dataset.graph(ARTICLE_GRAPH), dataset.graph(CURATION_GRAPH)
     quantity = ID["quantity/1981-s-125m-delivered"]
-    assert article_graph.value(quantity, KGO.valueBasis) == KGO["editors-classification"]
-    notes = [n for n in article_graph.objects(quantity, KGO.editorialNote) if n.language == "en"]
-    assert len(notes) == 1 and "editors' reading" in notes[0]
+    assert (article.value(quantity, RDF.value), article.value(quantity, KGO.valueBasis)) == (Literal(3), None)
+    assert curation.value(quantity, KGO.valueBasis) == KGO["editors-classification"]
+    assert curation.value(quantity, PROV.wasDerivedFrom) == ID["source/curation"]
+    notes = [n for g in (article, curation) for n in g.objects(quantity, KGO.editorialNote) if n.language == "en"]
+    assert len(notes) == 1 and "editors' reading" in notes[0] and notes[0] in set(curation.objects(None, None))
 
 
 def test_the_authors_own_sentence_is_dated_by_the_article_not_the_visit(article_graph) -> None:
@@ -245,3 +249,37 @@ def test_the_transition_began_after_the_junta_of_18_august(dataset: Dataset) -> 
     chain = [ID["regime/mali-ibrahim-boubacar-keita"], junta, transition]
     successors = {s: o for s, _, o, _ in dataset.quads((None, KGO.succeededBy, None, None)) if s in chain}
     assert successors == {chain[0]: chain[1], chain[1]: chain[2]}
+
+
+def test_malis_regimes_cover_1960_to_today_without_a_gap_or_an_overlap(dataset: Dataset) -> None:
+    """Each regime ends on the day (or in the month) the next one begins, in the order the
+    succession links give; the first begins at independence and the last is still in power."""
+    mali = ID["state/mali"]
+    regimes = {s for s, _, _, _ in dataset.quads((None, KGO.governs, mali, None))}
+
+    def dates(regime: URIRef, prop: URIRef) -> list[str]:
+        return sorted({str(o) for _, _, o, _ in dataset.quads((regime, prop, None, None))})
+
+    spans = sorted(
+        (dates(r, KGO.startDate), dates(r, KGO.endDate), str(r).removeprefix(str(ID["regime/"])))
+        for r in regimes
+    )
+    assert [(start, end, name) for start, end, name in spans] == [
+        (["1960-09-22"], ["1968-11"], "mali-modibo-keita"),
+        (["1968-11"], ["1991-03-26"], "mali-moussa-traore"),
+        (["1991-03-26"], ["1992-06-08"], "mali-ctsp-1991"),
+        (["1992-06-08"], ["2002-06-08"], "mali-alpha-oumar-konare"),
+        (["2002-06-08"], ["2012-03-22"], "mali-amadou-toumani-toure"),
+        (["2012-03-22"], ["2012-04-12"], "mali-cnrdr-2012"),
+        (["2012-04-12"], ["2013-09-04"], "mali-dioncounda-traore"),
+        (["2013-09-04"], ["2020-08-18"], "mali-ibrahim-boubacar-keita"),
+        (["2020-08-18"], ["2020-09-25"], "mali-cnsp-2020"),
+        (["2020-09-25"], [], "mali-transition-2020"),
+    ]
+    # no gap, no overlap: each end is the next start; only the last is open
+    assert [end for _, end, _ in spans[:-1]] == [start for start, _, _ in spans[1:]]
+    # the succession links follow the same order, one successor and one predecessor each
+    order = [ID[f"regime/{name}"] for _, _, name in spans]
+    successors = {(s, o) for s, _, o, _ in dataset.quads((None, KGO.succeededBy, None, None)) if s in regimes}
+    predecessors = {(o, s) for s, _, o, _ in dataset.quads((None, KGO.precededBy, None, None)) if s in regimes}
+    assert successors == predecessors == set(zip(order, order[1:]))

@@ -24,9 +24,11 @@ KEITA, TRAORE, IBK, CNSP, TRANSITION = (
 ATT, CNRDR, DIONCOUNDA = (
     "regime/mali-amadou-toumani-toure", "regime/mali-cnrdr-2012", "regime/mali-dioncounda-traore",
 )
+CTSP, KONARE = "regime/mali-ctsp-1991", "regime/mali-alpha-oumar-konare"
 
 # Regimes of Mali in the data: Modibo Keïta 1960-09-22 to 1968-11; Moussa Traoré 1968-11 to
-# 1991-03-26; Amadou Toumani Touré 2002-06-08 to 2012-03-22; the CNRDR junta to 2012-04-12;
+# 1991-03-26; the CTSP transition to 1992-06-08; Alpha Oumar Konaré to 2002-06-08; Amadou Toumani
+# Touré 2002-06-08 to 2012-03-22; the CNRDR junta to 2012-04-12;
 # Dioncounda Traoré to 2013-09-04; Ibrahim Boubacar Keïta to 2020-08-18; the CNSP junta to
 # 2020-09-25; the Transition since.
 # Deliveries, by their deal's recipient and their own date; deals themselves get no regime.
@@ -46,7 +48,9 @@ EVENTS = {
     "event/1960-independence-of-mali": {KEITA},  # "1960" overlaps the regime begun 1960-09-22
     "event/1968-11-fall-of-modibo-keita": {KEITA, TRAORE},  # the month one fell and the next began
     "event/1985-war-mali-burkina-faso": {TRAORE},
-    "event/1991-03-26-fall-of-moussa-traore": {TRAORE},  # its last day
+    "event/1991-03-26-fall-of-moussa-traore": {TRAORE, CTSP},  # the day one ended and the CTSP took power
+    "event/1992-06-08-inauguration-of-alpha-oumar-konare": {CTSP, KONARE},
+    "event/2002-06-08-inauguration-of-amadou-toumani-toure": {KONARE, ATT},
     # "2012" spans the last months of Touré, the junta and the start of the interim
     "event/2012-rebellion": {ATT, CNRDR, DIONCOUNDA},
     "event/2012-03-22-coup": {ATT, CNRDR},  # the day one ended and the other began

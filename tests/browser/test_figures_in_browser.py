@@ -52,7 +52,7 @@ def test_filter_the_timeline_without_javascript_and_follow_a_band(browser, site_
     _wait_for(browser, "svg.timeline")
     assert browser.current_url == site_url + "/timeline?kind=regime"
     marks = browser.find_elements(By.CSS_SELECTOR, "svg.timeline a")
-    assert len(marks) == 8
+    assert len(marks) == 10  # the regimes, each a band
     heading = _follow(
         browser,
         site_url,

@@ -28,15 +28,17 @@ def listing(client: FlaskClient, path: str) -> tuple[str, list[list[str]], list[
 def test_events_are_headed_events_and_sorted_by_date(shared_client: FlaskClient) -> None:
     heading, rows, times = listing(shared_client, "/id/event/")
     assert heading == "Events id/event/"
-    assert [row[:2] for row in rows[:6]] == [
+    assert [row[:2] for row in rows[:8]] == [
         ["Independence of Mali", "1960"],
         ["Fall of the Modibo Keïta regime", "November 1968"],
         ["Mali–Burkina Faso war (1985)", "1985"],
         ["Fall of the Moussa Traoré regime", "26 March 1991"],
+        ["Inauguration of Alpha Oumar Konaré", "8 June 1992"],
+        ["Inauguration of Amadou Toumani Touré", "8 June 2002"],
         ["2012 rebellion", "from 2012"],  # the year before any day of it
         ["Coup of 22 March 2012", "22 March 2012"],
     ]
-    assert times[:4] == ["1960", "1968-11", "1985", "1991-03-26"]
+    assert times[:6] == ["1960", "1968-11", "1985", "1991-03-26", "1992-06-08", "2002-06-08"]
     # Same day: by label. Undated: last, by label.
     assert [row[0] for row in rows if row[1] == "11 November 2021"][:3] == [
         "Abdoulaye Diop's visit to Moscow",
@@ -62,6 +64,8 @@ def test_regimes_show_their_spans(shared_client: FlaskClient) -> None:
     assert [row[:2] for row in rows] == [
         ["Modibo Keïta regime", "22 September 1960 – November 1968"],
         ["Moussa Traoré regime", "November 1968 – 26 March 1991"],
+        ["CTSP transition (1991–1992)", "26 March 1991 – 8 June 1992"],
+        ["Alpha Oumar Konaré regime", "8 June 1992 – 8 June 2002"],
         ["Amadou Toumani Touré regime", "8 June 2002 – 22 March 2012"],
         ["CNRDR junta (2012)", "22 March 2012 – 12 April 2012"],
         ["Dioncounda Traoré interim regime (2012–2013)", "12 April 2012 – 4 September 2013"],
@@ -92,7 +96,7 @@ def test_a_kind_without_dates_has_no_date_column(shared_client: FlaskClient) -> 
 def test_the_json_listing_gives_each_date_with_its_precision(shared_client: FlaskClient) -> None:
     document = shared_client.get("/id/regime.json").json
     assert (document["name"], document["total"], document["page"], document["pages"]) == (
-        "regime", 8, 1, 1,
+        "regime", 10, 1, 1,
     )
     assert document["entities"][1]["date"] == {
         "start": {"value": "1968-11", "precision": "month", "text": "November 1968"},

@@ -37,6 +37,8 @@ ENTRIES = [
         "/id/event/1991-03-26-fall-of-moussa-traore",
         "Fall of the Moussa Traoré regime, 26 March 1991",
     ),
+    ("/id/regime/mali-ctsp-1991", "CTSP transition (1991–1992), 26 March 1991 – 8 June 1992"),
+    ("/id/regime/mali-alpha-oumar-konare", "Alpha Oumar Konaré regime, 8 June 1992 – 8 June 2002"),
     (
         "/id/regime/mali-amadou-toumani-toure",
         "Amadou Toumani Touré regime, 8 June 2002 – 22 March 2012",
@@ -176,7 +178,7 @@ def test_the_kind_links_filter_without_javascript(shared_client: FlaskClient) ->
     ]
     labels = [text_of(label) for label in form.iter("label")]
     assert labels == [
-        "Regimes (8)",
+        "Regimes (10)",
         "Independence, falls of regimes, resignations (6)",
         "Arms deliveries (9)",
         "Wars (1)",

@@ -28,6 +28,8 @@ BY_CATEGORY = [
 BY_REGIME = [
     ("Modibo Keïta regime", "2"),
     ("Moussa Traoré regime", "6"),
+    ("CTSP transition (1991–1992)", "0"),
+    ("Alpha Oumar Konaré regime", "0"),
     ("Amadou Toumani Touré regime", "0"),
     ("CNRDR junta (2012)", "0"),
     ("Dioncounda Traoré interim regime (2012–2013)", "0"),
