@@ -180,11 +180,17 @@ def document() -> dict[str, Any]:
             },
             "Status": {
                 "type": "object",
-                "required": ["status", "version", "build", "last_rebuild", "sandbox", "started",
+                "required": ["status", "version", "build", "rebuilding", "last_rebuild", "sandbox", "started",
                              "uptime_seconds", "requests", "process"],
                 "properties": {
                     "status": {"const": "ok"},
                     "generation": {"type": ["integer", "null"]},
+                    "rebuilding": {"oneOf": [
+                        {"type": "null"},
+                        {"type": "object", "required": ["since", "trigger"],
+                         "properties": {"since": {"type": "string", "format": "date-time"},
+                                        "trigger": {"type": "string"}}},
+                    ]},
                     "last_rebuild": {"type": "object",
                                      "required": ["outcome", "at", "problems"],
                                      "properties": {"outcome": {"enum": ["loaded", "swapped", "unchanged", "failed"]},

@@ -30,6 +30,8 @@ POLL_INTERVAL = 0.25
 QUIET = 0.4
 # How much lower than the server's the rebuild's CPU priority is.
 REBUILD_NICENESS = 10
+# How long a rebuild may take before it is stopped and reported as failed (--rebuild-time-limit).
+TIME_LIMIT = 15 * 60.0
 # The validation report's first lines, as /status shows them.
 PROBLEMS_SHOWN = 10
 
@@ -98,9 +100,10 @@ def _check_named_queries() -> None:
 class Rebuilder:
     """Rebuilds on request (SIGHUP) or on a change (--watch) and publishes each good build."""
 
-    def __init__(self, slot: BuildSlot, spec: RebuildSpec) -> None:
+    def __init__(self, slot: BuildSlot, spec: RebuildSpec, time_limit: float = TIME_LIMIT) -> None:
         self._slot = slot
         self._spec = spec
+        self._time_limit = time_limit
         self._wanted = threading.Event()
         self._lock = threading.Lock()
         self._reasons: list[str] = []
@@ -131,8 +134,9 @@ class Rebuilder:
     def rebuild(self, trigger: str) -> None:
         """Rebuild now; publish the build if it is good, else record why not."""
         log.info("rebuilding (%s)", trigger)
+        self._slot.begin_rebuild(trigger, time.time())
         started = time.monotonic()
-        outcome = _in_a_child(self._spec)
+        outcome = _in_a_child(self._spec, self._time_limit)
         seconds = round(time.monotonic() - started, 2)
         served = self._slot.read()
         note = {"at": iso(time.time()), "trigger": trigger, "seconds": seconds}
@@ -159,14 +163,24 @@ class Rebuilder:
                  (build.get("key") or "?")[:12], number)
 
 
-def _in_a_child(spec: RebuildSpec) -> dict[str, Any]:
-    """run_build(spec) in a spawned process: what came of it, or why the process gave nothing."""
+def _in_a_child(spec: RebuildSpec, time_limit: float = TIME_LIMIT) -> dict[str, Any]:
+    """run_build(spec) in a spawned process: what came of it, or why the process gave nothing.
+
+    A build that takes longer than `time_limit` seconds is killed and reported as failed: one
+    that hangs (a data file that never ends, a stuck file system) must not block every later one.
+    """
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(spec, theirs), name="kg-rebuild", daemon=True)
     child.start()
     theirs.close()
     try:
+        if not ours.poll(time_limit):
+            child.kill()
+            child.join()
+            ours.close()
+            return {"ok": False, "problems": [],
+                    "message": f"the build took longer than {time_limit:g} s and was stopped"}
         outcome = ours.recv()
     except EOFError:
         child.join()
