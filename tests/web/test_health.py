@@ -141,6 +141,7 @@ def test_status_answers_json_only(make_app: Callable[..., Flask]) -> None:
     for accept in ("text/html", "text/html;q=1, application/json;q=0", "application/json;q=0"):
         response = client.get("/status", headers={"Accept": accept})
         assert response.status_code == 406, accept
-        assert response.get_json()["error"]["message"] == (
+        assert (
             "no acceptable format for this document; it comes as application/json"
-        )
+            in response.get_data(as_text=True)
+        ), accept
