@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from kg.web import rebuilding, serving
+from kg.web import generations, rebuilding, serving
 from kg.web.generations import BuildSlot, Generations
 from kg.web.services import EXTENSION_KEY
 from kg.web.settings import Settings
@@ -65,16 +65,26 @@ def _app(name: str) -> Flask:
     return app
 
 
-def test_a_new_http_process_that_cannot_open_the_build_served_stops(tmp_path: Path) -> None:
+def test_a_new_http_process_that_cannot_open_the_build_served_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pause = generations.RETRY_PAUSE
+    monkeypatch.setattr(generations, "RETRY_PAUSE", 0)
     slot = BuildSlot(tmp_path / "store-first", {"key": "first"})
     slot.publish(tmp_path / "store-second", {"key": "second"}, {"outcome": "swapped", "problems": []})
 
+    tries = []
+
     def cannot_open(store: Path) -> Flask:
+        tries.append(store.name)
         raise OSError(f"no store at {store}")
 
     # Serving generation 0 instead would serve a store a later build may have deleted.
-    with pytest.raises(RuntimeError, match=r"cannot open the build served \(generation 1\)"):
+    with pytest.raises(SystemExit, match=r"cannot open the build served \(generation 1\)"):
         Generations(_app("first"), slot, cannot_open)
+    assert tries == ["store-second"] * generations.OPEN_ATTEMPTS
+    # Tried for longer than granian's crash-loop window, so that granian starts another process.
+    assert (generations.OPEN_ATTEMPTS - 1) * pause > 5.5
 
 
 def test_a_new_http_process_serves_the_build_served(tmp_path: Path) -> None:
@@ -148,7 +158,11 @@ def _cmdline(pid: int) -> bytes:
         return b""
 
 
-def test_a_new_http_process_tries_again_to_open_the_build_served(tmp_path: Path) -> None:
+def test_a_new_http_process_tries_again_to_open_the_build_served(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pause = generations.RETRY_PAUSE
+    monkeypatch.setattr(generations, "RETRY_PAUSE", 0)
     slot = BuildSlot(tmp_path / "store-first", {"key": "first"})
     slot.publish(tmp_path / "store-second", {"key": "second"}, {"outcome": "swapped", "problems": []})
     second, tries = _app("second"), []
@@ -161,3 +175,33 @@ def test_a_new_http_process_tries_again_to_open_the_build_served(tmp_path: Path)
 
     assert Generations(_app("first"), slot, fails_once).current is second
     assert tries == ["store-second", "store-second"]
+
+
+def test_sighups_before_the_rebuilder_starts_are_served_once_it_does(tmp_path: Path) -> None:
+    slot = BuildSlot(tmp_path / "store-served", {"key": "served"})
+    rebuilder = rebuilding.Rebuilder(slot, rebuilding.RebuildSpec())
+    triggers: list[str] = []
+    served = threading.Event()
+    rebuilder.rebuild = lambda trigger: (triggers.append(trigger), served.set())  # type: ignore[method-assign]
+    rebuilder.request("SIGHUP")
+    rebuilder.request("SIGHUP")
+    assert triggers == []
+    rebuilder.start(watch=False)
+    assert served.wait(10)
+    assert triggers == ["SIGHUP"]
+
+
+def test_a_rebuild_that_cannot_start_is_a_failed_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def cannot_spawn(spec: object, limit: float) -> dict:
+        raise OSError("no more processes")
+
+    monkeypatch.setattr(rebuilding, "_in_a_child", cannot_spawn)
+    slot = BuildSlot(tmp_path / "store-served", {"key": "served"})
+    rebuilding.Rebuilder(slot, rebuilding.RebuildSpec()).rebuild("SIGHUP")
+    record = slot.read()
+    assert record["rebuilding"] is None
+    assert (record["last_rebuild"]["outcome"], record["last_rebuild"]["message"]) == (
+        "failed", "the build process could not run: OSError: no more processes",
+    )

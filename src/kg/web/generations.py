@@ -37,10 +37,11 @@ SHARED_STORE_KEY = "kg.shared_store"
 # How often an HTTP process looks at the slot: the longest a new build waits to be noticed.
 FOLLOW_INTERVAL = 0.1
 _RECORD_BYTES = 64 * 1024
-# A new HTTP process tries this many times to open the build served before it gives up and exits
-# (granian then starts another; one that failed within 5.5 s of its start stops the server).
-OPEN_ATTEMPTS = 3
-RETRY_PAUSE = 0.5
+# A new HTTP process tries this many times, this far apart, to open the build served before it
+# gives up and exits. granian then starts another, unless the one that failed lived less than
+# 5.5 s (a crash loop, which stops the whole server): the tries span more than that.
+OPEN_ATTEMPTS = 7
+RETRY_PAUSE = 1.0
 
 
 class BuildSlot:
@@ -165,7 +166,7 @@ class Generations:
         if slot.generation != 0 and not self._take_the_build_served():
             # Generation 0's store may be deleted by now: this process must serve nothing rather
             # than a build that is gone. Its loader fails, and granian starts another process.
-            raise RuntimeError(
+            raise SystemExit(
                 f"cannot open the build served (generation {self._given_up}); "
                 "this HTTP process stops so that another replaces it"
             )

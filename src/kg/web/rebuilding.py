@@ -15,6 +15,7 @@ and a project holds tens of files, not thousands.
 import logging
 import multiprocessing
 import os
+import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -104,9 +105,10 @@ class Rebuilder:
         self._slot = slot
         self._spec = spec
         self._time_limit = time_limit
-        self._wanted = threading.Event()
-        self._lock = threading.Lock()
-        self._reasons: list[str] = []
+        # A SimpleQueue, not a list under a lock nor an Event: request() runs in a signal handler,
+        # which may interrupt the main thread anywhere (even inside request(), on a second SIGHUP),
+        # and SimpleQueue.put is the one reentrant way to hand work to a thread.
+        self._reasons: queue.SimpleQueue[str] = queue.SimpleQueue()
 
     def start(self, watch: bool) -> None:
         threading.Thread(target=self._serve_requests, name="rebuilder", daemon=True).start()
@@ -119,16 +121,13 @@ class Rebuilder:
 
     def request(self, reason: str) -> None:
         """Ask for a rebuild; requests made while one runs are served by one more rebuild."""
-        with self._lock:
-            self._reasons.append(reason)
-        self._wanted.set()
+        self._reasons.put(reason)
 
     def _serve_requests(self) -> None:
         while True:
-            self._wanted.wait()
-            self._wanted.clear()
-            with self._lock:
-                reasons, self._reasons = self._reasons, []
+            reasons = [self._reasons.get()]
+            while not self._reasons.empty():
+                reasons.append(self._reasons.get())
             self.rebuild("; ".join(dict.fromkeys(reasons)))
 
     def rebuild(self, trigger: str) -> None:
@@ -136,7 +135,11 @@ class Rebuilder:
         log.info("rebuilding (%s)", trigger)
         self._slot.begin_rebuild(trigger, time.time())
         started = time.monotonic()
-        outcome = _in_a_child(self._spec, self._time_limit)
+        try:
+            outcome = _in_a_child(self._spec, self._time_limit)
+        except Exception as err:  # noqa: BLE001 - a rebuild that cannot start is a failed one
+            outcome = {"ok": False, "problems": [],
+                       "message": f"the build process could not run: {type(err).__name__}: {err}"}
         seconds = round(time.monotonic() - started, 2)
         served = self._slot.read()
         note = {"at": iso(time.time()), "trigger": trigger, "seconds": seconds}
