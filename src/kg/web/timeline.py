@@ -508,6 +508,7 @@ def timeline_page() -> Response:
     """The page, or (by Accept) the picture alone or the marks as JSON; 406 for anything else."""
     choice = choose(None, FORMATS)
     timeline, answer = _requested_timeline()
+    twins = _twins()
     if choice.format is SVG:
         response = _svg_response(timeline)
     elif choice.format is JSON_LIST:
@@ -523,10 +524,10 @@ def timeline_page() -> Response:
             kinds=[(kind, name, counts.get(kind, 0), kind in timeline.kinds) for kind, name in KINDS],
             kind_names=_KIND_NAMES,
             answer=answer,
-            svg_href=_twins()[1].href,
-            alternates=_twins(),
+            svg_href=twins[1].href,
+            alternates=twins,
         )
-    return finish_with(response, _twins(), choice)
+    return finish_with(response, twins, choice)
 
 
 @blueprint.route("/timeline.svg")
