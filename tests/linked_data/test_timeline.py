@@ -261,7 +261,8 @@ def test_a_value_is_read_as_a_date_or_left_off_the_axis(
 def test_the_page_and_its_picture_name_each_other(shared_client: FlaskClient) -> None:
     response = shared_client.get("/timeline?kind=war", headers={"Accept": "text/html"})
     assert response.headers["Link"] == (
-        '</timeline.svg?kind=war>; rel="alternate"; type="image/svg+xml"'
+        '</timeline.svg?kind=war>; rel="alternate"; type="image/svg+xml", '
+        '</timeline.json?kind=war>; rel="alternate"; type="application/json"'
     )
 
 

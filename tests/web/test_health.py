@@ -56,7 +56,7 @@ def test_status_says_what_is_served(make_app: Callable[..., Flask], kg_data: Pat
     assert document["last_rebuild"]["problems"] == []
     assert document["requests"] == {"scope": "not counted (served without kg serve)"}
     assert set(document) == {
-        "status", "version", "build", "generation", "last_rebuild", "sandbox", "started",
+        "status", "version", "build", "generation", "rebuilding", "last_rebuild", "sandbox", "started",
         "uptime_seconds", "requests", "process",
     }
     assert document["generation"] is None  # files as given: nothing to rebuild
@@ -133,3 +133,32 @@ def test_the_home_page_lists_a_failed_rebuilds_problems_under_its_message(
     problems = section[section.index('<ul class="problems">'): section.index("</ul>")]
     assert re.findall(r"<code>([^<]*)</code>", problems) == ["regime:x has no head", "regime:y has no start"]
     assert section.count("validation failed: 2 violations") == 1
+
+
+def test_status_and_the_home_page_say_a_rebuild_is_running(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+    slot = app.extensions[SLOT_KEY] = BuildSlot(Path("build/store-abab"), {"store": "build/store-abab"})
+    assert app.test_client().get("/status").get_json()["rebuilding"] is None
+    slot.begin_rebuild("changed: data/x.trig", 1796583600.0)
+    assert app.test_client().get("/status").get_json()["rebuilding"] == {
+        "since": "2026-12-06T19:00:00+00:00", "trigger": "changed: data/x.trig",
+    }
+    page = app.test_client().get("/").get_data(as_text=True)
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "Rebuilding since 2026-12-06T19:00:00+00:00 (changed: data/x.trig) Last rebuild" in text
+    slot.note({"outcome": "unchanged", "at": "2026-12-06T19:00:09+00:00", "problems": []})
+    assert app.test_client().get("/status").get_json()["rebuilding"] is None
+
+
+def test_status_answers_json_only(make_app: Callable[..., Flask]) -> None:
+    client = make_app().test_client()
+    for accept in ("application/json", "*/*", "text/html,application/xhtml+xml,*/*;q=0.8"):
+        response = client.get("/status", headers={"Accept": accept})
+        assert (response.status_code, response.mimetype) == (200, "application/json"), accept
+    for accept in ("text/html", "text/html;q=1, application/json;q=0", "application/json;q=0"):
+        response = client.get("/status", headers={"Accept": accept})
+        assert response.status_code == 406, accept
+        assert (
+            "no acceptable format for this document; it comes as application/json"
+            in response.get_data(as_text=True)
+        ), accept

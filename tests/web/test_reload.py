@@ -195,7 +195,7 @@ def test_sighup_rebuilds_on_demand(project: Path, kg_serve, tmp_path: Path) -> N
 def test_a_rebuild_to_the_same_store_swaps_nothing(tmp_path: Path, monkeypatch) -> None:
     slot = BuildSlot(tmp_path / "store-same", {"key": "same"})
     outcome = {"ok": True, "store": str(tmp_path / "store-same"), "reused": True}
-    monkeypatch.setattr(rebuilding, "_in_a_child", lambda spec: outcome)
+    monkeypatch.setattr(rebuilding, "_in_a_child", lambda spec, limit: outcome)
     rebuilding.Rebuilder(slot, rebuilding.RebuildSpec()).rebuild("SIGHUP")
     assert slot.generation == 0
     last = slot.read()["last_rebuild"]
@@ -374,3 +374,32 @@ def test_a_retired_builds_search_connections_are_closed(tmp_path: Path) -> None:
     for connection in opened:
         with pytest.raises(sqlite3.ProgrammingError):
             connection.execute("SELECT 1")
+
+
+def test_a_hung_rebuild_is_stopped_and_the_next_change_is_served(
+    project: Path, kg_serve, tmp_path: Path
+) -> None:
+    data = project / "data" / "tass-2021-10-01.trig"
+    text = data.read_text()
+    args = ["--data", "data/essor-2021-09-30.trig", "--data", "data/tass-2021-10-01.trig",
+            "--watch", "--workers", "1", "--rebuild-time-limit", "4"]
+    with kg_serve(args, tmp_path / "kg-serve.log", ready_path="/readyz") as running:
+        assert _count(running.url) == 27
+        # The data file becomes a named pipe nobody writes to: reading it, the build blocks.
+        os.mkfifo(tmp_path / "never-ends")
+        os.replace(tmp_path / "never-ends", data)
+        running_since = _until(lambda: _status(running.url)["rebuilding"], what="a rebuild")
+        assert running_since["trigger"] == "changed: data/tass-2021-10-01.trig"
+        home = _get(running.url + "/")[1].decode()
+        assert f'<dd class="rebuilding">since {running_since["since"]} (' in home
+        assert _count(running.url) == 27  # the last good build serves meanwhile
+        last = _until(lambda: (s := _status(running.url))["rebuilding"] is None
+                      and s["last_rebuild"], what="the end of the hung rebuild")
+        assert (last["outcome"], last["message"]) == (
+            "failed", "the build took longer than 4 s and was stopped",
+        )
+        # Not blocked: the next change rebuilds and is served.
+        (tmp_path / "next.trig").write_text(text + MALI.replace("graph:extra", "graph:tass-2021-10-01"))
+        os.replace(tmp_path / "next.trig", data)
+        _until(lambda: _count(running.url) == 29, what="the next build")
+        assert _status(running.url)["generation"] == 1

@@ -15,6 +15,7 @@ from kg.web import (
     ui,
 )
 from kg.web.caching import with_answer_cache
+from kg.web.content_policy import add_page_policy
 from kg.web.compression import Compression, may_gzip
 from kg.web.evaluation import Evaluator
 from kg.web.generations import SHARED_STORE_KEY
@@ -38,6 +39,7 @@ def create_app(settings: Settings) -> Flask:
     install_error_handlers(app)
     app.before_request(_refuse_large_bodies)
     app.after_request(_shared_headers)
+    app.after_request(add_page_policy)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(resources.blueprint)
     app.register_blueprint(documents.blueprint)

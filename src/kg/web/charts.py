@@ -18,7 +18,9 @@ from markupsafe import Markup
 
 from kg.transfers import REGISTER_QUERY
 from kg.web.page_queries import Cell, PageQuery, run_page_query
-from kg.web.representations import Alternate, html_response, site_href
+from kg.web import documents
+from kg.web.negotiation import CSV_RESULTS
+from kg.web.representations import HTML, Alternate, choose, finish_with, html_response, site_href
 from kg.web.site import site
 from kg.web.timeline import today_utc
 
@@ -28,6 +30,8 @@ BY_CATEGORY = "deliveries-per-year-by-category"
 BY_REGIME = "deliveries-per-regime"
 FIRST_YEAR = 1960
 SVG_MEDIA_TYPE = "image/svg+xml"
+# What /transfers answers in, by Accept: the page first (a browser's */*), then the register.
+FORMATS = (HTML, CSV_RESULTS)
 # Qualitative colours that stay apart for the common colour-vision deficiencies (Okabe–Ito).
 _PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#999999")
 _TEXT = "#1a1a1a"
@@ -279,6 +283,18 @@ def _last_year(answer: PageQuery) -> int:
 
 @blueprint.route("/transfers")
 def transfers_page() -> Response:
+    """The page, or (by Accept) the register as CSV, as /transfers.csv; 406 for anything else."""
+    choice = choose(None, FORMATS)
+    twins = [
+        Alternate(url_for("charts.transfers_page"), HTML.media_type, "HTML"),
+        Alternate(url_for("documents.transfers"), CSV_RESULTS.media_type, "CSV"),
+    ]
+    if choice.format is CSV_RESULTS:
+        return finish_with(documents.transfers(), twins, choice)
+    return finish_with(_page(twins), twins, choice)
+
+
+def _page(twins: list[Alternate]) -> Response:
     register = run_page_query(REGISTER_QUERY)
     by_category = run_page_query(BY_CATEGORY)
     by_regime = run_page_query(BY_REGIME)
@@ -299,7 +315,7 @@ def transfers_page() -> Response:
         regimes=regimes,
         year_chart=Markup(year_chart_svg(categories, _last_year(by_category))),
         regime_chart=Markup(regime_chart_svg(regimes)),
-        alternates=[Alternate(url_for("documents.transfers"), "text/csv", "CSV")],
+        alternates=twins,
     )
 
 

@@ -61,6 +61,7 @@ def _setting_option(
 @_setting_option("query_memory_bytes", click.IntRange(min=16), "MiB")
 @_setting_option("base_iri", metavar="IRI", callback=_checked_base_iri)
 @click.option("--watch", is_flag=True, help=_help("watch"))
+@_setting_option("rebuild_time_limit", click.FloatRange(min=0, min_open=True), "SECONDS")
 @_setting_option("sandbox", click.Choice(MECHANISMS))
 @click.option("--no-reasoning", is_flag=True, help="With --data: leave out the OWL RL closure.")
 @click.option("--no-validation", is_flag=True,

@@ -37,6 +37,11 @@ SHARED_STORE_KEY = "kg.shared_store"
 # How often an HTTP process looks at the slot: the longest a new build waits to be noticed.
 FOLLOW_INTERVAL = 0.1
 _RECORD_BYTES = 64 * 1024
+# A new HTTP process tries this many times, this far apart, to open the build served before it
+# gives up and exits. granian then starts another, unless the one that failed lived less than
+# 5.5 s (a crash loop, which stops the whole server): the tries span more than that.
+OPEN_ATTEMPTS = 7
+RETRY_PAUSE = 1.0
 
 
 class BuildSlot:
@@ -50,6 +55,7 @@ class BuildSlot:
             "generation": 0,
             "store": str(store),
             "build": build,
+            "rebuilding": None,
             "last_rebuild": {
                 "outcome": "loaded",
                 "at": iso(self.started),
@@ -74,7 +80,7 @@ class BuildSlot:
         with self._record.get_lock():
             number = self._generation.value + 1
             self._write({"generation": number, "store": str(store), "build": build,
-                         "last_rebuild": rebuild})
+                         "rebuilding": None, "last_rebuild": rebuild})
             self._generation.value = number  # after the record, which readers take it from
         return number
 
@@ -83,6 +89,14 @@ class BuildSlot:
         with self._record.get_lock():
             record = json.loads(self._record.value)
             record["last_rebuild"] = rebuild
+            record["rebuilding"] = None
+            self._write(record)
+
+    def begin_rebuild(self, trigger: str, at: float) -> None:
+        """Record that a rebuild is running, since `at`, until publish() or note() ends it."""
+        with self._record.get_lock():
+            record = json.loads(self._record.value)
+            record["rebuilding"] = {"since": iso(at), "trigger": trigger}
             self._write(record)
 
     def _write(self, record: dict[str, Any]) -> None:
@@ -149,8 +163,22 @@ class Generations:
         # replaces a dead one) takes the build served now before its first request.
         self._current = _Generation(0, app)
         self._given_up = -1  # a generation this process could not open: not retried in a loop
-        if slot.generation != 0:
-            self._swap()
+        if slot.generation != 0 and not self._take_the_build_served():
+            # Generation 0's store may be deleted by now: this process must serve nothing rather
+            # than a build that is gone. Its loader fails, and granian starts another process.
+            raise SystemExit(
+                f"cannot open the build served (generation {self._given_up}); "
+                "this HTTP process stops so that another replaces it"
+            )
+
+    def _take_the_build_served(self) -> bool:
+        """Swap to the slot's build, trying again a few times (a passing fault, or a newer build)."""
+        for attempt in range(OPEN_ATTEMPTS):
+            if attempt:
+                time.sleep(RETRY_PAUSE)  # nothing to wait on: the fault may pass, the slot move
+            if self._swap():
+                return True
+        return False
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         generation = self._current
@@ -179,7 +207,8 @@ class Generations:
             if number not in (self._current.number, self._given_up):
                 self._swap()
 
-    def _swap(self) -> None:
+    def _swap(self) -> bool:
+        """Serve the slot's build from now on; False (and a line in the log) if it cannot open."""
         record = self._slot.read()
         started = time.perf_counter()
         try:
@@ -189,7 +218,7 @@ class Generations:
             self._given_up = record["generation"]
             log.error("cannot serve the build in %s: %s; still serving generation %d",
                       record["store"], err, self._current.number)
-            return
+            return False
         old, self._current = self._current, _Generation(record["generation"], app)
         old.retire()
         log.info(
@@ -197,6 +226,7 @@ class Generations:
             record["generation"], ((record.get("build") or {}).get("key") or "?")[:12],
             (time.perf_counter() - started) * 1000,
         )
+        return True
 
 
 def describe_build(store: Path) -> dict[str, Any]:

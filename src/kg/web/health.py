@@ -29,6 +29,7 @@ from kg.query_forms import ResultKind
 from kg.sandbox import probe
 from kg.web.generations import SLOT_KEY, BuildSlot, describe_build
 from kg.web.query_worker import QueryJob
+from kg.web.representations import JSON_LIST, choose
 from kg.web.services import services
 
 blueprint = Blueprint("health", __name__)
@@ -121,7 +122,8 @@ def readyz() -> Response:
 
 @blueprint.get("/status")
 def status() -> Response:
-    """What is served and how the server fares, as JSON."""
+    """What is served and how the server fares, as JSON (and only JSON: 406 for anything else)."""
+    choose(None, (JSON_LIST,))
     return jsonify(status_document())
 
 
@@ -135,8 +137,9 @@ def status_document() -> dict[str, Any]:
         record = slot.read()
         started, build, last_rebuild = slot.started, record["build"], record["last_rebuild"]
         generation: int | None = record["generation"]
+        rebuilding = record.get("rebuilding")
     else:
-        started, build, generation = noted["started"], noted["build"], None
+        started, build, generation, rebuilding = noted["started"], noted["build"], None, None
         last_rebuild = {
             "outcome": "loaded",
             "at": _iso(started),
@@ -148,6 +151,8 @@ def status_document() -> dict[str, Any]:
         "version": __version__,
         "build": build,
         "generation": generation,
+        # The rebuild running now ({"since", "trigger"}), or None.
+        "rebuilding": rebuilding,
         "last_rebuild": last_rebuild,
         "sandbox": _sandbox_in_force(noted, state.settings.sandbox),
         "started": _iso(started),

@@ -15,6 +15,7 @@ and a project holds tens of files, not thousands.
 import logging
 import multiprocessing
 import os
+import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ POLL_INTERVAL = 0.25
 QUIET = 0.4
 # How much lower than the server's the rebuild's CPU priority is.
 REBUILD_NICENESS = 10
+# How long a rebuild may take before it is stopped and reported as failed (--rebuild-time-limit).
+TIME_LIMIT = 15 * 60.0
 # The validation report's first lines, as /status shows them.
 PROBLEMS_SHOWN = 10
 
@@ -98,12 +101,14 @@ def _check_named_queries() -> None:
 class Rebuilder:
     """Rebuilds on request (SIGHUP) or on a change (--watch) and publishes each good build."""
 
-    def __init__(self, slot: BuildSlot, spec: RebuildSpec) -> None:
+    def __init__(self, slot: BuildSlot, spec: RebuildSpec, time_limit: float = TIME_LIMIT) -> None:
         self._slot = slot
         self._spec = spec
-        self._wanted = threading.Event()
-        self._lock = threading.Lock()
-        self._reasons: list[str] = []
+        self._time_limit = time_limit
+        # A SimpleQueue, not a list under a lock nor an Event: request() runs in a signal handler,
+        # which may interrupt the main thread anywhere (even inside request(), on a second SIGHUP),
+        # and SimpleQueue.put is the one reentrant way to hand work to a thread.
+        self._reasons: queue.SimpleQueue[str] = queue.SimpleQueue()
 
     def start(self, watch: bool) -> None:
         threading.Thread(target=self._serve_requests, name="rebuilder", daemon=True).start()
@@ -116,23 +121,25 @@ class Rebuilder:
 
     def request(self, reason: str) -> None:
         """Ask for a rebuild; requests made while one runs are served by one more rebuild."""
-        with self._lock:
-            self._reasons.append(reason)
-        self._wanted.set()
+        self._reasons.put(reason)
 
     def _serve_requests(self) -> None:
         while True:
-            self._wanted.wait()
-            self._wanted.clear()
-            with self._lock:
-                reasons, self._reasons = self._reasons, []
+            reasons = [self._reasons.get()]
+            while not self._reasons.empty():
+                reasons.append(self._reasons.get())
             self.rebuild("; ".join(dict.fromkeys(reasons)))
 
     def rebuild(self, trigger: str) -> None:
         """Rebuild now; publish the build if it is good, else record why not."""
         log.info("rebuilding (%s)", trigger)
+        self._slot.begin_rebuild(trigger, time.time())
         started = time.monotonic()
-        outcome = _in_a_child(self._spec)
+        try:
+            outcome = _in_a_child(self._spec, self._time_limit)
+        except Exception as err:  # noqa: BLE001 - a rebuild that cannot start is a failed one
+            outcome = {"ok": False, "problems": [],
+                       "message": f"the build process could not run: {type(err).__name__}: {err}"}
         seconds = round(time.monotonic() - started, 2)
         served = self._slot.read()
         note = {"at": iso(time.time()), "trigger": trigger, "seconds": seconds}
@@ -159,14 +166,24 @@ class Rebuilder:
                  (build.get("key") or "?")[:12], number)
 
 
-def _in_a_child(spec: RebuildSpec) -> dict[str, Any]:
-    """run_build(spec) in a spawned process: what came of it, or why the process gave nothing."""
+def _in_a_child(spec: RebuildSpec, time_limit: float = TIME_LIMIT) -> dict[str, Any]:
+    """run_build(spec) in a spawned process: what came of it, or why the process gave nothing.
+
+    A build that takes longer than `time_limit` seconds is killed and reported as failed: one
+    that hangs (a data file that never ends, a stuck file system) must not block every later one.
+    """
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(spec, theirs), name="kg-rebuild", daemon=True)
     child.start()
     theirs.close()
     try:
+        if not ours.poll(time_limit):
+            child.kill()
+            child.join()
+            ours.close()
+            return {"ok": False, "problems": [],
+                    "message": f"the build took longer than {time_limit:g} s and was stopped"}
         outcome = ours.recv()
     except EOFError:
         child.join()

@@ -54,17 +54,19 @@ def serve(settings: Settings, rebuild: RebuildSpec | None = None) -> None:
         level=logging.INFO,
         format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
     )
+    rebuilder = None
+    if rebuild is not None:
+        slot = BuildSlot(settings.data[0], describe_build(settings.data[0]))
+        rebuilder = Rebuilder(slot, rebuild, settings.rebuild_time_limit)
+        # From now on, before the data load: a SIGHUP while the server starts is remembered and
+        # served once it runs, never the default (which ends the process) nor granian's.
+        signal.signal(signal.SIGHUP, lambda _sig, _frame: rebuilder.request("SIGHUP"))
     app = create_app(settings)
     # Made before granian forks, so every HTTP process counts into the same shared memory.
     app.extensions[COUNTS_KEY] = RequestCounts()
-    rebuilder = None
-    if rebuild is not None:
-        slot = app.extensions[SLOT_KEY] = BuildSlot(settings.data[0], describe_build(settings.data[0]))
-        rebuilder = Rebuilder(slot, rebuild)
-    server = Server("kg.web.app:create_app", **granian_options(settings))
     if rebuilder is not None:
-        # After granian's own handlers (its SIGHUP would respawn the workers on the same data).
-        server.on_startup(lambda: _rebuild_on_sighup(rebuilder, settings.watch))
+        app.extensions[SLOT_KEY] = slot
+    server = granian_server(settings, rebuilder)
     # Workers fork from this process, so they share the loaded app; forking is Linux's default
     # up to Python 3.13, and said here for 3.14 on (whose default would pickle the app).
     multiprocessing.set_start_method("fork", force=True)
@@ -75,9 +77,19 @@ def serve(settings: Settings, rebuild: RebuildSpec | None = None) -> None:
     server.serve(target_loader=lambda _target: _in_worker(app, settings, main), wrap_loader=True)
 
 
-def _rebuild_on_sighup(rebuilder: Rebuilder, watch: bool) -> None:
-    signal.signal(signal.SIGHUP, lambda _sig, _frame: rebuilder.request("SIGHUP"))
-    rebuilder.start(watch)
+def granian_server(settings: Settings, rebuilder: Rebuilder | None) -> Server:
+    """The granian server for these settings; with a rebuilder, its SIGHUP asks for a rebuild.
+
+    granian installs its own SIGHUP handler as it starts (respawning the HTTP processes on the
+    data already loaded): replacing the method it installs leaves no moment where a SIGHUP
+    reaches that behaviour.
+    """
+    server = Server("kg.web.app:create_app", **granian_options(settings))
+    if rebuilder is not None:
+        server.signal_handler_reload = lambda *_args, **_kwargs: rebuilder.request("SIGHUP")  # type: ignore[method-assign]
+        # Threads only once granian is about to fork (never in the middle of the data load).
+        server.on_startup(lambda: rebuilder.start(settings.watch))
+    return server
 
 
 def granian_options(settings: Settings) -> dict[str, Any]:

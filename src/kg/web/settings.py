@@ -95,6 +95,13 @@ class Settings:
             "good build serving and is reported in the log and /status. SIGHUP rebuilds too."
         ),
     )
+    rebuild_time_limit: float = field(
+        default=900.0,
+        metadata=_help(
+            "Seconds a rebuild (SIGHUP, --watch) may take before it is stopped and reported as "
+            "failed; the last good build keeps serving, and the next change rebuilds again."
+        ),
+    )
     base_iri: str = field(
         default=BASE,
         metadata=_help(
@@ -124,6 +131,8 @@ class Settings:
             )
         if self.answer_cache_bytes < 0:
             raise ValueError(f"answer_cache_bytes cannot be negative, not {self.answer_cache_bytes}")
+        if self.rebuild_time_limit <= 0:
+            raise ValueError(f"rebuild_time_limit must be positive, not {self.rebuild_time_limit}")
         if self.query_timeout <= 0:
             raise ValueError(f"query_timeout must be positive, not {self.query_timeout}")
         if self.store is not None and not self.store.startswith(("http://", "https://")):

@@ -11,6 +11,7 @@ is a bar as wide as the year, a month a narrower bar, a day a dot.
 
 import calendar
 import datetime
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,13 +23,19 @@ from markupsafe import Markup
 from pyoxigraph import NamedNode
 
 from kg.web.page_queries import Cell, PageQuery, run_page_query
-from kg.web.representations import Alternate, html_response, site_href
+from kg.web.negotiation import MediaFormat
+from kg.web.representations import (
+    HTML, JSON_LIST, Alternate, Choice, choose, finish_with, html_response, site_href,
+)
 from kg.web.site import site
 
 blueprint = Blueprint("timeline", __name__)
 
 QUERY_NAME = "timeline-marks"
 SVG_MEDIA_TYPE = "image/svg+xml"
+SVG = MediaFormat("svg", SVG_MEDIA_TYPE, "https://www.iana.org/assignments/media-types/image/svg+xml")
+# What /timeline answers in, by Accept: the page first (a browser's */*), the picture, the data.
+FORMATS = (HTML, SVG, JSON_LIST)
 # (kind as the query names it, what the page calls it), in the order of the lanes.
 KINDS: tuple[tuple[str, str], ...] = (
     ("regime", "Regimes"),
@@ -498,29 +505,83 @@ def _requested_timeline() -> tuple[Timeline, PageQuery]:
 
 @blueprint.route("/timeline")
 def timeline_page() -> Response:
+    """The page, or (by Accept) the picture alone or the marks as JSON; 406 for anything else."""
+    choice = choose(None, FORMATS)
     timeline, answer = _requested_timeline()
-    counts = {kind: 0 for kind, _ in KINDS}
-    for row in answer.rows:
-        counts[row["kind"].value] = counts.get(row["kind"].value, 0) + 1
-    svg_href = site_href("timeline.svg")
-    if request.args.getlist("kind"):
-        svg_href += "?" + urlencode([("kind", kind) for kind in timeline.kinds])
-    return html_response(
-        "timeline.html",
-        timeline=timeline,
-        svg=Markup(timeline_svg(timeline)),
-        kinds=[(kind, name, counts.get(kind, 0), kind in timeline.kinds) for kind, name in KINDS],
-        kind_names=_KIND_NAMES,
-        answer=answer,
-        svg_href=svg_href,
-        alternates=[Alternate(svg_href, SVG_MEDIA_TYPE, "SVG")],
-    )
+    twins = _twins()
+    if choice.format is SVG:
+        response = _svg_response(timeline)
+    elif choice.format is JSON_LIST:
+        response = _json_response(timeline)
+    else:
+        counts = {kind: 0 for kind, _ in KINDS}
+        for row in answer.rows:
+            counts[row["kind"].value] = counts.get(row["kind"].value, 0) + 1
+        response = html_response(
+            "timeline.html",
+            timeline=timeline,
+            svg=Markup(timeline_svg(timeline)),
+            kinds=[(kind, name, counts.get(kind, 0), kind in timeline.kinds) for kind, name in KINDS],
+            kind_names=_KIND_NAMES,
+            answer=answer,
+            svg_href=twins[1].href,
+            alternates=twins,
+        )
+    return finish_with(response, twins, choice)
 
 
 @blueprint.route("/timeline.svg")
 def timeline_image() -> Response:
     timeline, _ = _requested_timeline()
+    return finish_with(_svg_response(timeline), _twins(), Choice(SVG, True))
+
+
+@blueprint.route("/timeline.json")
+def timeline_data() -> Response:
+    """The timeline's entries as JSON: what the picture and the table show."""
+    timeline, _ = _requested_timeline()
+    return finish_with(_json_response(timeline), _twins(), Choice(JSON_LIST, True))
+
+
+def _twins() -> list[Alternate]:
+    """The timeline's three forms, each keeping the kinds the address asked for."""
+    asked = request.args.getlist("kind")
+    query = "?" + urlencode([("kind", kind) for kind in selected_kinds(asked)]) if asked else ""
+    return [
+        Alternate(site_href("timeline") + query, HTML.media_type, "HTML"),
+        Alternate(site_href("timeline.svg") + query, SVG_MEDIA_TYPE, "SVG"),
+        Alternate(site_href("timeline.json") + query, JSON_LIST.media_type, "JSON"),
+    ]
+
+
+def _svg_response(timeline: Timeline) -> Response:
     # Standalone, the picture may be embedded anywhere: its links carry this site's address.
     origin = request.host_url.rstrip("/")
     body = '<?xml version="1.0" encoding="UTF-8"?>\n' + timeline_svg(timeline, lambda h: origin + h)
     return Response(body, 200, content_type=f"{SVG_MEDIA_TYPE}; charset=utf-8")
+
+
+def _json_response(timeline: Timeline) -> Response:
+    origin = request.host_url.rstrip("/")
+    document = {
+        "kinds": list(timeline.kinds),
+        "entries": [
+            {
+                "number": entry.number,
+                "kind": entry.kind,
+                "iri": entry.iri,
+                "label": entry.label,
+                "page": origin + entry.href if entry.href else None,
+                "start": _when_json(entry.start),
+                "end": _when_json(entry.end) if entry.end else None,
+                "when": entry.when_text,
+            }
+            for entry in timeline.entries
+        ],
+    }
+    body = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return Response(body, 200, content_type=JSON_LIST.content_type)
+
+
+def _when_json(when: When) -> dict[str, str]:
+    return {"value": when.value, "precision": when.precision, "text": when.text}

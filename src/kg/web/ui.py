@@ -20,6 +20,8 @@ from werkzeug.exceptions import NotFound
 from kg.namespaces import PREFIXES
 from kg.querying import NamedQuery, get_named_query, list_named_queries
 from kg.void import VOID_PATH
+from kg.web import content_policy
+from kg.web.content_policy import policy
 from kg.web.editor_assets import ONE_YEAR, EditorAssets, find_editor_assets
 from kg.web.representations import add_links, alternates, html_response, site_href
 from kg.web.site import site
@@ -35,13 +37,8 @@ YASGUI_STYLE_HASHES = (
     "'sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk='",
     "'sha256-c0O6TmFAkgpNbHxKAa1BrveWHHopjEtC47i0PzMudxg='",
 )
-# Everything from this site, no inline script: the editor runs within it.
-HOME_POLICY = (
-    "default-src 'self'; script-src 'self'; "
-    f"style-src 'self' {' '.join(YASGUI_STYLE_HASHES)}; img-src 'self' data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
+# The strict policy (kg.web.content_policy), and YASGUI's two inline styles: the editor runs within it.
+HOME_POLICY = policy(YASGUI_STYLE_HASHES)
 # The kinds of entity the home page points to first, with what to call them.
 KEY_KINDS = (
     ("transfer", "Arms transfers"),
@@ -99,7 +96,7 @@ def home() -> Response:
         alternates=alternates(VOID_PATH),
     )
     add_links(response, f'<{site_href(VOID_PATH)}>; rel="describedby"')
-    response.headers["Content-Security-Policy"] = HOME_POLICY
+    response.headers[content_policy.HEADER] = HOME_POLICY
     return response
 
 
