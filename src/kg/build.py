@@ -28,13 +28,11 @@ from kg.build_cache import (
 )
 from kg.derivation import derive, read_rules
 from kg.errors import BuildFailed, KgError
-from kg.loading import load_dataset
+from kg.loading import load_store
 from kg.namespaces import INFERRED_GRAPH
 from kg.project import build_dir, display_path, project_root
-from kg.entailment_filter import Triple
-from kg.reasoning import REASONERS, infer
-from kg.store import merged_quads
-from kg.terms import dataset_from_store, oxigraph_quads, store_from_dataset
+from kg.reasoning import REASONERS, infer_store
+from kg.terms import dataset_from_store
 
 SERVED_DIR = "served"
 STAGES = ("load", "reason", "derive", "validate", "write")
@@ -194,13 +192,12 @@ def _make(
         rdf_files = files("ontology") + files("data")
         if large:
             reporter.progress(LOAD, f"{len(rdf_files)} files, {sum(f.size for f in inputs):,} bytes")
-        loaded = load_dataset(files("ontology"), files("data"))
-        asserted = {(s, p, o) for s, p, o, _ in loaded.dataset.quads((None, None, None, None))}
-        store = store_from_dataset(loaded.dataset)
-        note(f"{len(rdf_files)} files, {len(asserted)} triples in {len(loaded.graph_files)} graphs")
+        loaded = load_store(files("ontology"), files("data"), progress(LOAD))
+        store = loaded.store
+        note(f"{len(rdf_files)} files, {len(store)} triples in {len(loaded.graph_files)} graphs")
     with _stage(REASON, timings, reporter) as note:
-        inferred = _reason(asserted, options, progress(REASON))
-        store.extend(oxigraph_quads(inferred, INFERRED_GRAPH))
+        inferred = _reason(store, options, progress(REASON))
+        _add_inferred(store, inferred)
         note(
             f"{options.reasoner}: {len(inferred)} triples inferred"
             if options.reasoner != NO_REASONING else "off (--no-reasoning): no inferred graph"
@@ -214,8 +211,8 @@ def _make(
     store_name = ""
     try:
         with _stage(WRITE, timings, reporter) as note:
-            store_name = write_store(directory, key, merged_quads(store))
             dataset = _sorted_nquads(store)
+            store_name = write_store(directory, key, dataset, _merged_ntriples(store))
             write_dataset(directory, dataset)
             note(f"{display_path(directory / DATASET_FILE)}, {display_path(directory / store_name)}, "
                  f"{len(store)} quads")
@@ -243,12 +240,12 @@ def _stage(name: str, timings: dict[str, float], reporter: Reporter) -> Iterator
 
 
 def _reason(
-    asserted: set[Triple], options: BuildOptions, progress: Callable[[str], None] | None
-) -> frozenset[Triple]:
-    """The inferred graph's triples; BuildFailed if the data are inconsistent."""
+    store: pyoxigraph.Store, options: BuildOptions, progress: Callable[[str], None] | None
+) -> frozenset[tuple[str, str, str]]:
+    """The inferred graph's triples (N-Triples keys); BuildFailed if the data are inconsistent."""
     if options.reasoner == NO_REASONING:
         return frozenset()
-    closure = infer(asserted, options.reasoner, progress)
+    closure = infer_store(store, options.reasoner, progress)
     if closure.inconsistencies:
         raise BuildFailed(
             f"the data are inconsistent: {len(closure.inconsistencies)} OWL 2 RL "
@@ -256,6 +253,14 @@ def _reason(
             _shown(closure.inconsistencies),
         )
     return closure.inferred
+
+
+def _add_inferred(store: pyoxigraph.Store, inferred: frozenset[tuple[str, str, str]]) -> None:
+    """Put the inferred triples in the inferred graph, handed over as N-Quads text."""
+    graph = f"<{INFERRED_GRAPH}>"
+    text = "".join(f"{s} {p} {o} {graph} .\n" for s, p, o in inferred)
+    # Parsed, not loaded: a store's load renames blank nodes, and these are the store's own.
+    store.extend(pyoxigraph.parse(text, pyoxigraph.RdfFormat.N_QUADS))
 
 
 def _validate(
@@ -297,4 +302,11 @@ def _sorted_nquads(store: pyoxigraph.Store) -> bytes:
     The same bytes as `kg export --format nquads`, without its sorting of quad objects first.
     """
     lines = store.dump(format=pyoxigraph.RdfFormat.N_QUADS).splitlines(keepends=True)
-    return b"".join(sorted(set(lines)))
+    lines.sort()
+    return b"".join(lines)
+
+
+def _merged_ntriples(store: pyoxigraph.Store) -> bytes:
+    """The RDF merge of the store's named graphs, as N-Triples (a triple may come twice)."""
+    merge = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+    return store.query(merge).serialize(format=pyoxigraph.RdfFormat.N_TRIPLES)
