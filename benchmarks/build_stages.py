@@ -4,12 +4,14 @@
 
 Generates the graph (benchmarks/synthetic.py), makes a scratch project of it with kg's
 ontology, rules and shapes, and builds it once, cold, in a fresh process, with the progress
-display on stderr. Prints a Markdown table: each stage's seconds and the process's peak
-resident memory when the stage ended (peak memory only grows, so a stage's own peak is the
+display on stderr. Prints a Markdown table: each stage's wall and CPU seconds (CPU time says
+what a stage costs on a machine shared with other work) and the process's peak resident
+memory when the stage ended (peak memory only grows, so a stage's own peak is the
 first row where the figure rises), then the whole build's.
 """
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -28,10 +30,18 @@ from kg.build import BuildOptions, PrintingReporter, build
 root, source, validate = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "1"
 rows = []
 
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
 class Reporter(PrintingReporter):
+    used = cpu()
+
     def stage(self, name, seconds, summary):
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        rows.append((name, seconds, peak, summary))
+        now = cpu()
+        rows.append((name, seconds, now - Reporter.used, peak, summary))
+        Reporter.used = now
         super().stage(name, seconds, summary)
 
 start = time.perf_counter()
@@ -41,9 +51,9 @@ build(root, BuildOptions(validate=validate), force=True,
       data=[source])
 total = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-for name, seconds, stage_peak, summary in rows:
-    print(f"{name}\\t{seconds:.2f}\\t{stage_peak:.0f}\\t{summary}")
-print(f"total\\t{total:.2f}\\t{peak:.0f}\\t")
+for name, seconds, used, stage_peak, summary in rows:
+    print(f"{name}\\t{seconds:.2f}\\t{used:.2f}\\t{stage_peak:.0f}\\t{summary}")
+print(f"total\\t{total:.2f}\\t{cpu():.2f}\\t{peak:.0f}\\t")
 """
 
 
@@ -79,13 +89,13 @@ def main() -> None:
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"# cold build of {args.triples:,} generated triples (seed {args.seed}), "
           f"{'without' if args.no_validation else 'with'} SHACL; wall {wall:.1f} s, "
-          f"peak RSS {children:.0f} MiB")
+          f"peak RSS {children:.0f} MiB; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print()
-    print("| stage | seconds | peak RSS MiB | summary |")
-    print("|---|---:|---:|---|")
+    print("| stage | wall s | CPU s | peak RSS MiB | summary |")
+    print("|---|---:|---:|---:|---|")
     for line in child.stdout.splitlines():
-        name, seconds, peak, summary = line.split("\t")
-        print(f"| {name} | {seconds} | {peak} | {summary} |")
+        name, seconds, used, peak, summary = line.split("\t")
+        print(f"| {name} | {seconds} | {used} | {peak} | {summary} |")
 
 
 if __name__ == "__main__":
