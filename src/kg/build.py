@@ -216,7 +216,7 @@ def _make(
     try:
         with _stage(WRITE, timings, reporter) as note:
             dataset = _sorted_nquads(store)
-            store_name = write_store(directory, key, dataset, _merged_ntriples(store))
+            store_name = write_store(directory, key, _store_quads(dataset, _merged_ntriples(store)))
             write_dataset(directory, dataset)
             note(f"{display_path(directory / DATASET_FILE)}, {display_path(directory / store_name)}, "
                  f"{len(store)} quads")
@@ -313,6 +313,16 @@ def _sorted_nquads(store: pyoxigraph.Store) -> bytes:
     lines = store.dump(format=pyoxigraph.RdfFormat.N_QUADS).splitlines(keepends=True)
     lines.sort()
     return b"".join(lines)
+
+
+def _store_quads(nquads: bytes, merged: bytes) -> Iterator[pyoxigraph.Quad]:
+    """The named graphs of `nquads`, then the triples of `merged` (N-Triples) in the default graph.
+
+    Parsed rather than bulk-loaded as text: loading renames blank nodes, and a node shared by a
+    named graph and the merge must stay one node.
+    """
+    yield from pyoxigraph.parse(nquads, pyoxigraph.RdfFormat.N_QUADS)
+    yield from pyoxigraph.parse(merged, pyoxigraph.RdfFormat.N_TRIPLES)
 
 
 def _merged_ntriples(store: pyoxigraph.Store) -> bytes:

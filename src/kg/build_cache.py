@@ -148,22 +148,18 @@ def write_dataset(directory: Path, dataset: bytes) -> None:
     _write_atomically(directory / DATASET_FILE, dataset)
 
 
-def write_store(directory: Path, key: str, nquads: bytes, merged: bytes) -> str:
-    """Write a new on-disk store in `directory`, the name of its folder: the named graphs of
-    `nquads` and, in its default graph, the triples of `merged` (N-Triples).
+def write_store(directory: Path, key: str, quads: Iterable[pyoxigraph.Quad]) -> str:
+    """Write the quads as a new on-disk store in `directory`; the name of its folder.
 
     Written under a temporary name and renamed once flushed and compacted, so that no reader
-    ever opens half a store; the manifest, written next, is what makes it the build's. The text
-    is parsed here and the quads handed over, rather than bulk-loaded as text: loading renames
-    blank nodes, and a node shared by a named graph and the merge must stay one node.
+    ever opens half a store; the manifest, written next, is what makes it the build's.
     """
     temporary = directory / f".store.{os.getpid()}.tmp"
     name = f"{STORE_PREFIX}{key[:12]}-{time.time_ns():x}"
     try:
         shutil.rmtree(temporary, ignore_errors=True)
         store = pyoxigraph.Store(str(temporary))
-        store.bulk_extend(pyoxigraph.parse(nquads, pyoxigraph.RdfFormat.N_QUADS))
-        store.bulk_extend(pyoxigraph.parse(merged, pyoxigraph.RdfFormat.N_TRIPLES))
+        store.bulk_extend(quads)
         store.flush()
         store.optimize()
         del store  # closes it: RocksDB writes its last files and releases its lock
