@@ -5,9 +5,11 @@ per data file, the OWL 2 RL entailments (GRAPH.inferred, see kg.reasoning) and t
 rules derive (GRAPH.derived, see kg.derivation). Nothing is in the default graph: queries see
 the union of all graphs as their default graph, and each graph stays reachable by its name.
 
-The data go one way. rdflib reads the files and the reasoner works on its triples; the asserted
-and the inferred triples then go into a pyoxigraph store, once, where the rules derive their
-facts; validation checks an rdflib copy of that store, exactly what is then written. A build is
+The data go one way, through one pyoxigraph store: pyoxigraph parses the files into it
+(kg.loading.load_store), the fast reasoner reads it as N-Triples text and its entailments go
+back in, the rules derive their facts on it, and validation checks it, exactly what is then
+written: pySHACL on an rdflib copy for small graphs, kg.validation.validate_store on the store
+itself from LARGE_GRAPH_QUADS on. A build is
 kept and reused as kg.build_cache says; a failure at any stage, a violation of the shapes or an
 inconsistency of the data (exit 1) leaves the last good build where it was.
 """
