@@ -24,7 +24,8 @@ from rdflib import Dataset, Graph, URIRef
 
 from kg.loading import LoadedDataset, load_dataset
 from kg.project import data_files, ontology_files, shape_files
-from kg.validation import ValidationOutcome, ValidationResult, load_shapes, validate_dataset
+from kg.terms import store_from_dataset
+from kg.validation import ValidationOutcome, ValidationResult, load_shapes, validate_dataset, validate_store
 from kg.validation_report import compact
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
@@ -142,3 +143,11 @@ def shipped_outcome(inference: str = "none", engine: str = "pyshacl") -> Validat
 def result_key(result: ValidationResult) -> tuple[Node, Node]:
     """What identifies a result across SHACL engines: its focus node and source shape."""
     return result.focus, result.source_shape
+
+
+@functools.cache
+def store_outcome(case: Path | None) -> ValidationOutcome:
+    """The validation of a case as the build validates large graphs: the store, kg.validation.validate_store."""
+    with rdflib_conversions():
+        loaded = case_dataset(case)
+        return validate_store(store_from_dataset(loaded.dataset), shapes(), graph_files=loaded.graph_files)

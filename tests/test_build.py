@@ -119,7 +119,7 @@ def test_a_build_writes_every_graph_and_a_manifest(tmp_path):
 
 def test_an_unchanged_input_set_is_reused_without_reasoning(root, monkeypatch):
     first = build(root)
-    monkeypatch.setattr(kg.build, "infer", no_reasoning_allowed)
+    monkeypatch.setattr(kg.build, "infer_store", no_reasoning_allowed)
 
     second = build(root)
     store = open_dataset_store(root)
@@ -149,7 +149,7 @@ def test_the_two_reasoners_build_the_same_dataset(root):
 
 def test_without_reasoning_there_is_no_inferred_graph_and_later_starts_keep_it_so(root, monkeypatch):
     result = build(root, BuildOptions("none"))
-    monkeypatch.setattr(kg.build, "infer", no_reasoning_allowed)
+    monkeypatch.setattr(kg.build, "infer_store", no_reasoning_allowed)
 
     reopened = open_build(root)
 

@@ -7,7 +7,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from kg.errors import InputError
-from kg.loading import file_graph_name, load_dataset, load_file, named_graphs
+import kg.loading
+from kg.loading import file_graph_name, load_dataset, load_file, load_store, named_graphs
 from kg.namespaces import GRAPH, ONTOLOGY_GRAPH
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -186,3 +187,71 @@ def test_an_ill_typed_literal_loads_its_checking_is_left_to_validation(caplog):
     [graph] = graphs.values()
     assert isinstance(graph, Graph) and len(graph) == 1
     assert "Failed to convert Literal lexical form" in caplog.text
+
+
+# ---------------------------------------------------------------------------------------------
+# load_store, the build's loader: pyoxigraph, the same graphs and the same refusals
+
+
+def _store_sizes(store) -> dict[str, int]:
+    return {
+        graph.value: sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
+        for graph in store.named_graphs()
+    }
+
+
+def test_the_store_loader_gives_the_graphs_the_dataset_loader_gives():
+    for ontology, data in (([ONTOLOGY], [ESSOR, TASS]), ([ONTOLOGY, LOADING / "same_triples.ttl"], [])):
+        by_store, by_dataset = load_store(ontology, data), load_dataset(ontology, data)
+
+        assert _store_sizes(by_store.store) == _sizes(by_dataset.dataset)
+        assert by_store.graph_files == by_dataset.graph_files
+
+
+@pytest.mark.parametrize("suffix", [".ttl", ".nt", ".rdf", ".jsonld"])
+def test_the_store_loader_reads_every_format(suffix):
+    path = LOADING / f"same_triples{suffix}"
+
+    if suffix == ".jsonld":  # its triples are in the default graph: refused, as by load_dataset
+        with pytest.raises(InputError, match="4 triple\\(s\\) outside any named graph"):
+            load_store([], [path])
+        return
+    loaded = load_store([], [path])
+
+    assert _store_sizes(loaded.store) == {path.resolve().as_uri(): 4}
+
+
+BAD_FILES = [
+    "broken_line_2.nt", "broken_line_3.jsonld", "broken_line_3.rdf", "broken_syntax_line_7.trig",
+    "default_graph_triples.trig", "invalid_iri_line_4.trig", "no_triples.trig",
+    "not_utf8_line_3.trig", "same_triples.nq", "two_graphs.trig", "unknown_suffix.txt", "nowhere.trig",
+]
+
+
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_the_store_loader_refuses_a_bad_file_in_the_same_words(name):
+    with pytest.raises(InputError) as by_dataset:
+        load_dataset([], [Path(name)])
+    with pytest.raises(InputError) as by_store:
+        load_store([], [Path(name)])
+
+    assert str(by_store.value) == str(by_dataset.value)
+
+
+def test_the_store_loader_refuses_a_graph_named_twice_and_an_ontology_naming_one():
+    with pytest.raises(InputError, match="is already loaded from"):
+        load_store([], [ESSOR, Path("claims_essor_graph.trig")])
+    with pytest.raises(InputError, match="an ontology file may not name a graph"):
+        load_store([ESSOR], [])
+
+
+def test_a_large_bad_file_is_located_by_pyoxigraph(tmp_path, monkeypatch):
+    # Above the size rdflib reparses for its wording, pyoxigraph's message, with its line.
+    monkeypatch.setattr(kg.loading, "_REPARSED_FOR_MESSAGE_BYTES", 0)
+    path = tmp_path / "big.trig"
+    path.write_text("<http://e/g> {\n<http://e/a> <http://e/b> <http://e/c> .\n<http://e/a> <http://e/b> .\n}\n")
+
+    with pytest.raises(InputError) as caught:
+        load_store([], [path])
+
+    assert str(caught.value).startswith(f"{path}:3: bad syntax: ")

@@ -10,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from shape_cases import case_files, result_key, expectations, observed_set, outcome, shipped_outcome
+from shape_cases import (
+    case_files, expectations, observed_set, outcome, result_key, shipped_outcome, store_outcome,
+)
 
 
 # pyshacl-turbo ships wheels for Python 3.11 and later only (pyproject installs it there).
@@ -55,3 +57,14 @@ def test_engines_agree_on_the_shipped_data(inference: str) -> None:
     reference, second = shipped_outcome(inference), shipped_outcome(inference, "pyshacl-turbo")
     assert second.conforms == reference.conforms
     assert {result_key(r) for r in second.results} == {result_key(r) for r in reference.results}
+
+
+@pytest.mark.parametrize("case", _params())
+def test_the_large_graph_validation_agrees(case: Path | None) -> None:
+    """validate_store (pyshacl-turbo, and pyoxigraph for SPARQL constraints) gives pySHACL's results."""
+    reference, large = outcome(case), store_outcome(case)
+    assert large.conforms == reference.conforms
+    assert {result_key(r) for r in large.results} == {result_key(r) for r in reference.results}
+    assert {(r.focus, r.source_shape, r.files) for r in large.results} == {
+        (r.focus, r.source_shape, r.files) for r in reference.results
+    }

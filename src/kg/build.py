@@ -5,9 +5,11 @@ per data file, the OWL 2 RL entailments (GRAPH.inferred, see kg.reasoning) and t
 rules derive (GRAPH.derived, see kg.derivation). Nothing is in the default graph: queries see
 the union of all graphs as their default graph, and each graph stays reachable by its name.
 
-The data go one way. rdflib reads the files and the reasoner works on its triples; the asserted
-and the inferred triples then go into a pyoxigraph store, once, where the rules derive their
-facts; validation checks an rdflib copy of that store, exactly what is then written. A build is
+The data go one way, through one pyoxigraph store: pyoxigraph parses the files into it
+(kg.loading.load_store), the fast reasoner reads it as N-Triples text and its entailments go
+back in, the rules derive their facts on it, and validation checks it, exactly what is then
+written: pySHACL on an rdflib copy for small graphs, kg.validation.validate_store on the store
+itself from LARGE_GRAPH_QUADS on. A build is
 kept and reused as kg.build_cache says; a failure at any stage, a violation of the shapes or an
 inconsistency of the data (exit 1) leaves the last good build where it was.
 """
@@ -28,14 +30,12 @@ from kg.build_cache import (
 )
 from kg.derivation import derive, read_rules
 from kg.errors import BuildFailed, KgError
-from kg.loading import load_dataset
+from kg.loading import load_store
 from kg.namespaces import INFERRED_GRAPH
 from kg.project import build_dir, display_path, project_root
-from kg.entailment_filter import Triple
-from kg.reasoning import REASONERS, infer
+from kg.reasoning import REASONERS, infer_store
 from kg.search_index import index_name, write_index
-from kg.store import merged_quads
-from kg.terms import dataset_from_store, oxigraph_quads, store_from_dataset
+from kg.terms import dataset_from_store
 
 SERVED_DIR = "served"
 STAGES = ("load", "reason", "derive", "validate", "write")
@@ -43,6 +43,10 @@ LOAD, REASON, DERIVE, VALIDATE, WRITE = STAGES
 NO_REASONING = "none"
 # Inputs at least this large get progress messages within the stages.
 LARGE_INPUT_BYTES = 1_000_000
+# From this many quads (the shipped graph has about 6,000; 1e5 generated triples give 260,000
+# before validation), SHACL runs on the store (kg.validation.validate_store) rather than through
+# pySHACL on an rdflib copy, which took 100 s at 1e5 and over ten minutes at 1e6.
+LARGE_GRAPH_QUADS = 50_000
 _PROBLEMS_SHOWN = 20
 
 
@@ -195,13 +199,12 @@ def _make(
         rdf_files = files("ontology") + files("data")
         if large:
             reporter.progress(LOAD, f"{len(rdf_files)} files, {sum(f.size for f in inputs):,} bytes")
-        loaded = load_dataset(files("ontology"), files("data"))
-        asserted = {(s, p, o) for s, p, o, _ in loaded.dataset.quads((None, None, None, None))}
-        store = store_from_dataset(loaded.dataset)
-        note(f"{len(rdf_files)} files, {len(asserted)} triples in {len(loaded.graph_files)} graphs")
+        loaded = load_store(files("ontology"), files("data"), progress(LOAD))
+        store = loaded.store
+        note(f"{len(rdf_files)} files, {len(store)} triples in {len(loaded.graph_files)} graphs")
     with _stage(REASON, timings, reporter) as note:
-        inferred = _reason(asserted, options, progress(REASON))
-        store.extend(oxigraph_quads(inferred, INFERRED_GRAPH))
+        inferred = _reason(store, options, progress(REASON))
+        _add_inferred(store, inferred)
         note(
             f"{options.reasoner}: {len(inferred)} triples inferred"
             if options.reasoner != NO_REASONING else "off (--no-reasoning): no inferred graph"
@@ -215,9 +218,9 @@ def _make(
     store_name = ""
     try:
         with _stage(WRITE, timings, reporter) as note:
-            store_name = write_store(directory, key, merged_quads(store))
-            write_index(store, directory / index_name(store_name))  # kg.search_index, for /search
             dataset = _sorted_nquads(store)
+            store_name = write_store(directory, key, _store_quads(dataset, _merged_ntriples(store)))
+            write_index(store, directory / index_name(store_name))  # kg.search_index, for /search
             write_dataset(directory, dataset)
             note(f"{display_path(directory / DATASET_FILE)}, {display_path(directory / store_name)}, "
                  f"{len(store)} quads")
@@ -246,12 +249,12 @@ def _stage(name: str, timings: dict[str, float], reporter: Reporter) -> Iterator
 
 
 def _reason(
-    asserted: set[Triple], options: BuildOptions, progress: Callable[[str], None] | None
-) -> frozenset[Triple]:
-    """The inferred graph's triples; BuildFailed if the data are inconsistent."""
+    store: pyoxigraph.Store, options: BuildOptions, progress: Callable[[str], None] | None
+) -> frozenset[tuple[str, str, str]]:
+    """The inferred graph's triples (N-Triples keys); BuildFailed if the data are inconsistent."""
     if options.reasoner == NO_REASONING:
         return frozenset()
-    closure = infer(asserted, options.reasoner, progress)
+    closure = infer_store(store, options.reasoner, progress)
     if closure.inconsistencies:
         raise BuildFailed(
             f"the data are inconsistent: {len(closure.inconsistencies)} OWL 2 RL "
@@ -259,6 +262,14 @@ def _reason(
             _shown(closure.inconsistencies),
         )
     return closure.inferred
+
+
+def _add_inferred(store: pyoxigraph.Store, inferred: frozenset[tuple[str, str, str]]) -> None:
+    """Put the inferred triples in the inferred graph, handed over as N-Quads text."""
+    graph = f"<{INFERRED_GRAPH}>"
+    text = "".join(f"{s} {p} {o} {graph} .\n" for s, p, o in inferred)
+    # Parsed, not loaded: a store's load renames blank nodes, and these are the store's own.
+    store.extend(pyoxigraph.parse(text, pyoxigraph.RdfFormat.N_QUADS))
 
 
 def _validate(
@@ -271,15 +282,20 @@ def _validate(
     if not options.validate:
         return "skipped: --no-validation"
     # Imported here: pySHACL is slow to import, and a build without shapes never needs it.
-    from kg.validation import load_shapes, validate_dataset
+    from kg.validation import load_shapes, validate_dataset, validate_store
     from kg.validation_report import render_text, summary_line
 
+    large = len(store) >= LARGE_GRAPH_QUADS
     if progress:
-        progress(f"{len(shape_paths)} shapes files")
-    # The entailments are in the store already: the validator must not reason again.
-    outcome = validate_dataset(
-        dataset_from_store(store), load_shapes(shape_paths), inference="none", graph_files=graph_files
-    )
+        engine = "pyshacl-turbo and pyoxigraph" if large else "pySHACL"
+        progress(f"{len(shape_paths)} shapes files, {engine}")
+    if large:
+        outcome = validate_store(store, load_shapes(shape_paths), graph_files=graph_files, progress=progress)
+    else:
+        # The entailments are in the store already: the validator must not reason again.
+        outcome = validate_dataset(
+            dataset_from_store(store), load_shapes(shape_paths), inference="none", graph_files=graph_files
+        )
     if not outcome.conforms:
         raise BuildFailed(
             f"the build violates the shapes ({summary_line(outcome)}); the last good build is kept",
@@ -300,4 +316,21 @@ def _sorted_nquads(store: pyoxigraph.Store) -> bytes:
     The same bytes as `kg export --format nquads`, without its sorting of quad objects first.
     """
     lines = store.dump(format=pyoxigraph.RdfFormat.N_QUADS).splitlines(keepends=True)
-    return b"".join(sorted(set(lines)))
+    lines.sort()
+    return b"".join(lines)
+
+
+def _store_quads(nquads: bytes, merged: bytes) -> Iterator[pyoxigraph.Quad]:
+    """The named graphs of `nquads`, then the triples of `merged` (N-Triples) in the default graph.
+
+    Parsed rather than bulk-loaded as text: loading renames blank nodes, and a node shared by a
+    named graph and the merge must stay one node.
+    """
+    yield from pyoxigraph.parse(nquads, pyoxigraph.RdfFormat.N_QUADS)
+    yield from pyoxigraph.parse(merged, pyoxigraph.RdfFormat.N_TRIPLES)
+
+
+def _merged_ntriples(store: pyoxigraph.Store) -> bytes:
+    """The RDF merge of the store's named graphs, as N-Triples (a triple may come twice)."""
+    merge = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+    return store.query(merge).serialize(format=pyoxigraph.RdfFormat.N_TRIPLES)

@@ -11,21 +11,20 @@ that this reasoner and owlrl's give the same triples.
 Inconsistencies (disjoint classes sharing a member, a member of owl:Nothing, misuse of an
 irreflexive, asymmetric or disjoint property, owl:sameAs against owl:differentFrom) are returned,
 not kept as triples; the build fails on them.
+
+Only the triples whose predicate some rule can use are read: the axioms, the types, the
+equalities, and the properties the ontology gives a domain, a range, a super- or sub-property, an
+inverse or a characteristic (at 1e6 generated triples, labels, evidence and sources are about
+half). Should the data make two nodes equal, every triple is read and the pass runs again, since
+owl:sameAs copies all of a node's triples, whatever their predicate.
 """
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from rdflib import Literal, URIRef
+import pyoxigraph
 
-from kg.entailment_filter import (
-    EVERYTHING,
-    REFLEXIVE_TAUTOLOGIES,
-    Closure,
-    Triple,
-    is_builtin,
-    is_datatype,
-)
+from kg.entailment_filter import EVERYTHING, REFLEXIVE_TAUTOLOGIES, Closure, Triple
 from kg.errors import UnsupportedConstruct
 from kg.fast_reasoner_schema import (
     ASYMMETRIC,
@@ -35,16 +34,32 @@ from kg.fast_reasoner_schema import (
     IRREFLEXIVE,
     NOTHING,
     SAME,
+    STATIC_PREDICATES,
     TRANSITIVE,
     TYPE,
+    VOCABULARY,
+    KeyTriple,
     Schema,
     Terms,
     check_supported,
     compile_schema,
-    numbered,
+    is_builtin_key,
+    is_datatype_key,
+    is_iri_key,
+    is_literal_key,
+    key,
+    new_terms,
 )
 
 Progress = Callable[[str], None]
+# Reads the input's triples as keys: those with one of the predicates given (keys), or all (None).
+Reader = Callable[[frozenset[str] | None], Iterable[KeyTriple]]
+
+_STATIC_KEYS = frozenset(map(key, STATIC_PREDICATES))
+
+
+class _EveryTripleNeeded(Exception):
+    """Nodes were found equal in a pass over part of the triples: owl:sameAs copies them all."""
 
 _PROGRESS_EVERY = 200_000
 
@@ -119,17 +134,79 @@ class _Saturation:
 
 
 def fast_closure(asserted: set[Triple], progress: Progress | None = None) -> Closure:
-    """The same filtered closure as owlrl's, for inputs within SUPPORTED_CONSTRUCTS."""
-    terms, triples = numbered(asserted)
+    """The same filtered closure as owlrl's, for inputs within SUPPORTED_CONSTRUCTS (rdflib terms)."""
+    by_key = {key(term): term for triple in asserted for term in triple}
+    by_key.update((key(term), term) for term in VOCABULARY)
+    keyed = {(key(s), key(p), key(o)) for s, p, o in asserted}
+
+    def read(predicates: frozenset[str] | None) -> Iterable[KeyTriple]:
+        return keyed if predicates is None else (t for t in keyed if t[1] in predicates)
+
+    closure = closure_of_keys(read, progress)
+    return Closure(
+        frozenset((by_key[s], by_key[p], by_key[o]) for s, p, o in closure.inferred),
+        closure.inconsistencies,
+    )
+
+
+def store_closure(store: pyoxigraph.Store, progress: Progress | None = None) -> Closure:
+    """The filtered closure of the union of the store's named graphs; triples of N-Triples keys."""
+    return closure_of_keys(lambda predicates: store_triples(store, predicates), progress)
+
+
+def store_triples(store: pyoxigraph.Store, predicates: frozenset[str] | None) -> Iterable[KeyTriple]:
+    """The triples of the store's named graphs (with one of the predicates, if given) as keys.
+
+    Read as N-Triples text, which pyoxigraph writes one triple a line, each term always written
+    the same way; a subject and a predicate hold no space, so the rest of the line is the object.
+    """
+    if predicates is None:
+        where = "GRAPH ?g { ?s ?p ?o }"
+    else:
+        values = " ".join(sorted(p for p in predicates if is_iri_key(p)))
+        if not values:
+            return
+        where = f"VALUES ?p {{ {values} }} GRAPH ?g {{ ?s ?p ?o }}"
+    text = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}").serialize(
+        format=pyoxigraph.RdfFormat.N_TRIPLES
+    ).decode()
+    for line in text.splitlines():
+        s, p, rest = line.split(" ", 2)
+        yield s, p, rest[:-2]
+
+
+def closure_of_keys(read: Reader, progress: Progress | None = None) -> Closure:
+    """The filtered closure of the triples `read` gives, as triples of keys."""
+    terms = new_terms()
+    triples = terms.numbered(read(_STATIC_KEYS))
     check_supported(triples, terms)
     schema = compile_schema(triples)
+    more = frozenset(terms.keys[p] for p in schema.predicates()) - _STATIC_KEYS
+    if more:
+        triples |= terms.numbered(read(more))
     if progress:
-        progress(f"schema compiled: {len(schema.entailed):,} schema triples entailed")
+        progress(
+            f"schema compiled: {len(schema.entailed):,} schema triples entailed; "
+            f"{len(triples):,} triples with the {len(more) + len(_STATIC_KEYS)} predicates the rules use"
+        )
+    try:
+        return _closure(terms, triples, schema, progress, every_triple=False)
+    except _EveryTripleNeeded:
+        if progress:
+            progress("nodes found equal: reading every triple, for owl:sameAs to copy")
+        triples = terms.numbered(read(None))
+        return _closure(terms, triples, schema, progress, every_triple=True)
+
+
+def _closure(
+    terms: Terms, triples: set[tuple[int, int, int]], schema: Schema, progress: Progress | None,
+    *, every_triple: bool,
+) -> Closure:
     state = _Saturation(schema, progress)
     state.add(triples)
     state.add(schema.entailed)
     state.run()
-    inconsistencies = _merge_equals(state, terms)
+    inconsistencies = _merge_equals(state, terms, every_triple)
     inconsistencies += _inconsistencies(state, terms)
     kept = _kept_numbered(state.seen - triples, terms)
     return Closure(frozenset(map(terms.triple, kept)), tuple(sorted(set(inconsistencies))))
@@ -137,11 +214,11 @@ def fast_closure(asserted: set[Triple], progress: Progress | None = None) -> Clo
 
 def _kept_numbered(entailed: set[tuple[int, int, int]], terms: Terms) -> list[tuple[int, int, int]]:
     """`drop_reason` on numbered triples, deciding once per term rather than once per triple."""
-    dropped_subject = [isinstance(t, Literal) or is_builtin(t) for t in terms.terms]
-    datatype = [is_datatype(t) for t in terms.terms]
-    everything = {terms.ids[t] for t in EVERYTHING if t in terms.ids}
-    reflexive = {terms.ids[t] for t in REFLEXIVE_TAUTOLOGIES}
-    not_iri = {p for _, p, _ in entailed if not isinstance(terms.terms[p], URIRef)}
+    dropped_subject = [is_literal_key(t) or is_builtin_key(t) for t in terms.keys]
+    datatype = [is_datatype_key(t) for t in terms.keys]
+    everything = {terms.ids[key(t)] for t in EVERYTHING if key(t) in terms.ids}
+    reflexive = {terms.ids[key(t)] for t in REFLEXIVE_TAUTOLOGIES}
+    not_iri = {p for _, p, _ in entailed if not is_iri_key(terms.keys[p])}
     return [
         (s, p, o) for s, p, o in entailed
         if not (
@@ -151,7 +228,7 @@ def _kept_numbered(entailed: set[tuple[int, int, int]], terms: Terms) -> list[tu
     ]
 
 
-def _merge_equals(state: _Saturation, terms: Terms) -> list[str]:
+def _merge_equals(state: _Saturation, terms: Terms, every_triple: bool) -> list[str]:
     """Rules eq-sym, eq-trans, eq-rep-s/o, prp-fp and prp-ifp, to a fixpoint.
 
     Equal nodes are grouped (union-find); each group gets owl:sameAs between all its members
@@ -169,7 +246,7 @@ def _merge_equals(state: _Saturation, terms: Terms) -> list[str]:
     while True:
         merged = False
         for a, b, why in _equal_pairs(state, terms):
-            if isinstance(terms.terms[a], Literal) or isinstance(terms.terms[b], Literal):
+            if is_literal_key(terms.keys[a]) or is_literal_key(terms.keys[b]):
                 # OWL would equate two values (an inconsistency unless they are one value);
                 # owlrl copies triples between them instead.
                 problems.append(why)
@@ -180,6 +257,8 @@ def _merge_equals(state: _Saturation, terms: Terms) -> list[str]:
                 merged = True
         if not merged:
             return problems
+        if not every_triple:
+            raise _EveryTripleNeeded
         groups: dict[int, set[int]] = defaultdict(set)
         for node in list(parent):
             groups[root(node)].update((node, root(node)))
@@ -222,7 +301,7 @@ def _chained(nodes: set[int], why: str, terms: Terms) -> Iterable[tuple[int, int
 def _check_equal_terms(state: _Saturation, terms: Terms, groups: dict[int, set[int]]) -> None:
     predicates = {p for _, p, _ in state.seen}
     for group in groups.values():
-        if any(n in state.schema.terms or n in predicates or is_builtin(terms.terms[n]) for n in group):
+        if any(n in state.schema.terms or n in predicates or is_builtin_key(terms.keys[n]) for n in group):
             raise UnsupportedConstruct(
                 "the fast reasoner does not reason over classes or properties found equal "
                 f"({', '.join(sorted(terms.n3(n) for n in group))}); build with --reasoner owlrl"

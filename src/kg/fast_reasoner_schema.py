@@ -1,5 +1,9 @@
 """The ontology compiled for the fast reasoner: terms as numbers, axioms as lookup tables.
 
+The fast reasoner names each term by its N-Triples text (its key: ``<http://…>``, ``"1961"^^<…>``,
+``_:b1``), whether the triples come from a pyoxigraph store (read as N-Triples, never as Python
+term objects, which took three times as long at 1e6 triples) or from rdflib (``term.n3()``).
+
 The fast reasoner implements the OWL 2 RL rules that the constructs in `SUPPORTED_CONSTRUCTS` can
 fire. `check_supported` refuses, with `UnsupportedConstruct`, an input that uses any other
 construct, or uses these in a way the rules would not fully capture, rather than reason over it
@@ -13,9 +17,12 @@ from dataclasses import dataclass, field
 
 from rdflib.term import Node
 
-from kg.entailment_filter import EVERYTHING, Triple, is_builtin, is_datatype
+from kg.entailment_filter import EVERYTHING
 from kg.errors import UnsupportedConstruct
-from kg.namespaces import OWL, RDF, RDFS
+from kg.namespaces import OWL, RDF, RDFS, XSD
+
+# A triple of term keys (N-Triples text).
+KeyTriple = tuple[str, str, str]
 
 SUPPORTED_CONSTRUCTS = (
     "rdfs:subClassOf", "owl:equivalentClass", "rdfs:subPropertyOf", "owl:equivalentProperty",
@@ -49,32 +56,80 @@ _SAFE_BUILTIN_OBJECTS: dict[Node, frozenset[Node]] = {
     RDFS.domain: EVERYTHING,
     RDFS.range: EVERYTHING | {RDFS.Literal},
 }
+# Every predicate whose triples the rules may need whatever the ontology says: axioms, types,
+# equalities and the constructs refused.
+STATIC_PREDICATES = (
+    _SCHEMA_PREDICATES | _UNSUPPORTED_PREDICATES | {RDF.type, OWL.sameAs, OWL.differentFrom}
+)
 # Super-properties or inverses that would let data triples add axioms or equalities.
 _RULE_PREDICATES = _SCHEMA_PREDICATES | {RDF.type, OWL.sameAs, OWL.differentFrom}
 # Axioms about properties may point to built-in properties (rdfs:label, say) outside the above.
 _PROPERTY_AXIOMS = frozenset({RDFS.subPropertyOf, OWL.equivalentProperty, OWL.inverseOf})
 
 
+def key(term: Node) -> str:
+    """The key of an rdflib term: its N-Triples text."""
+    return term.n3()
+
+
+_BUILTIN_PREFIXES = tuple(f"<{ns}" for ns in (RDF, RDFS, OWL, XSD))
+_XSD_PREFIX = f"<{XSD}"
+_RDFS_LITERAL = key(RDFS.Literal)
+
+
+def is_literal_key(term: str) -> bool:
+    return term.startswith('"')
+
+
+def is_iri_key(term: str) -> bool:
+    return term.startswith("<")
+
+
+def is_builtin_key(term: str) -> bool:
+    """Whether the term belongs to RDF, RDFS, OWL or XSD."""
+    return term.startswith(_BUILTIN_PREFIXES)
+
+
+def is_datatype_key(term: str) -> bool:
+    """Whether the term is rdfs:Literal or an XSD datatype."""
+    return term == _RDFS_LITERAL or term.startswith(_XSD_PREFIX)
+
+
 class Terms:
-    """Every term numbered: the rules then hash and compare small ints, not rdflib terms."""
+    """Every term numbered: the rules then hash and compare small ints, not strings."""
 
     def __init__(self) -> None:
-        self.ids: dict[Node, int] = {}
-        self.terms: list[Node] = []
+        self.ids: dict[str, int] = {}
+        self.keys: list[str] = []
 
-    def id(self, term: Node) -> int:
+    def id(self, term: str) -> int:
         number = self.ids.get(term)
         if number is None:
-            number = self.ids[term] = len(self.terms)
-            self.terms.append(term)
+            number = self.ids[term] = len(self.keys)
+            self.keys.append(term)
         return number
 
-    def triple(self, triple: tuple[int, int, int]) -> Triple:
-        terms = self.terms
-        return terms[triple[0]], terms[triple[1]], terms[triple[2]]
+    def numbered(self, triples: Iterable[KeyTriple]) -> set[tuple[int, int, int]]:
+        ids, keys = self.ids, self.keys
+        found: set[tuple[int, int, int]] = set()
+        add = found.add
+        for triple in triples:
+            numbers = []
+            for term in triple:
+                number = ids.get(term)
+                if number is None:
+                    number = ids[term] = len(keys)
+                    keys.append(term)
+                numbers.append(number)
+            add((numbers[0], numbers[1], numbers[2]))
+        return found
+
+    def triple(self, triple: tuple[int, int, int]) -> KeyTriple:
+        keys = self.keys
+        return keys[triple[0]], keys[triple[1]], keys[triple[2]]
 
     def n3(self, number: int) -> str:
-        return self.terms[number].n3()
+        return self.keys[number]
 
 
 # The vocabulary the rules name, numbered first so that each has a fixed number.
@@ -90,17 +145,17 @@ _V = [
     DISJOINT, PDISJOINT, SAME, DIFFERENT, NOTHING, SYMMETRIC, TRANSITIVE, FUNCTIONAL,
     INVFUNCTIONAL, IRREFLEXIVE, ASYMMETRIC,
 ) = range(len(_V))
+VOCABULARY = tuple(_V)
 _SCHEMA_IDS = frozenset(range(SUBCLASS, PDISJOINT + 1))
 _CHARACTERISTIC_IDS = frozenset(range(SYMMETRIC, ASYMMETRIC + 1))
 
 
-def numbered(asserted: set[Triple]) -> tuple[Terms, set[tuple[int, int, int]]]:
-    """The triples with their terms numbered, the rules' vocabulary first (TYPE, SAME, …)."""
+def new_terms() -> Terms:
+    """A numbering with the rules' vocabulary first, so that TYPE, SAME, … are their numbers."""
     terms = Terms()
     for term in _V:
-        terms.id(term)
-    number = terms.id
-    return terms, {(number(s), number(p), number(o)) for s, p, o in asserted}
+        terms.id(key(term))
+    return terms
 
 
 @dataclass
@@ -118,37 +173,54 @@ class Schema:
     entailed: set[tuple[int, int, int]] = field(default_factory=set)  # schema axioms added
     terms: set[int] = field(default_factory=set)  # every term an axiom mentions
 
+    def predicates(self) -> set[int]:
+        """The properties some rule or check joins on, or derives: only their triples matter."""
+        found = set(self.property_steps) | set(self.domains) | set(self.ranges)
+        found |= {q for steps in self.property_steps.values() for q, _ in steps}
+        found |= set().union(*self.characteristics.values())
+        found |= {p for pair in self.disjoint_properties for p in pair}
+        return found
+
+
+_UNSUPPORTED_PREDICATE_KEYS = frozenset(map(key, _UNSUPPORTED_PREDICATES))
+_UNSUPPORTED_TYPE_KEYS = frozenset(map(key, _UNSUPPORTED_TYPES))
+_SCHEMA_PREDICATE_KEYS = frozenset(map(key, _SCHEMA_PREDICATES))
+_SAFE_BUILTIN_OBJECT_KEYS = {key(p): frozenset(map(key, objects)) for p, objects in _SAFE_BUILTIN_OBJECTS.items()}
+_RULE_PREDICATE_KEYS = frozenset(map(key, _RULE_PREDICATES))
+_PROPERTY_AXIOM_KEYS = frozenset(map(key, _PROPERTY_AXIOMS))
+_TYPE, _RANGE = key(RDF.type), key(RDFS.range)
+
 
 def check_supported(triples: set[tuple[int, int, int]], terms: Terms) -> None:
     """Refuse (UnsupportedConstruct) an input whose meaning the rules would not fully capture."""
     for s, p, o in _axiom_candidates(triples, terms):
-        if p in _UNSUPPORTED_PREDICATES or (p == RDF.type and o in _UNSUPPORTED_TYPES):
-            construct = o if p == RDF.type else p
+        if p in _UNSUPPORTED_PREDICATE_KEYS or (p == _TYPE and o in _UNSUPPORTED_TYPE_KEYS):
+            construct = o if p == _TYPE else p
             raise UnsupportedConstruct(
-                f"the fast reasoner does not implement {construct.n3()} (used by {s.n3()}); "
+                f"the fast reasoner does not implement {construct} (used by {s}); "
                 "build with --reasoner owlrl"
             )
-        if p not in _SCHEMA_PREDICATES:
+        if p not in _SCHEMA_PREDICATE_KEYS:
             continue
-        if is_builtin(s):
+        if is_builtin_key(s):
             raise UnsupportedConstruct(
-                f"the fast reasoner does not reason over axioms about {s.n3()} itself "
-                f"({s.n3()} {p.n3()} {o.n3()}); build with --reasoner owlrl"
+                f"the fast reasoner does not reason over axioms about {s} itself "
+                f"({s} {p} {o}); build with --reasoner owlrl"
             )
-        safe = o in _SAFE_BUILTIN_OBJECTS.get(p, ()) or (p == RDFS.range and is_datatype(o))
-        changes_rules = o in _RULE_PREDICATES or (is_builtin(o) and p not in _PROPERTY_AXIOMS)
+        safe = o in _SAFE_BUILTIN_OBJECT_KEYS.get(p, ()) or (p == _RANGE and is_datatype_key(o))
+        changes_rules = o in _RULE_PREDICATE_KEYS or (is_builtin_key(o) and p not in _PROPERTY_AXIOM_KEYS)
         if changes_rules and not safe:
             raise UnsupportedConstruct(
-                f"the fast reasoner does not reason over {s.n3()} {p.n3()} {o.n3()}, which "
+                f"the fast reasoner does not reason over {s} {p} {o}, which "
                 "makes data triples into axioms; build with --reasoner owlrl"
             )
 
 
-def _axiom_candidates(triples: set[tuple[int, int, int]], terms: Terms) -> list[Triple]:
+def _axiom_candidates(triples: set[tuple[int, int, int]], terms: Terms) -> list[KeyTriple]:
     """The triples `check_supported` must look at: axioms and unsupported constructs."""
     ids = terms.ids
-    unsupported = {ids[t] for t in _UNSUPPORTED_PREDICATES if t in ids}
-    unsupported_types = {ids[t] for t in _UNSUPPORTED_TYPES if t in ids}
+    unsupported = {ids[t] for t in _UNSUPPORTED_PREDICATE_KEYS if t in ids}
+    unsupported_types = {ids[t] for t in _UNSUPPORTED_TYPE_KEYS if t in ids}
     return [
         terms.triple(t) for t in triples
         if t[1] in _SCHEMA_IDS or t[1] in unsupported or (t[1] == TYPE and t[2] in unsupported_types)

@@ -1,12 +1,14 @@
-"""Reading RDF files into an rdflib Dataset, with errors that name the file and line at fault.
+"""Reading RDF files, with errors that name the file and line at fault.
 
 The project's own dataset is the ontology (one graph) plus one named graph per data file;
-`load_dataset` checks that each data file holds exactly one named graph and nothing else.
+`load_dataset` (into an rdflib Dataset) and `load_store` (into a pyoxigraph store, what the build
+uses: ten times faster, and a tenth of the memory) check that each data file holds exactly one
+named graph and nothing else, with the same messages.
 """
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax import SAXException, SAXParseException
@@ -19,6 +21,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from kg.errors import InputError, one_line
 from kg.namespaces import ONTOLOGY_GRAPH
 from kg.project import display_path
+from kg.terms import to_oxigraph, to_rdflib
 
 # rdflib's format names, by file suffix.
 FORMATS_BY_SUFFIX: dict[str, str] = {
@@ -43,6 +46,12 @@ _STRICT_FORMATS: dict[str, pyoxigraph.RdfFormat] = {
     "xml": pyoxigraph.RdfFormat.RDF_XML,
 }
 
+# Files up to this size that pyoxigraph finds bad are parsed again by rdflib, for its wording of
+# the error (as load_file gives it); larger ones get pyoxigraph's, which is located as well.
+_REPARSED_FOR_MESSAGE_BYTES = 1_000_000
+# How often load_store reports progress, in quads.
+_PROGRESS_EVERY = 250_000
+
 # The errors rdflib's parsers raise for bad input (BadSyntax is a SyntaxError; the JSON-LD
 # parser raises ValueError and its subclass JSONDecodeError).
 _PARSE_ERRORS = (SyntaxError, RdflibError, ValueError, SAXException)
@@ -53,6 +62,14 @@ class LoadedDataset:
     """A dataset and, for each of its named graphs, the files it was read from."""
 
     dataset: Dataset
+    graph_files: dict[URIRef, tuple[Path, ...]]
+
+
+@dataclass(frozen=True)
+class LoadedStore:
+    """A store of the files' graphs and, for each named graph, the files it was read from."""
+
+    store: pyoxigraph.Store
     graph_files: dict[URIRef, tuple[Path, ...]]
 
 
@@ -125,6 +142,108 @@ def load_dataset(ontology_paths: Iterable[Path], data_paths: Iterable[Path]) -> 
         _add_graph(dataset, name, graph)
         graph_files[name] = (path,)
     return LoadedDataset(dataset, graph_files)
+
+
+def load_store(
+    ontology_paths: Iterable[Path], data_paths: Iterable[Path],
+    progress: Callable[[str], None] | None = None,
+) -> LoadedStore:
+    """What load_dataset loads, and refuses, in a pyoxigraph store, parsed by pyoxigraph."""
+    store = pyoxigraph.Store()
+    graph_files: dict[URIRef, tuple[Path, ...]] = {}
+    ontology = pyoxigraph.NamedNode(str(ONTOLOGY_GRAPH))
+    loaded = [0]
+    for path in ontology_paths:
+        graphs = _load_into(store, path, ontology, loaded, progress)
+        if graphs != {ontology}:
+            if len(graphs) > 1:
+                raise _graphs_error(path, graphs)
+            raise InputError(
+                f"{display_path(path)}: an ontology file may not name a graph (<{_name(graphs)}>)"
+            )
+        graph_files[ONTOLOGY_GRAPH] = graph_files.get(ONTOLOGY_GRAPH, ()) + (path,)
+    for path in data_paths:
+        graphs = _load_into(store, path, None, loaded, progress)
+        if len(graphs) > 1:
+            raise _graphs_error(path, graphs)
+        name = URIRef(_name(graphs))
+        if name in graph_files:
+            earlier = ", ".join(display_path(p) for p in graph_files[name])
+            raise InputError(
+                f"{display_path(path)}: graph <{name}> is already loaded from {earlier}"
+            )
+        graph_files[name] = (path,)
+    return LoadedStore(store, graph_files)
+
+
+def _load_into(
+    store: pyoxigraph.Store, path: Path, graph: pyoxigraph.NamedNode | None, loaded: list[int],
+    progress: Callable[[str], None] | None,
+) -> set[pyoxigraph.NamedNode | pyoxigraph.BlankNode]:
+    """Add one file's quads to the store; the graphs they went to (never the default graph).
+
+    Default-graph quads go to `graph`, or else (a triples file) to the file's own graph; a
+    dataset file with default-graph quads and no `graph` given is refused, as load_dataset does.
+    """
+    fmt = rdf_format(path)
+    data = _read(path, fmt)
+    if graph is None and fmt in TRIPLE_FORMATS:
+        graph = pyoxigraph.NamedNode(str(file_graph_name(path)))
+    graphs: set[pyoxigraph.NamedNode | pyoxigraph.BlankNode] = set()
+    stray: set[tuple[object, object, object]] = set()
+
+    def placed(quads: Iterable[pyoxigraph.Quad]) -> Iterator[pyoxigraph.Quad]:
+        for quad in quads:
+            if isinstance(quad.graph_name, pyoxigraph.DefaultGraph):
+                if graph is None:
+                    stray.add((quad.subject, quad.predicate, quad.object))
+                    continue
+                quad = pyoxigraph.Quad(quad.subject, quad.predicate, quad.object, graph)
+            graphs.add(quad.graph_name)
+            loaded[0] += 1
+            if progress and loaded[0] % _PROGRESS_EVERY == 0:
+                progress(f"{loaded[0]:,} triples read")
+            yield quad
+
+    strict_format = _STRICT_FORMATS.get(fmt)
+    if strict_format is None:  # JSON-LD: rdflib, which can fetch a remote context
+        store.extend(placed(_quads_of(load_file(path))))
+    else:
+        base = path.resolve().as_uri()
+        try:
+            store.extend(placed(pyoxigraph.parse(data, strict_format, base_iri=base, rename_blank_nodes=True)))
+        except SyntaxError as err:
+            if len(data) <= _REPARSED_FOR_MESSAGE_BYTES:
+                load_file(path)  # raises the error as load_file words it
+            raise _syntax_error(path, err) from err
+    if stray:
+        raise InputError(
+            f"{display_path(path)}: {len(stray)} triple(s) outside any named graph; "
+            "a data file holds exactly one named graph"
+        )
+    if not graphs:
+        raise InputError(f"{display_path(path)}: holds no triples")
+    return graphs
+
+
+def _quads_of(dataset: Dataset) -> Iterator[pyoxigraph.Quad]:
+    for s, p, o, graph in dataset.quads((None, None, None, None)):
+        name = getattr(graph, "identifier", graph)
+        yield pyoxigraph.Quad(
+            to_oxigraph(s), to_oxigraph(p), to_oxigraph(o),
+            pyoxigraph.DefaultGraph() if name in (None, DATASET_DEFAULT_GRAPH_ID) else to_oxigraph(name),
+        )
+
+
+def _name(graphs: set[pyoxigraph.NamedNode | pyoxigraph.BlankNode]) -> str:
+    return str(to_rdflib(next(iter(graphs))))
+
+
+def _graphs_error(path: Path, graphs: set[pyoxigraph.NamedNode | pyoxigraph.BlankNode]) -> InputError:
+    names = " ".join(f"<{name}>" for name in sorted(str(to_rdflib(g)) for g in graphs))
+    return InputError(
+        f"{display_path(path)}: holds {len(graphs)} named graphs ({names}); expected exactly one"
+    )
 
 
 def _read(path: Path, fmt: str) -> str | bytes:
@@ -226,7 +345,11 @@ def _strict_error(path: Path, data: str | bytes, fmt: str) -> InputError | None:
         for _ in pyoxigraph.parse(data, strict_format, base_iri=path.resolve().as_uri()):
             pass
     except SyntaxError as err:
-        why = one_line(re.sub(r"^Parser error (?:at|between) .*?: ", "", str(err.msg)))
-        where = f":{err.lineno}" if err.lineno else ""
-        return InputError(f"{display_path(path)}{where}: bad syntax: {why}")
+        return _syntax_error(path, err)
     return None
+
+
+def _syntax_error(path: Path, err: SyntaxError) -> InputError:
+    why = one_line(re.sub(r"^Parser error (?:at|between) .*?: ", "", str(err.msg)))
+    where = f":{err.lineno}" if err.lineno else ""
+    return InputError(f"{display_path(path)}{where}: bad syntax: {why}")

@@ -20,12 +20,14 @@ loader, which warns about them, and to the SHACL shapes.
 
 from collections.abc import Iterable
 
+import pyoxigraph
 from rdflib import Graph
 
 from kg.entailment_filter import Closure, Triple, kept
 from kg.errors import KgError
-from kg.fast_reasoner import Progress, fast_closure
+from kg.fast_reasoner import Progress, fast_closure, store_closure
 from kg.namespaces import RDF
+from kg.terms import dataset_from_store, to_oxigraph
 
 REASONERS = ("fast", "owlrl")
 
@@ -43,6 +45,24 @@ def infer(asserted: Iterable[Triple], reasoner: str = "fast", progress: Progress
             # owlrl reports nothing while it runs: say how long to expect instead.
             progress(f"owlrl on {len(triples):,} triples: about {len(triples) / 1000:.0f} s at 1 ms a triple")
         return owlrl_closure(triples)
+    raise KgError(f"unknown reasoner {reasoner!r}; use one of {', '.join(REASONERS)}")
+
+
+def infer_store(store: pyoxigraph.Store, reasoner: str = "fast", progress: Progress | None = None) -> Closure:
+    """The filtered OWL 2 RL closure of the store's named graphs, its triples as N-Triples keys.
+
+    The fast reasoner reads the store itself; owlrl, the reference, works on an rdflib copy.
+    """
+    if reasoner == "fast":
+        return store_closure(store, progress)
+    if reasoner == "owlrl":
+        dataset = dataset_from_store(store)
+        closure = infer({(s, p, o) for s, p, o, _ in dataset.quads((None, None, None, None))}, reasoner, progress)
+        keys = {term: str(to_oxigraph(term)) for triple in closure.inferred for term in triple}
+        return Closure(
+            frozenset((keys[s], keys[p], keys[o]) for s, p, o in closure.inferred),
+            closure.inconsistencies,
+        )
     raise KgError(f"unknown reasoner {reasoner!r}; use one of {', '.join(REASONERS)}")
 
 
