@@ -298,7 +298,8 @@ EVENTS = {
     # from the background graph
     "event/1991-03-26-fall-of-moussa-traore", "event/2013-09-04-inauguration-of-ibrahim-boubacar-keita",
     "event/2012-03-22-coup", "event/2012-04-12-inauguration-of-dioncounda-traore",
-    "event/2020-09-25-inauguration-of-bah-ndaw",
+    "event/2020-09-25-inauguration-of-bah-ndaw", "event/1992-06-08-inauguration-of-alpha-oumar-konare",
+    "event/2002-06-08-inauguration-of-amadou-toumani-toure",
     # decisions the article reports
     "event/keita-government-turns-to-moscow", "event/traore-continues-cooperation-with-ussr",
     # statements are events too
@@ -316,7 +317,7 @@ STATES = {
 PERSONS = {
     "madiba-keita", "modibo-keita", "moussa-traore", "ibrahim-boubacar-keita", "abdoulaye-diop",
     "sergey-lavrov", "amadou-toumani-toure", "amadou-haya-sanogo", "dioncounda-traore",
-    "assimi-goita", "bah-ndaw",
+    "assimi-goita", "bah-ndaw", "alpha-oumar-konare",
 }
 ORGANISATIONS = {
     "lessor", "malian-armed-forces", "malian-defence-and-security-forces",
@@ -326,6 +327,7 @@ ORGANISATIONS = {
 REGIMES = {
     "mali-modibo-keita", "mali-moussa-traore", "mali-amadou-toumani-toure", "mali-cnrdr-2012",
     "mali-dioncounda-traore", "mali-ibrahim-boubacar-keita", "mali-cnsp-2020", "mali-transition-2020",
+    "mali-ctsp-1991", "mali-alpha-oumar-konare",
 }
 
 
@@ -361,6 +363,10 @@ def test_what_the_background_compilation_gives(store):
         # the end of Keïta's presidency, and the junta between him and the Transition
         "office-holding/ibrahim-boubacar-keita-president-of-mali", "regime/mali-cnsp-2020",
         "person/assimi-goita", "event/2020-09-25-inauguration-of-bah-ndaw", "person/bah-ndaw",
+        # the regimes between Moussa Traoré's fall and Amadou Toumani Touré's election
+        "regime/mali-ctsp-1991", "regime/mali-alpha-oumar-konare", "person/alpha-oumar-konare",
+        "event/1992-06-08-inauguration-of-alpha-oumar-konare",
+        "event/2002-06-08-inauguration-of-amadou-toumani-toure",
     }
 
 
@@ -402,6 +408,8 @@ def test_heads_is_the_inverse_of_headed_by_and_an_org_head_of(store):
         ("person/amadou-haya-sanogo", "regime/mali-cnrdr-2012"),
         ("person/dioncounda-traore", "regime/mali-dioncounda-traore"),
         ("person/assimi-goita", "regime/mali-cnsp-2020"),
+        ("person/amadou-toumani-toure", "regime/mali-ctsp-1991"),
+        ("person/alpha-oumar-konare", "regime/mali-alpha-oumar-konare"),
     }
     assert pairs(store, "SELECT ?p ?r WHERE { ?p kgo:heads ?r }") == heads
     assert pairs(store, "SELECT ?p ?r WHERE { ?p w3org:headOf ?r }") == heads
