@@ -209,16 +209,14 @@ def test_a_kg_root_that_is_not_a_folder_exits_2(monkeypatch, tmp_path):
     )
 
 
-def test_rdflib_warnings_are_single_lines(root):
+def test_an_ill_typed_literal_loads_without_a_warning(root):
+    """The build parses with pyoxigraph, which keeps "abc"^^xsd:integer as written (rdflib warned
+    in several lines); the shapes' sh:datatype is what reports such a literal."""
     shutil.copy(FIXTURES / "loading" / "ill_typed_literal.trig", root / "data")
 
     result = kg("query", "ASK { ?s <http://example.org/count> ?n }")
 
-    assert (result.exit_code, result.stdout) == (0, "true\n")
-    assert result.stderr == (
-        "kg: warning: Failed to convert Literal lexical form to value. "
-        "Datatype=http://www.w3.org/2001/XMLSchema#integer, Converter=<class 'int'>\n"
-    )
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "true\n", "")
 
 
 def test_export_to_stdout_defaults_to_trig(root):
