@@ -34,7 +34,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -52,7 +51,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-# benchmarks/ is not a package: synthetic.py comes from the folder on the path.
+# benchmarks/ is not a package: soak.py and synthetic.py come from the folder on the path.
+import soak
 import synthetic
 
 
@@ -204,7 +204,7 @@ def _rows(results: dict[str, Any]) -> list[str]:
 
 
 def _start(server: Server, probe: str) -> tuple[str, subprocess.Popen, float]:
-    port = _free_port()
+    port = soak.free_port()
     started = time.monotonic()
     process = subprocess.Popen(
         [part.replace("{port}", str(port)) for part in server.command],
@@ -283,12 +283,6 @@ def _servers(data: Path, scratch: Path, workers: int | None) -> list[Server]:
             )
         )  # its --help says /sparql, but it answers at the root
     return servers
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _query_url(url: str, text: str) -> str:

@@ -20,7 +20,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,9 @@ import time
 import urllib.parse
 from datetime import datetime
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import soak  # noqa: E402  (benchmarks/ is not a package)
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUEST_TIMEOUT = 30.0
@@ -50,14 +52,14 @@ def main() -> None:
         project = Path(scratch) / "project"
         for folder in ("ontology", "data", "rules", "shapes", "queries"):
             shutil.copytree(ROOT / folder, project / folder)
-        port = _free_port()
+        port = soak.free_port()
         log_path = Path(scratch) / "kg-serve.log"
         command = [str(Path(sys.executable).parent / "kg"), "serve", "--watch", "--port", str(port)]
         with open(log_path, "w") as log:
             server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
                                       env={**os.environ, "KG_ROOT": str(project)})
         try:
-            _wait_until_ready(port, server)
+            soak.wait_until_ready(port, server, limit=180)
             _run(port, project, log_path, options)
         finally:
             server.terminate()
@@ -166,27 +168,6 @@ def _print(results, swaps, log: str, options) -> None:
 
 def _moment(logged: str) -> float:
     return datetime.strptime(logged, "%Y-%m-%d %H:%M:%S,%f").timestamp()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_ready(port: int, server: subprocess.Popen, limit: float = 180) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"kg serve exited with {server.returncode}")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/readyz")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.05)  # not listening yet
-    raise SystemExit(f"kg serve was not ready within {limit:g} s")
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         data = options.data or synthetic.scratch_build(Path(scratch), 10_000, 1).dataset_path
-        port = _free_port()
+        port = free_port()
         command = [str(Path(sys.executable).parent / "kg"), "serve", "--data", str(data), "--as-is",
                    "--port", str(port)]
         if options.workers:
@@ -72,7 +72,7 @@ def main() -> None:
         log = open(options.log or Path(scratch) / "kg-serve.log", "w")
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
-            _wait_until_ready(port, server)
+            wait_until_ready(port, server)
             _soak(port, server.pid, options)
         finally:
             server.terminate()
@@ -257,13 +257,15 @@ def _p99(times: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-def _wait_until_ready(port: int, server: subprocess.Popen, limit: float = 60) -> None:
+def wait_until_ready(port: int, server: subprocess.Popen, limit: float = 60) -> None:
+    """Poll /readyz until kg serve answers 200; exit if it dies or takes longer than `limit`."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if server.poll() is not None:
