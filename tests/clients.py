@@ -1,5 +1,7 @@
 """Test clients over the app that several test packages share."""
 
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,3 +21,12 @@ def read_only_client(data: Path, **overrides: object) -> Iterator[FlaskClient]:
         yield app.test_client()
     finally:
         app.extensions["kg"].evaluator.close()
+
+
+def http_get(url: str, timeout: float = 30) -> tuple[int, bytes]:
+    """GET `url` from a real server: its status and body, an HTTP error's included."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()

@@ -12,14 +12,13 @@ import sqlite3
 import threading
 import time
 import types
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyoxigraph
 import pytest
+from clients import http_get
 import werkzeug.test
 from flask import Flask
 
@@ -55,22 +54,14 @@ BROKEN = PREFIXES + 'graph:extra { id:mali a kgo:Country ; rdfs:label "Mali"@en 
 TIMEOUT = 5.0
 
 
-def _get(url: str, timeout: float = 30) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
-
-
 def _count(base: str) -> int:
-    status, body = _get(base + "/sparql?" + urllib.parse.urlencode({"query": COUNT}))
+    status, body = http_get(base + "/sparql?" + urllib.parse.urlencode({"query": COUNT}))
     assert status == 200, body
     return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
 
 
 def _status(base: str) -> dict:
-    return json.loads(_get(base + "/status")[1])
+    return json.loads(http_get(base + "/status")[1])
 
 
 def _children(pid: int) -> set[int]:
@@ -159,7 +150,7 @@ def test_requests_during_a_swap_all_succeed_in_time(watching, project: Path) -> 
         seen = []
         while time.monotonic() < deadline:
             started = time.monotonic()
-            status, body = _get(
+            status, body = http_get(
                 watching.url + "/sparql?" + urllib.parse.urlencode({"query": COUNT}), TIMEOUT
             )
             n = int(json.loads(body)["results"]["bindings"][0]["n"]["value"]) if status == 200 else -1
@@ -321,7 +312,7 @@ def test_an_http_process_replaced_after_a_swap_serves_the_new_build(watching, pr
     # Forked from the main process, which holds the first build's app: it must not serve that.
     _until(lambda: len(p := _children(watching.process.pid) - _rebuilders(watching)) == 2
            and victim not in p, what="a replacement HTTP process")
-    _until(lambda: _get(watching.url + "/readyz")[0] == 200, what="readiness")
+    _until(lambda: http_get(watching.url + "/readyz")[0] == 200, what="readiness")
     assert [_count(watching.url) for _ in range(10)] == [29] * 10
 
 
@@ -390,7 +381,7 @@ def test_a_hung_rebuild_is_stopped_and_the_next_change_is_served(
         os.replace(tmp_path / "never-ends", data)
         running_since = _until(lambda: _status(running.url)["rebuilding"], what="a rebuild")
         assert running_since["trigger"] == "changed: data/tass-2021-10-01.trig"
-        home = _get(running.url + "/")[1].decode()
+        home = http_get(running.url + "/")[1].decode()
         assert f'<dd class="rebuilding">since {running_since["since"]} (' in home
         assert _count(running.url) == 27  # the last good build serves meanwhile
         last = _until(lambda: (s := _status(running.url))["rebuilding"] is None

@@ -8,26 +8,17 @@ import json
 import os
 import signal
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from clients import http_get
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 SIMPLE = "ASK { ?s ?p ?o }"
 # CPU seconds a query worker has spent once it is surely evaluating the runaway query.
 BUSY_CPU = 0.3
-
-
-def _get(url: str, timeout: float = 30) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
 
 
 def _query_url(base: str, query: str) -> str:
@@ -85,12 +76,12 @@ def server(kg_data: Path, kg_serve, tmp_path: Path) -> Iterator:
 
 
 def test_health_endpoints_of_a_running_server(server) -> None:
-    assert _get(server.url + "/healthz") == (200, b"ok\n")
-    assert _get(server.url + "/readyz") == (200, b"ready\n")
-    _, before = _get(server.url + "/status")
+    assert http_get(server.url + "/healthz") == (200, b"ok\n")
+    assert http_get(server.url + "/readyz") == (200, b"ready\n")
+    _, before = http_get(server.url + "/status")
     for _ in range(10):
-        assert _get(server.url + "/healthz")[0] == 200
-    status, after = _get(server.url + "/status")
+        assert http_get(server.url + "/healthz")[0] == 200
+    status, after = http_get(server.url + "/status")
     counted = json.loads(after)["requests"]
     # Counted by every HTTP process into one shared table: the first /status and ten /healthz.
     assert counted["scope"] == "all HTTP processes"
@@ -100,12 +91,12 @@ def test_health_endpoints_of_a_running_server(server) -> None:
 
 def test_a_query_worker_killed_mid_query_fails_that_query_only(server) -> None:
     with concurrent.futures.ThreadPoolExecutor(5) as pool:
-        runaway = pool.submit(_get, _query_url(server.url, RUNAWAY))
+        runaway = pool.submit(http_get, _query_url(server.url, RUNAWAY))
         worker = _busy_query_worker(server)
-        others = [pool.submit(_get, _query_url(server.url, SIMPLE)) for _ in range(8)]
+        others = [pool.submit(http_get, _query_url(server.url, SIMPLE)) for _ in range(8)]
         os.kill(worker, signal.SIGKILL)
         status, body = runaway.result(timeout=30)
-        others += [pool.submit(_get, _query_url(server.url, SIMPLE)) for _ in range(8)]
+        others += [pool.submit(http_get, _query_url(server.url, SIMPLE)) for _ in range(8)]
         answers = [future.result(timeout=30) for future in others]
     assert (status, json.loads(body)["error"]["message"]) == (
         503,
@@ -113,7 +104,7 @@ def test_a_query_worker_killed_mid_query_fails_that_query_only(server) -> None:
         "retry, and report the query if it happens again",
     )
     assert answers == [(200, b'{"head": {}, "boolean": true}')] * 16
-    assert _get(server.url + "/readyz") == (200, b"ready\n")
+    assert http_get(server.url + "/readyz") == (200, b"ready\n")
 
 
 def test_an_http_process_killed_is_replaced(server) -> None:
@@ -125,7 +116,7 @@ def test_an_http_process_killed_is_replaced(server) -> None:
         what="a replacement HTTP process",
     )
     assert len(after - before) == 1
-    answers = [_get(_query_url(server.url, SIMPLE)) for _ in range(10)]
+    answers = [http_get(_query_url(server.url, SIMPLE)) for _ in range(10)]
     assert answers == [(200, b'{"head": {}, "boolean": true}')] * 10
 
 
@@ -134,7 +125,7 @@ def test_sigterm_lets_the_query_in_flight_finish(kg_data: Path, kg_serve, tmp_pa
     args = ["--data", str(kg_data), "--as-is", "--query-timeout", "2", "--workers", "1"]
     with kg_serve(args, tmp_path / "kg-serve.log", ready_path="/readyz") as running:
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            in_flight = pool.submit(_get, _query_url(running.url, RUNAWAY))
+            in_flight = pool.submit(http_get, _query_url(running.url, RUNAWAY))
             _busy_query_worker(running)
             running.process.send_signal(signal.SIGTERM)
             status, body = in_flight.result(timeout=30)
