@@ -114,6 +114,12 @@ class Channel:
     def close(self) -> None:
         self.sock.close()
 
+    def __del__(self) -> None:
+        # An end dropped unclosed (an app's evaluator discarded with its idle workers) is closed
+        # quietly, as multiprocessing's Connection closes itself, rather than left to the socket's
+        # own finalizer, which warns (ResourceWarning) wherever the collector happens to run.
+        self.sock.close()
+
     def send(self, message: object) -> None:
         """Send a message of plain values (OSError if the other end is gone)."""
         payload = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
