@@ -479,13 +479,13 @@ def test_transfers_register_has_sipri_columns_and_one_row_per_deal(store, querie
              r["years_of_delivery"], r["status"], r["deal_stage"]) for r in solutions]
     unsaid = ".."
     assert rows == [
-        ("BTR-40", None, "15", "1961", unsaid, "delivered"), ("T-34-85", None, "10", "1963", unsaid, "delivered"),
-        ("BRDM-2", None, "20", "1975", unsaid, "delivered"),
-        ("S-125M/SA-3B", None, "(3)", "(1981)", unsaid, "delivered"),
-        ("SON-9", None, "1", "1981", unsaid, "delivered"),
-        ("T-34-85", None, "20", "(1981)", unsaid, "delivered"),
-        ("V-60/SA-3B", None, "100", "(1981)", unsaid, "delivered"),
-        ("P-10", None, "3", "1983", unsaid, "delivered"), (None, None, "..", "(2021)", unsaid, "delivered"),
+        ("BTR-40", unsaid, "15", "1961", unsaid, "delivered"), ("T-34-85", unsaid, "10", "1963", unsaid, "delivered"),
+        ("BRDM-2", unsaid, "20", "1975", unsaid, "delivered"),
+        ("S-125M/SA-3B", unsaid, "(3)", "(1981)", unsaid, "delivered"),
+        ("SON-9", unsaid, "1", "1981", unsaid, "delivered"),
+        ("T-34-85", unsaid, "20", "(1981)", unsaid, "delivered"),
+        ("V-60/SA-3B", unsaid, "100", "(1981)", unsaid, "delivered"),
+        ("P-10", unsaid, "3", "1983", unsaid, "delivered"), (None, unsaid, "..", "(2021)", unsaid, "delivered"),
         (None, "..", None, None, unsaid, "requested"), (None, "..", None, None, unsaid, "in preparation"),
         (None, "..", None, None, unsaid, "pledged"), (None, "..", None, None, "New", "acquired"),
         (None, "..", None, None, "New", "acquired"),

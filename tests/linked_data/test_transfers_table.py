@@ -42,20 +42,20 @@ USSR = "Union of Soviet Socialist Republics"
 # missiles" read as 3 systems); then our deal stage. Only the acquisitions after 2020 say their
 # condition: "équipements neufs".
 REGISTER = [
-    ("Mali", USSR, "", "", "BTR-40", "armoured personnel carrier", "15", "1961", "..", "delivered", "1961-btr-40"),
-    ("Mali", USSR, "", "", "T-34-85", "tank", "10", "1963", "..", "delivered", "1963-t-34-85"),
-    ("Mali", USSR, "", "", "BRDM-2", "reconnaissance vehicle", "20", "1975", "..", "delivered", "1975-brdm-2"),
-    ("Mali", USSR, "", "", "S-125M/SA-3B", "surface-to-air missile system", "(3)", "(1981)", "..", "delivered", "1981-s-125m"),
-    ("Mali", USSR, "", "", "SON-9", "fire-control radar", "1", "1981", "..", "delivered", "1981-son-9"),
-    ("Mali", USSR, "", "", "T-34-85", "tank", "20", "(1981)", "..", "delivered", "1981-t-34-85"),
-    ("Mali", USSR, "", "", "V-60/SA-3B", "surface-to-air missile", "100", "(1981)", "..", "delivered", "1981-v-60"),
-    ("Mali", USSR, "", "", "P-10", "radar", "3", "1983", "..", "delivered", "1983-p-10"),
-    ("Mali", "Russia", "", "", "", "military equipment", "..", "(2021)", "..", "delivered", "2021-10-first-russian-deliveries"),
-    ("Mali", "Russia", "", "..", "", "military equipment", "", "", "..", "requested", "2021-mali-equipment-request"),
-    ("Mali", "Russia", "", "..", "", "military equipment", "", "", "..", "in preparation", "2021-pending-russian-deliveries"),
-    ("Mali", "Russia", "", "..", "", "military equipment", "", "", "..", "pledged", "2021-russian-equipment-pledge"),
-    ("Mali", "Russia", "", "..", "", "combat helicopter", "", "", "New", "acquired", "after-2020-combat-helicopters"),
-    ("Mali", "Russia", "", "..", "", "military equipment", "", "", "New", "acquired", "after-2020-other-war-materiel"),
+    ("Mali", USSR, "..", "..", "BTR-40", "armoured personnel carrier", "15", "1961", "..", "delivered", "1961-btr-40"),
+    ("Mali", USSR, "..", "..", "T-34-85", "tank", "10", "1963", "..", "delivered", "1963-t-34-85"),
+    ("Mali", USSR, "..", "..", "BRDM-2", "reconnaissance vehicle", "20", "1975", "..", "delivered", "1975-brdm-2"),
+    ("Mali", USSR, "..", "..", "S-125M/SA-3B", "surface-to-air missile system", "(3)", "(1981)", "..", "delivered", "1981-s-125m"),
+    ("Mali", USSR, "..", "..", "SON-9", "fire-control radar", "1", "1981", "..", "delivered", "1981-son-9"),
+    ("Mali", USSR, "..", "..", "T-34-85", "tank", "20", "(1981)", "..", "delivered", "1981-t-34-85"),
+    ("Mali", USSR, "..", "..", "V-60/SA-3B", "surface-to-air missile", "100", "(1981)", "..", "delivered", "1981-v-60"),
+    ("Mali", USSR, "..", "..", "P-10", "radar", "3", "1983", "..", "delivered", "1983-p-10"),
+    ("Mali", "Russia", "..", "..", "", "military equipment", "..", "(2021)", "..", "delivered", "2021-10-first-russian-deliveries"),
+    ("Mali", "Russia", "..", "..", "", "military equipment", "", "", "..", "requested", "2021-mali-equipment-request"),
+    ("Mali", "Russia", "..", "..", "", "military equipment", "", "", "..", "in preparation", "2021-pending-russian-deliveries"),
+    ("Mali", "Russia", "..", "..", "", "military equipment", "", "", "..", "pledged", "2021-russian-equipment-pledge"),
+    ("Mali", "Russia", "..", "..", "", "combat helicopter", "", "", "New", "acquired", "after-2020-combat-helicopters"),
+    ("Mali", "Russia", "..", "..", "", "military equipment", "", "", "New", "acquired", "after-2020-other-war-materiel"),
 ]
 
 
