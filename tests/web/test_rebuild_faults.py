@@ -7,6 +7,7 @@ import types
 from pathlib import Path
 
 import pytest
+from processes import child_pids
 from flask import Flask
 
 from kg.web import generations, rebuilding, serving
@@ -48,7 +49,7 @@ def test_a_hung_rebuild_is_stopped_and_reported(hanging_data: Path, tmp_path: Pa
     assert (last["outcome"], last["key"], last["trigger"]) == ("failed", "served", "SIGHUP")
     assert last["message"] == "the build took longer than 4 s and was stopped"
     # Stopped, not left running: no rebuild process is left behind.
-    assert not [p for p in _children(os.getpid()) if b"spawn_main" in _cmdline(p)]
+    assert not [p for p in child_pids(os.getpid()) if b"spawn_main" in _cmdline(p)]
 
 
 def test_the_rebuild_time_limit_is_a_setting() -> None:
@@ -139,16 +140,6 @@ def test_granians_sighup_asks_for_a_rebuild_and_respawns_nothing() -> None:
     server.signal_handler_reload(signal.SIGHUP, None)
     assert requests.reasons == ["SIGHUP"]
     assert server.reload_signal is False
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
 
 
 def _cmdline(pid: int) -> bytes:

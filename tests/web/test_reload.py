@@ -19,6 +19,7 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 from clients import http_get
+from processes import child_pids
 import werkzeug.test
 from flask import Flask
 
@@ -62,16 +63,6 @@ def _count(base: str) -> int:
 
 def _status(base: str) -> dict:
     return json.loads(http_get(base + "/status")[1])
-
-
-def _children(pid: int) -> set[int]:
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found |= {int(c) for c in (task / "children").read_text().split()}
-        except OSError:
-            pass  # the thread ended meanwhile
-    return found
 
 
 def _until(condition: Callable[[], object], limit: float = 20, what: str = "the condition"):
@@ -174,12 +165,12 @@ def test_sighup_rebuilds_on_demand(project: Path, kg_serve, tmp_path: Path) -> N
     with kg_serve(["--workers", "1"], tmp_path / "kg-serve.log", ready_path="/readyz") as running:
         (project / "data" / "extra.trig").write_text(MALI)
         assert _count(running.url) == 27  # no watcher: nothing happens until the signal
-        http_processes = _children(running.process.pid)
+        http_processes = child_pids(running.process.pid)
         running.process.send_signal(signal.SIGHUP)
         _until(lambda: _count(running.url) == 29, what="the rebuilt answer")
         assert _status(running.url)["last_rebuild"]["trigger"] == "SIGHUP"
         # granian's own SIGHUP would have replaced the HTTP process: the same one serves.
-        assert http_processes <= _children(running.process.pid)
+        assert http_processes <= child_pids(running.process.pid)
         assert running.process.poll() is None
 
 
@@ -305,12 +296,12 @@ def test_a_request_in_flight_finishes_on_its_build(tmp_path: Path) -> None:
 def test_an_http_process_replaced_after_a_swap_serves_the_new_build(watching, project) -> None:
     (project / "data" / "extra.trig").write_text(MALI)
     _until(lambda: all(_count(watching.url) == 29 for _ in range(6)), what="the new answer")
-    before = _until(lambda: len(p := _children(watching.process.pid) - _rebuilders(watching)) == 2
+    before = _until(lambda: len(p := child_pids(watching.process.pid) - _rebuilders(watching)) == 2
                     and p, what="two HTTP processes")
     victim = min(before)
     os.kill(victim, signal.SIGKILL)
     # Forked from the main process, which holds the first build's app: it must not serve that.
-    _until(lambda: len(p := _children(watching.process.pid) - _rebuilders(watching)) == 2
+    _until(lambda: len(p := child_pids(watching.process.pid) - _rebuilders(watching)) == 2
            and victim not in p, what="a replacement HTTP process")
     _until(lambda: http_get(watching.url + "/readyz")[0] == 200, what="readiness")
     assert [_count(watching.url) for _ in range(10)] == [29] * 10
@@ -319,7 +310,7 @@ def test_an_http_process_replaced_after_a_swap_serves_the_new_build(watching, pr
 def _rebuilders(server) -> set[int]:
     """The main process's children that are not HTTP processes (multiprocessing's helper)."""
     found = set()
-    for pid in _children(server.process.pid):
+    for pid in child_pids(server.process.pid):
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:

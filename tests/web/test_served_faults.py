@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from clients import http_get
+from processes import child_pids, cpu_seconds
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 SIMPLE = "ASK { ?s ?p ?o }"
@@ -25,23 +26,8 @@ def _query_url(base: str, query: str) -> str:
     return base + "/sparql?" + urllib.parse.urlencode({"query": query})
 
 
-def _children(pid: int) -> set[int]:
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found |= {int(c) for c in (task / "children").read_text().split()}
-        except OSError:
-            pass  # the task ended meanwhile
-    return found
-
-
 def _http_processes(server) -> set[int]:
-    return _children(server.process.pid)
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return child_pids(server.process.pid)
 
 
 def _until(condition, limit: float = 15, what: str = "the condition"):
@@ -57,9 +43,9 @@ def _until(condition, limit: float = 15, what: str = "the condition"):
 def _busy_query_worker(server) -> int:
     def busy() -> int | None:
         for http in _http_processes(server):
-            for worker in _children(http):
+            for worker in child_pids(http):
                 try:
-                    if _cpu_seconds(worker) > BUSY_CPU:
+                    if cpu_seconds(worker) > BUSY_CPU:
                         return worker
                 except OSError:
                     continue

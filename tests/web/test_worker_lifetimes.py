@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from processes import child_pids, cpu_seconds
 from flask import Flask
 
 from kg.web import query_worker
@@ -20,28 +21,13 @@ SIMPLE = "ASK { ?s ?p ?o }"
 BUSY_CPU = 0.3
 
 
-def _children() -> set[int]:
-    found: set[int] = set()
-    for task in Path("/proc/self/task").glob("*"):
-        try:
-            found |= {int(c) for c in (task / "children").read_text().split()}
-        except OSError:
-            pass  # the thread ended meanwhile
-    return found
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _busy(before: set[int]) -> int:
     """A query worker started after `before` was taken, once it is surely evaluating."""
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        for pid in _children() - before:
+        for pid in child_pids() - before:
             try:
-                if _cpu_seconds(pid) > BUSY_CPU:
+                if cpu_seconds(pid) > BUSY_CPU:
                     return pid
             except OSError:
                 continue
@@ -51,11 +37,11 @@ def _busy(before: set[int]) -> int:
 
 def test_a_worker_makes_way_after_its_allowance(make_app: Callable[..., Flask]) -> None:
     client = make_app(query_worker_queries=3, answer_cache_bytes=0).test_client()
-    before = _children()
+    before = child_pids()
     statuses, workers = [], []
     for _ in range(7):
         statuses.append(client.get("/sparql", query_string={"query": SIMPLE}).status_code)
-        workers.append(_children() - before)
+        workers.append(child_pids() - before)
     assert statuses == [200] * 7
     # An allowance of 3 (a fifth of 3 rounds down to no jitter): the worker goes as it gives its
     # third answer, and the next query forks a fresh one.
@@ -67,7 +53,7 @@ def test_a_worker_makes_way_after_its_allowance(make_app: Callable[..., Flask]) 
 
 def test_an_outside_sigkill_is_not_called_out_of_memory(make_app: Callable[..., Flask]) -> None:
     client = make_app(query_timeout=20).test_client()
-    before = _children()
+    before = child_pids()
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         running = pool.submit(client.get, "/sparql", query_string={"query": RUNAWAY})
         os.kill(_busy(before), signal.SIGKILL)
@@ -87,7 +73,7 @@ def test_the_kernels_oom_kill_is_said_to_be_one(
     events.write_text("oom_kill_disable 0\nunder_oom 0\noom_kill 4\n")
     monkeypatch.setattr(query_worker, "memory_events_path", lambda: str(events))
     client = make_app(query_timeout=20).test_client()
-    before = _children()
+    before = child_pids()
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         running = pool.submit(client.get, "/sparql", query_string={"query": RUNAWAY})
         worker = _busy(before)
