@@ -58,6 +58,13 @@ def test_the_rebuild_time_limit_is_a_setting() -> None:
         Settings(rebuild_time_limit=0)
 
 
+def _second_build_published(tmp_path: Path) -> BuildSlot:
+    """A slot whose first build has been replaced: generation 1 serves store-second."""
+    slot = BuildSlot(tmp_path / "store-first", {"key": "first"})
+    slot.publish(tmp_path / "store-second", {"key": "second"}, {"outcome": "swapped", "problems": []})
+    return slot
+
+
 def _app(name: str) -> Flask:
     app = Flask(name)
     app.extensions[EXTENSION_KEY] = types.SimpleNamespace(
@@ -71,8 +78,7 @@ def test_a_new_http_process_that_cannot_open_the_build_served_stops(
 ) -> None:
     pause = generations.RETRY_PAUSE
     monkeypatch.setattr(generations, "RETRY_PAUSE", 0)
-    slot = BuildSlot(tmp_path / "store-first", {"key": "first"})
-    slot.publish(tmp_path / "store-second", {"key": "second"}, {"outcome": "swapped", "problems": []})
+    slot = _second_build_published(tmp_path)
 
     tries = []
 
@@ -89,8 +95,7 @@ def test_a_new_http_process_that_cannot_open_the_build_served_stops(
 
 
 def test_a_new_http_process_serves_the_build_served(tmp_path: Path) -> None:
-    slot = BuildSlot(tmp_path / "store-first", {"key": "first"})
-    slot.publish(tmp_path / "store-second", {"key": "second"}, {"outcome": "swapped", "problems": []})
+    slot = _second_build_published(tmp_path)
     second = _app("second")
     assert Generations(_app("first"), slot, lambda store: second).current is second
 
@@ -154,8 +159,7 @@ def test_a_new_http_process_tries_again_to_open_the_build_served(
 ) -> None:
     pause = generations.RETRY_PAUSE
     monkeypatch.setattr(generations, "RETRY_PAUSE", 0)
-    slot = BuildSlot(tmp_path / "store-first", {"key": "first"})
-    slot.publish(tmp_path / "store-second", {"key": "second"}, {"outcome": "swapped", "problems": []})
+    slot = _second_build_published(tmp_path)
     second, tries = _app("second"), []
 
     def fails_once(store: Path) -> Flask:
