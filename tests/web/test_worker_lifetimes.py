@@ -93,4 +93,33 @@ def test_the_oom_count_is_read_from_this_cgroup() -> None:
     assert path.endswith(("/memory.oom_control", "/memory.events"))
     if not os.path.exists(path):
         pytest.skip(f"no cgroup memory accounting here ({path})")
-    assert query_worker.oom_kills() >= 0
+    with open(path) as events:
+        (line,) = [line for line in events if line.startswith("oom_kill ")]
+    assert query_worker.oom_kills() == int(line.split()[1])
+
+
+@pytest.mark.parametrize(
+    ("cgroup", "expected"),
+    [
+        ("12:cpu,cpuacct:/a\n11:memory:/kube/pod1/\n0::/ignored\n", "memory/kube/pod1/memory.oom_control"),
+        ("0::/user.slice/session-2.scope\n", "user.slice/session-2.scope/memory.events"),
+        ("0::/\n", "memory.events"),
+    ],
+    ids=["cgroup-v1", "cgroup-v2", "cgroup-v2-root"],
+)
+def test_the_memory_events_file_follows_the_cgroup_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cgroup: str, expected: str
+) -> None:
+    (tmp_path / "cgroup").write_text(cgroup)
+    monkeypatch.setattr(query_worker, "_CGROUP", str(tmp_path / "cgroup"))
+    monkeypatch.setattr(query_worker, "_CGROUP_ROOT", "/sys/fs/cgroup")
+    assert query_worker.memory_events_path() == f"/sys/fs/cgroup/{expected}"
+
+
+def test_the_oom_count_is_the_oom_kill_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    events = tmp_path / "memory.events"
+    events.write_text("low 0\nhigh 0\nmax 3\noom 2\noom_kill 2\n")
+    monkeypatch.setattr(query_worker, "memory_events_path", lambda: str(events))
+    assert query_worker.oom_kills() == 2
+    events.unlink()
+    assert query_worker.oom_kills() is None

@@ -156,7 +156,8 @@ class DotUnavailable(Exception):
 
 @functools.lru_cache(maxsize=256)
 def render_svg(source: str) -> str:
-    """dot's SVG for a DOT source (the store never changes while serving, so kept per process)."""
+    """dot's SVG for a DOT source, kept per process: keyed on the source, a new build's graph
+    (after a reload) is drawn afresh."""
     dot = shutil.which("dot")
     if dot is None:
         raise DotUnavailable("Graphviz's dot is not installed on this server (make graphviz)")
