@@ -136,6 +136,7 @@ def test_wikidata_links_use_exact_match_not_same_as(dataset: Dataset) -> None:
         ("state/united-states", "Q30"), ("state/south-africa", "Q258"), ("state/china", "Q148"),
         ("state/united-arab-emirates", "Q878"), ("state/qatar", "Q846"),
         ("state/burkina-faso", "Q965"), ("place/moscow", "Q649"), ("place/bamako", "Q3703"),
+        ("person/sergey-lavrov", "Q58217"),
     }
     assert links == {(ID[s], WD[q]) for s, q in expected}
 

@@ -415,11 +415,11 @@ def test_uncertain_values_are_every_value_not_simply_stated(store, queries) -> N
     ]
 
 
-def test_wikidata_links_are_the_verified_fourteen(store, queries) -> None:
+def test_wikidata_links_are_the_verified_fifteen(store, queries) -> None:
     rows = answer(store, queries["wikidata-links"])
     assert [r[2].rsplit("/", 1)[1] for r in rows] == [
         "Q3703", "Q219", "Q965", "Q142", "Q183", "Q912", "Q649", "Q148", "Q846", "Q159",
-        "Q258", "Q15180", "Q878", "Q30",
+        "Q58217", "Q258", "Q15180", "Q878", "Q30",
     ]
 
 
