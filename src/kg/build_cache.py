@@ -32,8 +32,11 @@ import os
 import platform
 import re
 import shutil
+import threading
 import time
-from collections.abc import Iterable, Iterator
+import traceback
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -62,6 +65,10 @@ READERS_FILE = "kg-readers.lock"
 _PIPELINE_ROOT = "build"
 _KG_IMPORT = re.compile(r"^\s*(?:from|import)\s+kg\.([a-z_.]+)", re.MULTILINE)
 _TOOLS = ("rdflib", "owlrl", "pyoxigraph", "pyshacl")
+# The store is loaded in pieces of about this many bytes of N-Quads (some 250,000 quads), this
+# many pieces at a time: pyoxigraph lets go of the GIL while it loads.
+LOAD_PIECE_BYTES = 64 << 20
+LOAD_THREADS = 2
 # What a writing process leaves while it writes: .dataset.nq.PID.tmp, .store.PID.tmp.
 _TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
 
@@ -151,8 +158,9 @@ def write_dataset(directory: Path, dataset: bytes) -> None:
     _write_atomically(directory / DATASET_FILE, dataset)
 
 
-def write_store(directory: Path, key: str, quads: Iterable[pyoxigraph.Quad]) -> str:
-    """Write the quads as a new on-disk store in `directory`; the name of its folder.
+def write_store(directory: Path, key: str, nquads: Sequence[bytes]) -> str:
+    """Write the N-Quads document `nquads` (its texts in turn) as a new on-disk store in
+    `directory`; the name of its folder.
 
     Written under a temporary name and renamed once flushed and compacted, so that no reader
     ever opens half a store; the manifest, written next, is what makes it the build's.
@@ -161,20 +169,71 @@ def write_store(directory: Path, key: str, quads: Iterable[pyoxigraph.Quad]) -> 
     name = f"{STORE_PREFIX}{key[:12]}-{time.time_ns():x}"
     try:
         shutil.rmtree(temporary, ignore_errors=True)
-        store = pyoxigraph.Store(str(temporary))
-        store.bulk_extend(quads)
-        store.flush()
-        store.optimize()
-        del store  # closes it: RocksDB writes its last files and releases its lock
+        _write_new_store(temporary, nquads)
         _sync_directory(temporary)
         os.replace(temporary, directory / name)
         _sync_directory(directory)
     except OSError as err:
+        # The failed load's frames hold the store: cleared, it closes its files.
+        traceback.clear_frames(err.__traceback__)
         shutil.rmtree(temporary, ignore_errors=True)
         raise KgError(
             f"{display_path(directory / name)}: cannot write the store: {_reason(err)}"
         ) from err
     return name
+
+
+def _write_new_store(path: Path, nquads: Sequence[bytes]) -> None:
+    store = pyoxigraph.Store(str(path))
+    _bulk_load(store, nquads)
+    store.flush()
+    store.optimize()
+    # Returning closes it: RocksDB writes its last files and releases its lock.
+
+
+def _bulk_load(store: pyoxigraph.Store, nquads: Sequence[bytes]) -> None:
+    """Load the N-Quads texts into `store`: in pieces, LOAD_THREADS at a time, by pyoxigraph.
+
+    A single load would hold a million quads at a time in each of its threads (4 GB at 10^6
+    generated triples). But each load names the blank nodes it reads afresh, so a document
+    with a blank node is parsed here and its quads handed over in one load, keeping their
+    labels, slower and bigger.
+    """
+    if any(b"_:" in text for text in nquads):
+        store.bulk_extend(
+            quad for text in nquads for quad in pyoxigraph.parse(text, pyoxigraph.RdfFormat.N_QUADS)
+        )
+        return
+    pieces = _pieces(nquads, LOAD_PIECE_BYTES)
+    taking = threading.Lock()
+    failed = threading.Event()
+
+    def load_pieces() -> None:
+        while not failed.is_set():
+            with taking:
+                piece = next(pieces, None)
+            if piece is None:
+                return
+            try:
+                # Lenient: the text is the store's own serialisation, its IRIs checked already.
+                store.bulk_load(piece, pyoxigraph.RdfFormat.N_QUADS, lenient=True)
+            except BaseException:
+                failed.set()
+                raise
+
+    with ThreadPoolExecutor(LOAD_THREADS) as pool:
+        for loading in [pool.submit(load_pieces) for _ in range(LOAD_THREADS)]:
+            loading.result()
+
+
+def _pieces(texts: Iterable[bytes], size: int) -> Iterator[bytes]:
+    """The texts cut after the first line end past every `size` bytes."""
+    for text in texts:
+        start = 0
+        while start < len(text):
+            end = text.find(b"\n", start + size) + 1 or len(text)
+            yield text[start:end]
+            start = end
 
 
 def _reason(err: OSError) -> str:
