@@ -219,9 +219,7 @@ def _make(
     try:
         with _stage(WRITE, timings, reporter) as note:
             dataset = _sorted_nquads(store)
-            # N-Triples lines are N-Quads in the default graph: one document, the named graphs
-            # and then their merge.
-            store_name = write_store(directory, key, [dataset, *_graphs_as_ntriples(store)])
+            store_name = write_store(directory, key, dataset, _graphs_as_ntriples(store))
             write_index(store, directory / index_name(store_name))  # kg.search_index, for /search
             write_dataset(directory, dataset)
             note(f"{display_path(directory / DATASET_FILE)}, {display_path(directory / store_name)}, "
@@ -322,12 +320,10 @@ def _sorted_nquads(store: pyoxigraph.Store) -> bytes:
     return b"".join(lines)
 
 
-def _graphs_as_ntriples(store: pyoxigraph.Store) -> list[bytes]:
-    """Each named graph's triples as N-Triples: together, the RDF merge of the named graphs.
+def _graphs_as_ntriples(store: pyoxigraph.Store) -> Iterator[bytes]:
+    """Each named graph's triples as N-Triples, one graph at a time: together, their RDF merge.
 
     A triple stated in two graphs comes twice; the store it is loaded into keeps it once.
     """
-    return [
-        store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph)
-        for graph in store.named_graphs()
-    ]
+    for graph in list(store.named_graphs()):
+        yield store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph)

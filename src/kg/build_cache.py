@@ -27,16 +27,16 @@ import errno
 import fcntl
 import functools
 import hashlib
+import itertools
 import json
 import os
 import platform
 import re
 import shutil
-import threading
 import time
 import traceback
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -158,9 +158,9 @@ def write_dataset(directory: Path, dataset: bytes) -> None:
     _write_atomically(directory / DATASET_FILE, dataset)
 
 
-def write_store(directory: Path, key: str, nquads: Sequence[bytes]) -> str:
-    """Write the N-Quads document `nquads` (its texts in turn) as a new on-disk store in
-    `directory`; the name of its folder.
+def write_store(directory: Path, key: str, named: bytes, merge: Iterable[bytes]) -> str:
+    """Write a new on-disk store in `directory`: the named graphs, N-Quads, and in its default
+    graph the texts of `merge`, N-Triples of the same terms; the name of its folder.
 
     Written under a temporary name and renamed once flushed and compacted, so that no reader
     ever opens half a store; the manifest, written next, is what makes it the build's.
@@ -169,7 +169,7 @@ def write_store(directory: Path, key: str, nquads: Sequence[bytes]) -> str:
     name = f"{STORE_PREFIX}{key[:12]}-{time.time_ns():x}"
     try:
         shutil.rmtree(temporary, ignore_errors=True)
-        _write_new_store(temporary, nquads)
+        _write_new_store(temporary, named, merge)
         _sync_directory(temporary)
         os.replace(temporary, directory / name)
         _sync_directory(directory)
@@ -183,47 +183,41 @@ def write_store(directory: Path, key: str, nquads: Sequence[bytes]) -> str:
     return name
 
 
-def _write_new_store(path: Path, nquads: Sequence[bytes]) -> None:
+def _write_new_store(path: Path, named: bytes, merge: Iterable[bytes]) -> None:
     store = pyoxigraph.Store(str(path))
-    _bulk_load(store, nquads)
+    _bulk_load(store, named, merge)
     store.flush()
     store.optimize()
     # Returning closes it: RocksDB writes its last files and releases its lock.
 
 
-def _bulk_load(store: pyoxigraph.Store, nquads: Sequence[bytes]) -> None:
+def _bulk_load(store: pyoxigraph.Store, named: bytes, merge: Iterable[bytes]) -> None:
     """Load the N-Quads texts into `store`: in pieces, LOAD_THREADS at a time, by pyoxigraph.
 
-    A single load would hold a million quads at a time in each of its threads (4 GB at 10^6
-    generated triples). But each load names the blank nodes it reads afresh, so a document
-    with a blank node is parsed here and its quads handed over in one load, keeping their
-    labels, slower and bigger.
+    One load of it all would hold a million quads at a time in each of its threads (+2.8 GB
+    at 10^6 generated triples). But each load names the blank nodes it reads afresh, so when
+    the named graphs (and so their merge) have a blank node, the texts are parsed here and
+    their quads handed over in one load that keeps their labels: slower, and bigger.
     """
-    if any(b"_:" in text for text in nquads):
+    texts = itertools.chain([named], merge)
+    if b"_:" in named:
         store.bulk_extend(
-            quad for text in nquads for quad in pyoxigraph.parse(text, pyoxigraph.RdfFormat.N_QUADS)
+            quad for text in texts for quad in pyoxigraph.parse(text, pyoxigraph.RdfFormat.N_QUADS)
         )
         return
-    pieces = _pieces(nquads, LOAD_PIECE_BYTES)
-    taking = threading.Lock()
-    failed = threading.Event()
-
-    def load_pieces() -> None:
-        while not failed.is_set():
-            with taking:
-                piece = next(pieces, None)
-            if piece is None:
-                return
-            try:
-                # Lenient: the text is the store's own serialisation, its IRIs checked already.
-                store.bulk_load(piece, pyoxigraph.RdfFormat.N_QUADS, lenient=True)
-            except BaseException:
-                failed.set()
-                raise
-
+    # Cut here, in the caller's thread (pyoxigraph's iterators stay in the thread that made
+    # them); at most LOAD_THREADS pieces are being loaded meanwhile.
     with ThreadPoolExecutor(LOAD_THREADS) as pool:
-        for loading in [pool.submit(load_pieces) for _ in range(LOAD_THREADS)]:
-            loading.result()
+        loading: set[Future[None]] = set()
+        for piece in _pieces(texts, LOAD_PIECE_BYTES):
+            if len(loading) == LOAD_THREADS:
+                done, loading = wait(loading, return_when=FIRST_COMPLETED)
+                for load in done:
+                    load.result()
+            # Lenient: the text is the store's own serialisation, its IRIs checked already.
+            loading.add(pool.submit(store.bulk_load, piece, pyoxigraph.RdfFormat.N_QUADS, lenient=True))
+        for load in loading:
+            load.result()
 
 
 def _pieces(texts: Iterable[bytes], size: int) -> Iterator[bytes]:
