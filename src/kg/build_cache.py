@@ -65,7 +65,7 @@ READERS_FILE = "kg-readers.lock"
 _PIPELINE_ROOT = "build"
 _KG_IMPORT = re.compile(r"^\s*(?:from|import)\s+kg\.([a-z_.]+)", re.MULTILINE)
 _TOOLS = ("rdflib", "owlrl", "pyoxigraph", "pyshacl")
-# The store is loaded in pieces of about this many bytes of N-Quads (some 250,000 quads), this
+# The store is loaded in pieces of about this many bytes of N-Quads (some 300,000 quads), this
 # many pieces at a time: pyoxigraph lets go of the GIL while it loads.
 LOAD_PIECE_BYTES = 64 << 20
 LOAD_THREADS = 2
