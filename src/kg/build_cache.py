@@ -196,8 +196,9 @@ def _bulk_load(store: pyoxigraph.Store, named: bytes, merge: Iterable[bytes]) ->
 
     One load of it all would hold a million quads at a time in each of its threads (+2.8 GB
     at 10^6 generated triples). But each load names the blank nodes it reads afresh, so when
-    the named graphs (and so their merge) have a blank node, the texts are parsed here and
-    their quads handed over in one load that keeps their labels: slower, and bigger.
+    the named graphs (and so their merge) may have a blank node ("_:" in the text, if only in a
+    literal), the texts are parsed here and their quads handed over in one load that keeps
+    their labels: slower, and bigger.
     """
     texts = itertools.chain([named], merge)
     if b"_:" in named:
