@@ -219,7 +219,7 @@ def _make(
     try:
         with _stage(WRITE, timings, reporter) as note:
             dataset = _sorted_nquads(store)
-            store_name = write_store(directory, key, _store_quads(dataset, _merged_ntriples(store)))
+            store_name = write_store(directory, key, dataset, _graphs_as_ntriples(store))
             write_index(store, directory / index_name(store_name))  # kg.search_index, for /search
             write_dataset(directory, dataset)
             note(f"{display_path(directory / DATASET_FILE)}, {display_path(directory / store_name)}, "
@@ -320,17 +320,10 @@ def _sorted_nquads(store: pyoxigraph.Store) -> bytes:
     return b"".join(lines)
 
 
-def _store_quads(nquads: bytes, merged: bytes) -> Iterator[pyoxigraph.Quad]:
-    """The named graphs of `nquads`, then the triples of `merged` (N-Triples) in the default graph.
+def _graphs_as_ntriples(store: pyoxigraph.Store) -> Iterator[bytes]:
+    """Each named graph's triples as N-Triples, one graph at a time: together, their RDF merge.
 
-    Parsed rather than bulk-loaded as text: loading renames blank nodes, and a node shared by a
-    named graph and the merge must stay one node.
+    A triple stated in two graphs comes twice; the store it is loaded into keeps it once.
     """
-    yield from pyoxigraph.parse(nquads, pyoxigraph.RdfFormat.N_QUADS)
-    yield from pyoxigraph.parse(merged, pyoxigraph.RdfFormat.N_TRIPLES)
-
-
-def _merged_ntriples(store: pyoxigraph.Store) -> bytes:
-    """The RDF merge of the store's named graphs, as N-Triples (a triple may come twice)."""
-    merge = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
-    return store.query(merge).serialize(format=pyoxigraph.RdfFormat.N_TRIPLES)
+    for graph in list(store.named_graphs()):
+        yield store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph)

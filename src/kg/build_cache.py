@@ -27,13 +27,16 @@ import errno
 import fcntl
 import functools
 import hashlib
+import itertools
 import json
 import os
 import platform
 import re
 import shutil
 import time
+import traceback
 from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -62,6 +65,10 @@ READERS_FILE = "kg-readers.lock"
 _PIPELINE_ROOT = "build"
 _KG_IMPORT = re.compile(r"^\s*(?:from|import)\s+kg\.([a-z_.]+)", re.MULTILINE)
 _TOOLS = ("rdflib", "owlrl", "pyoxigraph", "pyshacl")
+# The store is loaded in pieces of about this many bytes of N-Quads (some 300,000 quads), this
+# many pieces at a time: pyoxigraph lets go of the GIL while it loads.
+LOAD_PIECE_BYTES = 64 << 20
+LOAD_THREADS = 2
 # What a writing process leaves while it writes: .dataset.nq.PID.tmp, .store.PID.tmp.
 _TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
 
@@ -151,8 +158,9 @@ def write_dataset(directory: Path, dataset: bytes) -> None:
     _write_atomically(directory / DATASET_FILE, dataset)
 
 
-def write_store(directory: Path, key: str, quads: Iterable[pyoxigraph.Quad]) -> str:
-    """Write the quads as a new on-disk store in `directory`; the name of its folder.
+def write_store(directory: Path, key: str, named: bytes, merge: Iterable[bytes]) -> str:
+    """Write a new on-disk store in `directory`: the named graphs, N-Quads, and in its default
+    graph the texts of `merge`, N-Triples of the same terms; the name of its folder.
 
     Written under a temporary name and renamed once flushed and compacted, so that no reader
     ever opens half a store; the manifest, written next, is what makes it the build's.
@@ -161,20 +169,66 @@ def write_store(directory: Path, key: str, quads: Iterable[pyoxigraph.Quad]) -> 
     name = f"{STORE_PREFIX}{key[:12]}-{time.time_ns():x}"
     try:
         shutil.rmtree(temporary, ignore_errors=True)
-        store = pyoxigraph.Store(str(temporary))
-        store.bulk_extend(quads)
-        store.flush()
-        store.optimize()
-        del store  # closes it: RocksDB writes its last files and releases its lock
+        _write_new_store(temporary, named, merge)
         _sync_directory(temporary)
         os.replace(temporary, directory / name)
         _sync_directory(directory)
     except OSError as err:
+        # The failed load's frames hold the store: cleared, it closes its files.
+        traceback.clear_frames(err.__traceback__)
         shutil.rmtree(temporary, ignore_errors=True)
         raise KgError(
             f"{display_path(directory / name)}: cannot write the store: {_reason(err)}"
         ) from err
     return name
+
+
+def _write_new_store(path: Path, named: bytes, merge: Iterable[bytes]) -> None:
+    store = pyoxigraph.Store(str(path))
+    _bulk_load(store, named, merge)
+    store.flush()
+    store.optimize()
+    # Returning closes it: RocksDB writes its last files and releases its lock.
+
+
+def _bulk_load(store: pyoxigraph.Store, named: bytes, merge: Iterable[bytes]) -> None:
+    """Load the N-Quads texts into `store`: in pieces, LOAD_THREADS at a time, by pyoxigraph.
+
+    One load of it all would hold a million quads at a time in each of its threads (+2.8 GB
+    at 10^6 generated triples). But each load names the blank nodes it reads afresh, so when
+    the named graphs (and so their merge) may have a blank node ("_:" in the text, if only in a
+    literal), the texts are parsed here and their quads handed over in one load that keeps
+    their labels: slower, and bigger.
+    """
+    texts = itertools.chain([named], merge)
+    if b"_:" in named:
+        store.bulk_extend(
+            quad for text in texts for quad in pyoxigraph.parse(text, pyoxigraph.RdfFormat.N_QUADS)
+        )
+        return
+    # Cut here, in the caller's thread (pyoxigraph's iterators stay in the thread that made
+    # them); at most LOAD_THREADS pieces are being loaded meanwhile.
+    with ThreadPoolExecutor(LOAD_THREADS) as pool:
+        loading: set[Future[None]] = set()
+        for piece in _pieces(texts, LOAD_PIECE_BYTES):
+            if len(loading) == LOAD_THREADS:
+                done, loading = wait(loading, return_when=FIRST_COMPLETED)
+                for load in done:
+                    load.result()
+            # Lenient: the text is the store's own serialisation, its IRIs checked already.
+            loading.add(pool.submit(store.bulk_load, piece, pyoxigraph.RdfFormat.N_QUADS, lenient=True))
+        for load in loading:
+            load.result()
+
+
+def _pieces(texts: Iterable[bytes], size: int) -> Iterator[bytes]:
+    """The texts cut after the first line end past every `size` bytes."""
+    for text in texts:
+        start = 0
+        while start < len(text):
+            end = text.find(b"\n", start + size) + 1 or len(text)
+            yield text[start:end]
+            start = end
 
 
 def _reason(err: OSError) -> str:

@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from pyoxigraph import NamedNode
+from pyoxigraph import NamedNode, RdfFormat
 
 from kg.build_cache import write_store
 from kg.dataset import load_files
-from kg.store import merged_quads
 
 # source-a: Mali, Russia; source-b: Mali, France. Mali is stated in both.
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "merge" / "same_fact_in_two_sources.trig"
@@ -26,7 +25,9 @@ GRAPHS = "SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }"
 def store_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture as a build writes it: a store on disk, its default graph the merge."""
     directory = tmp_path_factory.mktemp("merge")
-    return directory / write_store(directory, "0" * 12, merged_quads(load_files([FIXTURE])))
+    store = load_files([FIXTURE])
+    merge = (store.dump(format=RdfFormat.N_TRIPLES, from_graph=g) for g in store.named_graphs())
+    return directory / write_store(directory, "0" * 12, store.dump(format=RdfFormat.N_QUADS), merge)
 
 
 @pytest.fixture(params=["in memory", "on disk"])
