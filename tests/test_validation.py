@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import SH
+from rdflib.namespace import RDF, SH
 from shape_cases import CONTEXT, FIXTURES, outcome, shipped_outcome
 
 from kg.cli import main
@@ -283,6 +283,31 @@ def test_the_large_graph_validation_reads_terms_beyond_ascii_as_written() -> Non
         for i, name in enumerate(names)
     }
     assert {r.graphs for r in outcome.results} == {(URIRef("http://example.org/graph/é"),)}
+
+
+def test_the_large_graph_validation_sees_a_blank_node_described_by_two_graphs_as_one() -> None:
+    """pyshacl-turbo reads the union graph by graph: a blank node keeps one label across them."""
+    pytest.importorskip("pyshacl_turbo")
+    import pyoxigraph
+
+    from kg.validation import validate_store
+
+    shapes = Graph().parse(format="turtle", data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <http://example.org/> .
+        ex:TwoValuesShape a sh:NodeShape ; sh:targetClass ex:Thing ;
+            sh:property [ sh:path ex:value ; sh:minCount 2 ] .
+    """)
+    node, value = pyoxigraph.BlankNode(), pyoxigraph.NamedNode("http://example.org/value")
+    first, second = (pyoxigraph.NamedNode(f"http://example.org/graph/{n}") for n in ("a", "b"))
+    store = pyoxigraph.Store()
+    store.add(pyoxigraph.Quad(node, pyoxigraph.NamedNode(str(RDF.type)),
+                              pyoxigraph.NamedNode("http://example.org/Thing"), first))
+    store.add(pyoxigraph.Quad(node, value, pyoxigraph.Literal("1"), first))
+    store.add(pyoxigraph.Quad(node, value, pyoxigraph.Literal("2"), second))
+    assert validate_store(store, shapes).results == ()
+    store.remove(pyoxigraph.Quad(node, value, pyoxigraph.Literal("2"), second))
+    assert [r.component for r in validate_store(store, shapes).results] == [SH.MinCountConstraintComponent]
 
 
 def test_a_character_split_between_two_chunks_of_the_dump_is_read_whole() -> None:
