@@ -206,9 +206,13 @@ def validate_store(
         progress(f"pyshacl-turbo: {len(set(core.subjects(RDF.type, SH.NodeShape)))} node shapes, "
                  "beside pyoxigraph")
     # pyshacl-turbo's engine leaves the GIL while it validates, so pyoxigraph's queries run on
-    # the other core meanwhile; each writes its own report, merged once both are done.
+    # the other core meanwhile; each writes its own report, merged once both are done. The
+    # store's text is made first: made in the thread, each chunk of the dump would wait for the
+    # GIL held by the loop of queries.
+    text = _ascii_union(store)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        turbo = pool.submit(_turbo_report, pyshacl_turbo, store, core)
+        turbo = pool.submit(_turbo_report, pyshacl_turbo, text, core)
+        del text  # the thread holds it while pyshacl-turbo reads it, and no longer
         sparql_report = Graph()
         for shape, constraint in sparql:
             whole = _top_level_this(str(shapes.value(constraint, SH.select)))
@@ -253,11 +257,10 @@ def _run_engine(engine: str, data: Dataset, shapes: Graph) -> Graph:
     raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
 
 
-def _turbo_report(pyshacl_turbo: Any, store: pyoxigraph.Store, core: Graph) -> Graph:
-    """pyshacl-turbo's report on the union of the store's graphs, the store handed over as text."""
+def _turbo_report(pyshacl_turbo: Any, text: str, core: Graph) -> Graph:
+    """pyshacl-turbo's report on a graph given as N-Triples text (_ascii_union)."""
     from pyshacl_turbo.rdf import Input  # what pyshacl-turbo makes of a store itself
 
-    text = _ascii_union(store)
     _, report, _ = pyshacl_turbo.validate(
         Input(text, "nt", None, {}, preserve_ids=True), shacl_graph=core, inference="none"
     )
