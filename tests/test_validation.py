@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import SH
+from rdflib.namespace import RDF, SH
 from shape_cases import CONTEXT, FIXTURES, outcome, shipped_outcome
 
 from kg.cli import main
@@ -247,3 +247,75 @@ def test_validate_offers_every_format_and_inference_mode() -> None:
     params = {p.name: p for p in main.commands["validate"].params}
     assert tuple(params["fmt"].type.choices) == REPORT_FORMATS
     assert tuple(params["inference"].type.choices) == INFERENCE_MODES
+
+
+# ---------------------------------------------------------------------------------------------
+# The large-graph validation (validate_store)
+
+
+def test_the_large_graph_validation_reads_terms_beyond_ascii_as_written() -> None:
+    """The store reaches pyshacl-turbo as ASCII text with escapes: a result gives back each term."""
+    pytest.importorskip("pyshacl_turbo")
+    import pyoxigraph
+
+    from kg.validation import validate_store
+
+    shapes = Graph().parse(format="turtle", data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <http://example.org/> .
+        ex:NameShape a sh:NodeShape ; sh:targetSubjectsOf ex:name ;
+            sh:property [ sh:path ex:name ; sh:pattern "^[a-z]+$" ; sh:message "ASCII only"@en ] .
+    """)
+    # Accented letters, a character beyond the BMP, and each in an IRI as well as a literal;
+    # enough of them that the dump reaches the text in several chunks.
+    names = [f"Ségou–{i} 🇲🇱 Kayes" for i in range(3000)]
+    store = pyoxigraph.Store()
+    graph = pyoxigraph.NamedNode("http://example.org/graph/é")
+    for i, name in enumerate(names):
+        store.add(pyoxigraph.Quad(
+            pyoxigraph.NamedNode(f"http://example.org/ville/Ségou-🇲🇱-{i}"),
+            pyoxigraph.NamedNode("http://example.org/name"), pyoxigraph.Literal(name, language="fr"),
+            graph,
+        ))
+    outcome = validate_store(store, shapes)
+    assert {(r.focus, r.value) for r in outcome.results} == {
+        (URIRef(f"http://example.org/ville/Ségou-🇲🇱-{i}"), Literal(name, lang="fr"))
+        for i, name in enumerate(names)
+    }
+    assert {r.graphs for r in outcome.results} == {(URIRef("http://example.org/graph/é"),)}
+
+
+def test_the_large_graph_validation_sees_a_blank_node_described_by_two_graphs_as_one() -> None:
+    """pyshacl-turbo reads the union graph by graph: a blank node keeps one label across them."""
+    pytest.importorskip("pyshacl_turbo")
+    import pyoxigraph
+
+    from kg.validation import validate_store
+
+    shapes = Graph().parse(format="turtle", data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <http://example.org/> .
+        ex:TwoValuesShape a sh:NodeShape ; sh:targetClass ex:Thing ;
+            sh:property [ sh:path ex:value ; sh:minCount 2 ] .
+    """)
+    node, value = pyoxigraph.BlankNode(), pyoxigraph.NamedNode("http://example.org/value")
+    first, second = (pyoxigraph.NamedNode(f"http://example.org/graph/{n}") for n in ("a", "b"))
+    store = pyoxigraph.Store()
+    store.add(pyoxigraph.Quad(node, pyoxigraph.NamedNode(str(RDF.type)),
+                              pyoxigraph.NamedNode("http://example.org/Thing"), first))
+    store.add(pyoxigraph.Quad(node, value, pyoxigraph.Literal("1"), first))
+    store.add(pyoxigraph.Quad(node, value, pyoxigraph.Literal("2"), second))
+    assert validate_store(store, shapes).results == ()
+    store.remove(pyoxigraph.Quad(node, value, pyoxigraph.Literal("2"), second))
+    assert [r.component for r in validate_store(store, shapes).results] == [SH.MinCountConstraintComponent]
+
+
+def test_a_character_split_between_two_chunks_of_the_dump_is_read_whole() -> None:
+    from kg.validation import _AsciiText
+
+    text = _AsciiText()
+    encoded = '"Ségou 🇲🇱" .\n'.encode("utf-8")
+    # Cut inside é, then inside the first regional indicator letter of the flag.
+    for chunk in (encoded[:3], encoded[3:11], encoded[11:]):
+        text.write(chunk)
+    assert text.text() == '"S\\u00E9gou \\U0001F1F2\\U0001F1F1" .\n'

@@ -10,15 +10,20 @@ the focus node's evidence quoted from each.
 `validate_store` is the build's for large graphs, where pySHACL takes minutes (100 s at 1e5
 generated triples, over ten minutes at 1e6): it validates a pyoxigraph store with pyshacl-turbo,
 an independent SHACL engine in Rust, for every shape but the SPARQL-based constraints, which
-pyoxigraph evaluates for each focus node, with $this pre-bound as SHACL says (by substitution).
+pyoxigraph evaluates for each focus node, with $this pre-bound as SHACL says (by substitution),
+or once for all of them where that gives the same solutions. The two run side by side, on two
+cores, each on the whole union of the graphs: the shapes guarantee at any size what they
+guarantee on the shipped data.
 Rendering the outcome is kg.validation_report's job, and the command line kg.cli's.
 """
 
 from __future__ import annotations
 
+import codecs
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -185,7 +190,7 @@ def validate_store(
     """Validate the union of the store's named graphs against the shapes, at any size.
 
     pyshacl-turbo checks every shape except the SPARQL-based constraints of node shapes, on the
-    store itself; pyoxigraph then runs each of those once per focus node. The same results as
+    store's text, in a thread; pyoxigraph meanwhile runs each of those. The same results as
     pySHACL's on every shape case (tests/test_shape_engines.py), bar the engines' known
     disagreements listed there.
     """
@@ -198,14 +203,27 @@ def validate_store(
         ) from err
     core, sparql = _split_sparql_constraints(shapes)
     if progress:
-        progress(f"pyshacl-turbo: {len(set(core.subjects(RDF.type, SH.NodeShape)))} node shapes")
-    _, report, _ = pyshacl_turbo.validate(store, shacl_graph=core, inference="none")
-    for shape, constraint in sparql:
-        whole = _top_level_this(str(shapes.value(constraint, SH.select)))
-        if progress:
-            how = "once over the whole graph" if whole else "once per focus node"
-            progress(f"pyoxigraph: {_short(constraint)}, {how}")
-        _add_sparql_results(report, store, shapes, shape, constraint, whole_graph=whole)
+        progress(f"pyshacl-turbo: {len(set(core.subjects(RDF.type, SH.NodeShape)))} node shapes, "
+                 "beside pyoxigraph")
+    # pyshacl-turbo's engine leaves the GIL while it validates, so pyoxigraph's queries run on
+    # the other core meanwhile; each writes its own report, merged once both are done. The
+    # store's text is made first: made in the thread, each chunk of the dump would wait for the
+    # GIL held by the loop of queries.
+    text = _ascii_union(store)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        turbo = pool.submit(_turbo_report, pyshacl_turbo, text, core)
+        del text  # the thread holds it while pyshacl-turbo reads it, and no longer
+        sparql_report = Graph()
+        for shape, constraint in sparql:
+            whole = _top_level_this(str(shapes.value(constraint, SH.select)))
+            if progress:
+                how = "once over the whole graph" if whole else "once per focus node"
+                progress(f"pyoxigraph: {_short(constraint)}, {how}")
+            _add_sparql_results(sparql_report, store, shapes, shape, constraint, whole_graph=whole)
+        if progress and not turbo.done():
+            progress("waiting for pyshacl-turbo")
+        report = turbo.result()
+    _merge_report(report, sparql_report)
     _bind_prefixes(report)
     return ValidationOutcome(read_results(report, _StoreView(store), graph_files or {}), report)
 
@@ -237,6 +255,81 @@ def _run_engine(engine: str, data: Dataset, shapes: Graph) -> Graph:
         _, report, _ = pyshacl_turbo.validate(data, shacl_graph=shapes, inference="none")
         return report
     raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+
+
+def _turbo_report(pyshacl_turbo: Any, text: str, core: Graph) -> Graph:
+    """pyshacl-turbo's report on a graph given as N-Triples text (_ascii_union)."""
+    from pyshacl_turbo.rdf import Input  # what pyshacl-turbo makes of a store itself
+
+    _, report, _ = pyshacl_turbo.validate(
+        Input(text, "nt", None, {}, preserve_ids=True), shacl_graph=core, inference="none"
+    )
+    return report
+
+
+def _ascii_union(store: pyoxigraph.Store) -> str:
+    """The union of the store's graphs as N-Triples text in ASCII, other characters as \\u escapes.
+
+    The Core shapes read the union of the graphs, and the constraints that look into one graph
+    are pyoxigraph's (_by_pyoxigraph): triples without their graph's name are less to hold and
+    to parse. A blank node keeps its label across graphs, the store's own. pyshacl-turbo takes a
+    str and reads it as UTF-8. A str with one accented letter stores two or four bytes a
+    character, and Python keeps a UTF-8 copy beside it once it is read so: an ASCII str is its
+    own UTF-8 (half the memory or less). The dump is written to the text as it streams, never
+    held whole as bytes.
+    """
+    sink = _AsciiText()
+    for graph in (pyoxigraph.DefaultGraph(), *store.named_graphs()):
+        store.dump(sink, format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph)
+    return sink.text()
+
+
+def _unicode_escape(error: UnicodeError) -> tuple[str, int]:
+    """N-Triples' escapes (\\uXXXX, \\UXXXXXXXX) for the characters ASCII cannot encode."""
+    assert isinstance(error, UnicodeEncodeError)
+    chars = error.object[error.start:error.end]
+    return "".join(
+        f"\\u{ord(c):04X}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08X}" for c in chars
+    ), error.end
+
+
+codecs.register_error("kg-ntriples-escape", _unicode_escape)
+
+
+class _AsciiText:
+    """A binary file that keeps what is written to it as ASCII text (see _ascii_union)."""
+
+    def __init__(self) -> None:
+        # A chunk may end inside a character's UTF-8 bytes: the decoder keeps them for the next.
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._parts: list[str] = []
+
+    def write(self, chunk: bytes) -> int:
+        decoded = self._decoder.decode(chunk)
+        if not decoded.isascii():
+            decoded = decoded.encode("ascii", "kg-ntriples-escape").decode("ascii")
+        self._parts.append(decoded)
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+    def text(self) -> str:
+        self._parts.append(self._decoder.decode(b"", final=True))
+        text, self._parts = "".join(self._parts), []
+        return text
+
+
+def _merge_report(report: Graph, extra: Graph) -> None:
+    """Add the results of another SHACL report to `report`, and say whether the whole conforms."""
+    report_node = report.value(None, RDF.type, SH.ValidationReport) or _new_report(report)
+    extra_node = extra.value(None, RDF.type, SH.ValidationReport)
+    for s, p, o in extra:
+        if s != extra_node:
+            report.add((s, p, o))
+        elif p == SH.result:
+            report.add((report_node, p, o))
+    report.set((report_node, SH.conforms, Literal(not any(report.objects(None, SH.result)))))
 
 
 def _short(node: Node) -> str:
