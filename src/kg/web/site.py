@@ -15,7 +15,7 @@ import pyoxigraph
 from flask import Flask, current_app
 from pyoxigraph import NamedNode, Store
 
-from kg.resource_description import ENTAILED_GRAPHS, TYPE, Labeller
+from kg.resource_description import ENTAILED_GRAPHS, Labeller
 from kg.dumps import Dump, make_dumps
 from kg.errors import InputError, one_line
 from kg.iri_space import IriSpace
@@ -27,6 +27,16 @@ from kg.web.services import EXTENSION_KEY, Services
 
 SITE_KEY = "kg.site"
 _LOCK = threading.Lock()
+
+# Every subject, then the types the data assert (not those entailed or derived: an entity is
+# listed under what its source says it is). The subjects under id/ are picked here: a STRSTARTS
+# filter in the query is evaluated once per quad, five times slower at 1e5 generated triples.
+_SUBJECTS_QUERY = "SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } }"
+_ASSERTED_TYPES_QUERY = (
+    "SELECT ?s ?t WHERE { GRAPH ?g { ?s a ?t } FILTER(?g NOT IN ("
+    + ", ".join(f"<{g.value}>" for g in sorted(ENTAILED_GRAPHS, key=lambda g: g.value))
+    + ")) }"
+)
 
 
 @dataclass(frozen=True)
@@ -74,27 +84,26 @@ class Site:
 
     @cached_property
     def entities(self) -> dict[str, list[IndexedEntity]]:
-        """The entities under id/, by kind (the path segment after id/), sorted by label."""
+        """The entities under id/, by kind (the path segment after id/), sorted by label.
+
+        Two queries, evaluated by the store (in Rust, or by the remote engine): walking every
+        quad in Python took 2.3 of the first listing's 3.7 s at 1e5 generated triples.
+        """
         base = self.iri_space.data_base + ENTITY_PATH
-        types: dict[NamedNode, list[NamedNode]] = defaultdict(list)
-        for quad in self.store:
-            subject = quad.subject
-            if isinstance(subject, NamedNode) and subject.value.startswith(base):
-                types.setdefault(subject, [])
-                entailed = (
-                    isinstance(quad.graph_name, NamedNode) and quad.graph_name in ENTAILED_GRAPHS
-                )
-                if quad.predicate == TYPE and isinstance(quad.object, NamedNode) and not entailed:
-                    if quad.object not in types[subject]:
-                        types[subject].append(quad.object)
+        types: dict[NamedNode, set[NamedNode]] = {
+            row["s"]: set() for row in self.store.query(_SUBJECTS_QUERY)
+            if isinstance(row["s"], NamedNode) and row["s"].value.startswith(base)
+        }
+        for row in self.store.query(_ASSERTED_TYPES_QUERY):
+            if row["s"] in types and isinstance(row["t"], NamedNode):
+                types[row["s"]].add(row["t"])
         by_kind: dict[str, list[IndexedEntity]] = defaultdict(list)
         for iri, its_types in types.items():
             path = iri.value[len(self.iri_space.data_base) :]
             kind, _, rest = path[len(ENTITY_PATH) :].partition("/")
             if rest:
-                by_kind[kind].append(
-                    IndexedEntity(iri, path, self.labeller.label(iri), tuple(its_types))
-                )
+                ordered = tuple(sorted(its_types, key=lambda t: t.value))
+                by_kind[kind].append(IndexedEntity(iri, path, self.labeller.label(iri), ordered))
         for listed in by_kind.values():
             listed.sort(key=lambda e: ((e.label or e.path).casefold(), e.path))
         return dict(sorted(by_kind.items()))
