@@ -115,6 +115,17 @@ def test_default_graph_is_the_merge_and_graphs_are_the_builds(remote: FlaskClien
     assert [r["g"]["value"] for r in names] == sorted(set(graphs) - {MERGED_GRAPH})
 
 
+def test_status_describes_the_remote_store_not_the_local_build(
+    oxigraph_url: str, oxigraph: FlaskClient, dataset_path: Path
+) -> None:
+    build = oxigraph.get("/status", headers={"Accept": "application/json"}).get_json()["build"]
+    assert build == {
+        "store": oxigraph_url + "/query", "graphs": sorted(set(graphs_of(dataset_path)) - {MERGED_GRAPH}),
+    }
+    home = oxigraph.get("/").get_data(as_text=True)
+    assert f"the remote store <code>{oxigraph_url}/query</code>: {len(build['graphs'])} graphs" in home
+
+
 def test_syntax_error_is_kgs_400_positioned_in_the_clients_text(oxigraph: FlaskClient) -> None:
     response = oxigraph.post("/sparql", data={"query": "SELECT *\nWHERE { ?s ?p }"}, headers={"Accept": JSON})
     assert response.status_code == 400

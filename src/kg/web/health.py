@@ -187,7 +187,12 @@ def _readiness_problem() -> str | None:
 
 
 def _build_served(app: Flask) -> dict[str, Any] | None:
-    settings, store = app.extensions["kg"].settings, app.extensions["kg"].store
+    kg = app.extensions["kg"]
+    settings, store = kg.settings, kg.store
+    if settings.store is not None:
+        # The remote store holds what `kg push` sent, which need not be the local build: only
+        # what the engine itself says is reported (its graphs, listed once at start).
+        return {"store": settings.store, "graphs": list(kg.dataset.named_graphs)}
     if len(settings.data) == 1 and settings.data[0].is_dir():
         # Described by its manifest: opening the store here would hold it open in this process.
         return describe_build(settings.data[0])
