@@ -9,9 +9,10 @@ the focus node's evidence quoted from each.
 `validate_dataset` is the library's entry point; `validate_files` loads the files first.
 `validate_store` is the build's for large graphs, where pySHACL takes minutes (100 s at 1e5
 generated triples, over ten minutes at 1e6): it validates a pyoxigraph store with pyshacl-turbo,
-an independent SHACL engine in Rust, for every shape but the SPARQL-based constraints, which
-pyoxigraph evaluates for each focus node, with $this pre-bound as SHACL says (by substitution),
-or once for all of them where that gives the same solutions. The two run side by side, on two
+an independent SHACL engine in Rust, for every shape but the SPARQL-based constraints that read
+named graphs or bind $this at the top level of their query, which pyoxigraph evaluates for each
+focus node, with $this pre-bound as SHACL says (by substitution), or once for all of them where
+that gives the same solutions. The two run side by side, on two
 cores, each on the whole union of the graphs: the shapes guarantee at any size what they
 guarantee on the shipped data.
 Rendering the outcome is kg.validation_report's job, and the command line kg.cli's.
@@ -189,8 +190,9 @@ def validate_store(
 ) -> ValidationOutcome:
     """Validate the union of the store's named graphs against the shapes, at any size.
 
-    pyshacl-turbo checks every shape except the SPARQL-based constraints of node shapes, on the
-    store's text, in a thread; pyoxigraph meanwhile runs each of those. The same results as
+    pyshacl-turbo checks every shape except the SPARQL-based constraints of node shapes that
+    pyoxigraph evaluates better (_by_pyoxigraph), on the store's text, in a thread; pyoxigraph
+    meanwhile runs each of those. The same results as
     pySHACL's on every shape case (tests/test_shape_engines.py), bar the engines' known
     disagreements listed there.
     """
@@ -273,10 +275,10 @@ def _ascii_union(store: pyoxigraph.Store) -> str:
     The Core shapes read the union of the graphs, and the constraints that look into one graph
     are pyoxigraph's (_by_pyoxigraph): triples without their graph's name are less to hold and
     to parse. A blank node keeps its label across graphs, the store's own. pyshacl-turbo takes a
-    str and reads it as UTF-8. A str with one accented letter stores two or four bytes a
-    character, and Python keeps a UTF-8 copy beside it once it is read so: an ASCII str is its
-    own UTF-8 (half the memory or less). The dump is written to the text as it streams, never
-    held whole as bytes.
+    str and reads it as UTF-8: Python keeps a UTF-8 copy beside a str with any character beyond
+    ASCII once it is read so (and one character beyond Latin-1, such as a typographic apostrophe,
+    makes every character of it two or four bytes), while an ASCII str is its own UTF-8. The dump
+    is written to the text as it streams, never held whole as bytes.
     """
     sink = _AsciiText()
     for graph in (pyoxigraph.DefaultGraph(), *store.named_graphs()):
