@@ -144,7 +144,7 @@ def pieces_table(triples: int, seed: int) -> str:
         store, shapes, graph_files=graph_files))
     core, sparql = validation._split_sparql_constraints(shapes)
     report = timed("pyshacl-turbo alone", lambda: validation._turbo_report(
-        pyshacl_turbo, validation._ascii_union(store), core))
+        pyshacl_turbo, *validation._ascii_union(store), core))
     for shape, constraint in sparql:
         whole = validation._top_level_this(str(shapes.value(constraint, validation.SH.select)))
         how = "whole graph" if whole else "per focus node"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from shape_cases import CONTEXT, FIXTURES, outcome, shipped_outcome
 
@@ -319,3 +319,35 @@ def test_a_character_split_between_two_chunks_of_the_dump_is_read_whole() -> Non
     for chunk in (encoded[:3], encoded[3:11], encoded[11:]):
         text.write(chunk)
     assert text.text() == '"S\\u00E9gou \\U0001F1F2\\U0001F1F1" .\n'
+
+
+def test_the_large_graph_validation_reads_a_blank_node_labelled_beyond_ascii() -> None:
+    """N-Triples cannot escape a blank node's label: one beyond ASCII (rdflib keeps a JSON-LD
+    file's "_:coopération") still reaches pyshacl-turbo, and its result names the store's node."""
+    pytest.importorskip("pyshacl_turbo")
+    import pyoxigraph
+
+    from kg.validation import validate_store
+
+    shapes = Graph().parse(format="turtle", data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <http://example.org/> .
+        ex:NameShape a sh:NodeShape ; sh:targetSubjectsOf ex:name ;
+            sh:property [ sh:path ex:name ; sh:pattern "^[a-z]+$" ] .
+    """)
+    name, knows = pyoxigraph.NamedNode("http://example.org/name"), pyoxigraph.NamedNode("http://example.org/knows")
+    graph = pyoxigraph.NamedNode("http://example.org/graph/a")
+    store = pyoxigraph.Store()
+    # As subject and as object; one conforms, one does not; a literal that looks like a label.
+    store.add(pyoxigraph.Quad(pyoxigraph.BlankNode("coopération"), name, pyoxigraph.Literal("Bamako"), graph))
+    store.add(pyoxigraph.Quad(pyoxigraph.BlankNode("accord🇲🇱"), name, pyoxigraph.Literal("kayes"), graph))
+    store.add(pyoxigraph.Quad(pyoxigraph.BlankNode("accord🇲🇱"), knows, pyoxigraph.BlankNode("coopération"), graph))
+    store.add(pyoxigraph.Quad(pyoxigraph.NamedNode("http://example.org/x"), name,
+                              pyoxigraph.Literal("voir _:coopération ."), graph))
+
+    outcome = validate_store(store, shapes)
+
+    assert {(r.focus, r.value, r.graphs) for r in outcome.results} == {
+        (BNode("coopération"), Literal("Bamako"), (URIRef("http://example.org/graph/a"),)),
+        (URIRef("http://example.org/x"), Literal("voir _:coopération ."), (URIRef("http://example.org/graph/a"),)),
+    }

@@ -9,9 +9,10 @@ the focus node's evidence quoted from each.
 `validate_dataset` is the library's entry point; `validate_files` loads the files first.
 `validate_store` is the build's for large graphs, where pySHACL takes minutes (100 s at 1e5
 generated triples, over ten minutes at 1e6): it validates a pyoxigraph store with pyshacl-turbo,
-an independent SHACL engine in Rust, for every shape but the SPARQL-based constraints, which
-pyoxigraph evaluates for each focus node, with $this pre-bound as SHACL says (by substitution),
-or once for all of them where that gives the same solutions. The two run side by side, on two
+an independent SHACL engine in Rust, for every shape but the SPARQL-based constraints that read
+named graphs or bind $this at the top level of their query, which pyoxigraph evaluates for each
+focus node, with $this pre-bound as SHACL says (by substitution), or once for all of them where
+that gives the same solutions. The two run side by side, on two
 cores, each on the whole union of the graphs: the shapes guarantee at any size what they
 guarantee on the shipped data.
 Rendering the outcome is kg.validation_report's job, and the command line kg.cli's.
@@ -189,8 +190,9 @@ def validate_store(
 ) -> ValidationOutcome:
     """Validate the union of the store's named graphs against the shapes, at any size.
 
-    pyshacl-turbo checks every shape except the SPARQL-based constraints of node shapes, on the
-    store's text, in a thread; pyoxigraph meanwhile runs each of those. The same results as
+    pyshacl-turbo checks every shape except the SPARQL-based constraints of node shapes that
+    pyoxigraph evaluates better (_by_pyoxigraph), on the store's text, in a thread; pyoxigraph
+    meanwhile runs each of those. The same results as
     pySHACL's on every shape case (tests/test_shape_engines.py), bar the engines' known
     disagreements listed there.
     """
@@ -209,9 +211,9 @@ def validate_store(
     # the other core meanwhile; each writes its own report, merged once both are done. The
     # store's text is made first: made in the thread, each chunk of the dump would wait for the
     # GIL held by the loop of queries.
-    text = _ascii_union(store)
+    text, blank_nodes = _ascii_union(store)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        turbo = pool.submit(_turbo_report, pyshacl_turbo, text, core)
+        turbo = pool.submit(_turbo_report, pyshacl_turbo, text, blank_nodes, core)
         del text  # the thread holds it while pyshacl-turbo reads it, and no longer
         sparql_report = Graph()
         for shape, constraint in sparql:
@@ -257,31 +259,61 @@ def _run_engine(engine: str, data: Dataset, shapes: Graph) -> Graph:
     raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
 
 
-def _turbo_report(pyshacl_turbo: Any, text: str, core: Graph) -> Graph:
-    """pyshacl-turbo's report on a graph given as N-Triples text (_ascii_union)."""
+def _turbo_report(pyshacl_turbo: Any, text: str, blank_nodes: dict[str, BNode], core: Graph) -> Graph:
+    """pyshacl-turbo's report on a graph given as N-Triples text (_ascii_union); the blank nodes
+    the text names otherwise than the store (by label in the text) come back as the store's."""
     from pyshacl_turbo.rdf import Input  # what pyshacl-turbo makes of a store itself
 
     _, report, _ = pyshacl_turbo.validate(
-        Input(text, "nt", None, {}, preserve_ids=True), shacl_graph=core, inference="none"
+        Input(text, "nt", None, blank_nodes, preserve_ids=True), shacl_graph=core, inference="none"
     )
     return report
 
 
-def _ascii_union(store: pyoxigraph.Store) -> str:
-    """The union of the store's graphs as N-Triples text in ASCII, other characters as \\u escapes.
+def _ascii_union(store: pyoxigraph.Store) -> tuple[str, dict[str, BNode]]:
+    """The union of the store's graphs as N-Triples text in ASCII (other characters as \\u
+    escapes), and the blank nodes the text labels otherwise than the store.
 
     The Core shapes read the union of the graphs, and the constraints that look into one graph
     are pyoxigraph's (_by_pyoxigraph): triples without their graph's name are less to hold and
     to parse. A blank node keeps its label across graphs, the store's own. pyshacl-turbo takes a
-    str and reads it as UTF-8. A str with one accented letter stores two or four bytes a
-    character, and Python keeps a UTF-8 copy beside it once it is read so: an ASCII str is its
-    own UTF-8 (half the memory or less). The dump is written to the text as it streams, never
-    held whole as bytes.
+    str and reads it as UTF-8: Python keeps a UTF-8 copy beside a str with any character beyond
+    ASCII once it is read so (and one character beyond Latin-1, such as a typographic apostrophe,
+    makes every character of it two or four bytes), while an ASCII str is its own UTF-8. The dump
+    is written to the text as it streams, never held whole as bytes.
+
+    N-Triples has no escapes in a blank node's label, and rdflib keeps a JSON-LD file's
+    "_:coopération": such a label gets an ASCII one in the text, and the blank nodes so renamed
+    come with it, by their label in the text.
     """
     sink = _AsciiText()
     for graph in (pyoxigraph.DefaultGraph(), *store.named_graphs()):
         store.dump(sink, format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph)
-    return sink.text()
+    return _ascii_labels(sink.text())
+
+
+# A blank node label the escapes reached: as subject (the line's first term) or as object (its
+# last, before " ."; a literal ends with '"', a language tag or a datatype's '>'). A label has no
+# backslash of its own. (ASCII classes: a third of the time of \w on a text of blank nodes.)
+_ESCAPED_LABEL = re.compile(r"_:[-.0-9A-Za-z_]*\\[uU]")
+_ESCAPED_SUBJECT_OR_OBJECT = re.compile(
+    r'^_:([^ ]*\\[^ ]*)(?= )|(?<= )_:([^ "<>]*\\[^ "<>]*)(?= \.$)', re.MULTILINE
+)
+
+
+def _ascii_labels(text: str) -> tuple[str, dict[str, BNode]]:
+    """The text with an ASCII label for each blank node whose label has escapes, and those nodes."""
+    if "_:" not in text or not _ESCAPED_LABEL.search(text):
+        return text, {}
+    renamed: dict[str, BNode] = {}
+
+    def ascii_label(match: re.Match[str]) -> str:
+        label = (match.group(1) or match.group(2)).encode("ascii").decode("unicode_escape")
+        name = f"kg-nonascii-{label.encode('utf-8').hex()}"
+        renamed[name] = BNode(label)
+        return f"_:{name}"
+
+    return _ESCAPED_SUBJECT_OR_OBJECT.sub(ascii_label, text), renamed
 
 
 def _unicode_escape(error: UnicodeError) -> tuple[str, int]:
