@@ -1,7 +1,9 @@
 """Loading RDF files: graphs land where the conventions say, and bad files are named with a line."""
 
+import json
 from pathlib import Path
 
+import pyoxigraph
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
@@ -206,6 +208,39 @@ def test_the_store_loader_gives_the_graphs_the_dataset_loader_gives():
 
         assert _store_sizes(by_store.store) == _sizes(by_dataset.dataset)
         assert by_store.graph_files == by_dataset.graph_files
+
+
+def test_the_store_loader_keeps_each_json_ld_files_blank_nodes_its_own(tmp_path):
+    # Two files that both say "_:coopération" speak of two nodes, as two Turtle files would.
+    for source in ("a", "b"):
+        (tmp_path / f"{source}.jsonld").write_text(json.dumps({
+            "@id": f"http://example.org/graph/{source}",
+            "@graph": [{"@id": "_:coopération", "http://example.org/source": source}],
+        }), encoding="utf-8")
+
+    loaded = load_store([], [tmp_path / "a.jsonld", tmp_path / "b.jsonld"])
+
+    subjects = {
+        quad.graph_name.value: quad.subject
+        for quad in loaded.store.quads_for_pattern(None, None, None, None)
+    }
+    assert set(subjects) == {"http://example.org/graph/a", "http://example.org/graph/b"}
+    assert all(isinstance(node, pyoxigraph.BlankNode) for node in subjects.values())
+    assert subjects["http://example.org/graph/a"] != subjects["http://example.org/graph/b"]
+
+
+def test_the_dataset_loader_keeps_each_json_ld_files_blank_nodes_its_own(tmp_path):
+    for source in ("a", "b"):
+        (tmp_path / f"{source}.jsonld").write_text(json.dumps({
+            "@id": f"http://example.org/graph/{source}",
+            "@graph": [{"@id": "_:coopération", "http://example.org/source": source}],
+        }), encoding="utf-8")
+
+    loaded = load_dataset([], [tmp_path / "a.jsonld", tmp_path / "b.jsonld"])
+
+    subjects = {str(graph): s for s, _, _, graph in loaded.dataset.quads((None, None, None, None))}
+    assert set(subjects) == {"http://example.org/graph/a", "http://example.org/graph/b"}
+    assert subjects["http://example.org/graph/a"] != subjects["http://example.org/graph/b"]
 
 
 @pytest.mark.parametrize("suffix", [".ttl", ".nt", ".rdf", ".jsonld"])

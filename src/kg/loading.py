@@ -14,9 +14,10 @@ from pathlib import Path
 from xml.sax import SAXException, SAXParseException
 
 import pyoxigraph
-from rdflib import Dataset, Graph, URIRef
+from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.exceptions import Error as RdflibError
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.term import Node
 
 from kg.errors import InputError, one_line
 from kg.namespaces import ONTOLOGY_GRAPH
@@ -108,7 +109,29 @@ def load_file(path: Path, *, graph: URIRef | None = None) -> Dataset:
     _check_strictly(path, data, fmt)
     if graph is not None and fmt not in TRIPLE_FORMATS:
         _move_default_graph(dataset, graph)
+    if fmt == "json-ld":
+        dataset = _with_fresh_blank_nodes(dataset)
     return dataset
+
+
+def _with_fresh_blank_nodes(dataset: Dataset) -> Dataset:
+    """The dataset with each blank node renamed afresh: rdflib keeps a JSON-LD file's labels, and
+    two files that say "_:x" speak of two nodes, as two Turtle files do."""
+    fresh: dict[BNode, BNode] = {}
+
+    def renamed(node: Node) -> Node:
+        if isinstance(node, BNode):
+            return fresh.setdefault(node, BNode())
+        return node
+
+    result = Dataset()
+    for s, p, o, context in dataset.quads((None, None, None, None)):
+        name = getattr(context, "identifier", context)
+        target = result.default_context if name == DATASET_DEFAULT_GRAPH_ID else result.graph(renamed(name))
+        target.add((renamed(s), p, renamed(o)))
+    for prefix, namespace in dataset.namespaces():
+        result.bind(prefix, namespace, override=False)
+    return result
 
 
 def named_graphs(dataset: Dataset) -> dict[URIRef, Graph]:
