@@ -210,15 +210,21 @@ def test_the_store_loader_gives_the_graphs_the_dataset_loader_gives():
         assert by_store.graph_files == by_dataset.graph_files
 
 
-def test_the_store_loader_keeps_each_json_ld_files_blank_nodes_its_own(tmp_path):
-    # Two files that both say "_:coopération" speak of two nodes, as two Turtle files would.
+def _two_json_ld_files_saying_the_same_label(folder: Path) -> list[Path]:
+    """Two files that both say "_:coopération": two nodes, as two Turtle files would have."""
+    paths = []
     for source in ("a", "b"):
-        (tmp_path / f"{source}.jsonld").write_text(json.dumps({
+        path = folder / f"{source}.jsonld"
+        path.write_text(json.dumps({
             "@id": f"http://example.org/graph/{source}",
             "@graph": [{"@id": "_:coopération", "http://example.org/source": source}],
         }), encoding="utf-8")
+        paths.append(path)
+    return paths
 
-    loaded = load_store([], [tmp_path / "a.jsonld", tmp_path / "b.jsonld"])
+
+def test_the_store_loader_keeps_each_json_ld_files_blank_nodes_its_own(tmp_path):
+    loaded = load_store([], _two_json_ld_files_saying_the_same_label(tmp_path))
 
     subjects = {
         quad.graph_name.value: quad.subject
@@ -230,13 +236,7 @@ def test_the_store_loader_keeps_each_json_ld_files_blank_nodes_its_own(tmp_path)
 
 
 def test_the_dataset_loader_keeps_each_json_ld_files_blank_nodes_its_own(tmp_path):
-    for source in ("a", "b"):
-        (tmp_path / f"{source}.jsonld").write_text(json.dumps({
-            "@id": f"http://example.org/graph/{source}",
-            "@graph": [{"@id": "_:coopération", "http://example.org/source": source}],
-        }), encoding="utf-8")
-
-    loaded = load_dataset([], [tmp_path / "a.jsonld", tmp_path / "b.jsonld"])
+    loaded = load_dataset([], _two_json_ld_files_saying_the_same_label(tmp_path))
 
     subjects = {str(graph): s for s, _, _, graph in loaded.dataset.quads((None, None, None, None))}
     assert set(subjects) == {"http://example.org/graph/a", "http://example.org/graph/b"}
