@@ -106,6 +106,15 @@ def test_the_json_listing_gives_each_date_with_its_precision(shared_client: Flas
     }
 
 
+def test_the_json_listing_gives_an_entitys_asserted_types_in_iri_order(shared_client: FlaskClient) -> None:
+    # The 18 August 2020 events are asserted a coup and an event; what the closure adds is not listed.
+    entities = shared_client.get("/id/event.json").json["entities"]
+    events = next(e for e in entities if e["url"].endswith("/id/event/2020-08-18-events"))
+    assert events["types"] == [
+        "https://w3id.org/kg-mali/ontology#Coup", "https://w3id.org/kg-mali/ontology#Event",
+    ]
+
+
 def test_the_index_of_kinds_names_each_kind(shared_client: FlaskClient) -> None:
     doc = parse_html(shared_client.get("/id/", headers=HTML).data)
     names = {text_of(row[0]): text_of(row[1]) for row in doc.findall(".//tbody/tr")}
