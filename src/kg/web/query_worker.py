@@ -21,6 +21,7 @@ import struct
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +36,12 @@ from kg.namespaces import PREFIXES
 from kg.store import evaluation_error_message, syntax_error_message
 from kg.query_forms import ResultKind
 from kg.web.negotiation import acceptable
-from kg.web.results import boolean_document, graph_document, solutions_document
+from kg.web.results import (
+    boolean_document,
+    graph_document,
+    solutions_document,
+    whole_json_solutions,
+)
 
 _START_TIMEOUT = 10.0
 # The evaluating thread's stack: pyoxigraph parses and evaluates recursively.
@@ -49,6 +55,11 @@ _CGROUP = "/proc/self/cgroup"
 _CGROUP_ROOT = "/sys/fs/cgroup"
 # The result kinds in the order a job's formats travel in.
 _KINDS = tuple(ResultKind)
+# How long pyoxigraph's JSON of an answer may grow before it is taken for one over the row limit
+# and the first rows are written instead: per row allowed, and at least. Past it, the query is
+# evaluated twice; short of it, a row limit of 10,000 keeps the writer's memory to 10 MiB.
+_JSON_BYTES_PER_ROW = 1024
+_MIN_JSON_BYTES = 1 * 2**20
 
 
 @dataclass(frozen=True)
@@ -420,10 +431,12 @@ def _answer(store: pyoxigraph.Store, job: QueryJob) -> Answer | Refusal:
         with merged_default_graph(
             store, job.text, _dataset(job), base_iri=job.base_iri, prefixes=PREFIXES
         ) as selection:
-            results = selection.store.query(
-                job.text, base_iri=job.base_iri, prefixes=PREFIXES, **selection.arguments
-            )
-            return _serialized(results, job)
+            def evaluate() -> object:
+                return selection.store.query(
+                    job.text, base_iri=job.base_iri, prefixes=PREFIXES, **selection.arguments
+                )
+
+            return _serialized(evaluate, job)
     except SyntaxError as err:
         # "syntax error in query:1:6: expected …", positioned as the CLI positions it.
         return Refusal("syntax", "syntax error in " + syntax_error_message("query", str(err)))
@@ -449,6 +462,10 @@ def _report(text: str) -> None:
     os.write(2, text.encode(errors="replace"))
 
 
+def _json_bytes(max_rows: int) -> int:
+    return max(_MIN_JSON_BYTES, max_rows * _JSON_BYTES_PER_ROW)
+
+
 def _dataset(job: QueryJob) -> dict[str, object]:
     if job.default_graphs is not None or job.named_graphs is not None:
         # SPARQL Protocol: dataset parameters replace the query's FROM / FROM NAMED, and a list
@@ -462,7 +479,9 @@ def _dataset(job: QueryJob) -> dict[str, object]:
     return {}
 
 
-def _serialized(results: object, job: QueryJob) -> Answer | Refusal:
+def _serialized(evaluate: Callable[[], object], job: QueryJob) -> Answer | Refusal:
+    """The answer to the query `evaluate` runs, in the format the job chose for its kind."""
+    results = evaluate()
     if isinstance(results, QueryBoolean):
         kind = ResultKind.BOOLEAN
     elif isinstance(results, QuerySolutions):
@@ -480,6 +499,15 @@ def _serialized(results: object, job: QueryJob) -> Answer | Refusal:
         )
     if isinstance(results, QueryBoolean):
         return Answer(kind, format_name, boolean_document(bool(results), format_name), False)
+    if isinstance(results, QuerySolutions) and format_name == "json":
+        whole = whole_json_solutions(results, job.max_rows, _json_bytes(job.max_rows))
+        if isinstance(whole, bytes):
+            return Answer(kind, format_name, whole, False)
+        # More rows than the limit: their first ones are written here, read back from the text.
+        # Too long a text: pyoxigraph's writer took the solutions it wrote and cannot be stopped
+        # at a row, so the query is evaluated again.
+        results = whole if whole is not None else evaluate()
+        assert isinstance(results, QuerySolutions)
     # Iterators stream lazily: taking one item past the limit tells whether there were more.
     items = list(itertools.islice(results, job.max_rows + 1))
     truncated = len(items) > job.max_rows

@@ -1,0 +1,80 @@
+"""A JSON answer is pyoxigraph's own text when it fits the row limit, and its first rows otherwise."""
+
+import json
+
+import pyoxigraph
+import pytest
+from pyoxigraph import Literal, NamedNode, Quad, QueryResultsFormat, QuerySolutions
+
+from kg.query_forms import ResultKind
+from kg.web import query_worker
+from kg.web.query_worker import Answer, QueryJob
+from kg.web.results import whole_json_solutions
+
+P = NamedNode("http://example.org/p")
+ROWS = "SELECT ?o WHERE { ?s <http://example.org/p> ?o } ORDER BY ?o"
+
+
+def store_of(values: list[str]) -> pyoxigraph.Store:
+    store = pyoxigraph.Store()
+    for n, value in enumerate(values):
+        store.add(Quad(NamedNode(f"http://example.org/s{n}"), P, Literal(value)))
+    return store
+
+
+def bound(body: bytes) -> list[str]:
+    return [row["o"]["value"] for row in json.loads(body)["results"]["bindings"]]
+
+
+def test_an_answer_within_the_limit_is_pyoxigraphs_text() -> None:
+    store = store_of(["a", "b", "c"])
+    body = whole_json_solutions(store.query(ROWS), max_rows=3, max_bytes=2**20)
+    assert body == store.query(ROWS).serialize(format=QueryResultsFormat.JSON)
+    assert bound(body) == ["a", "b", "c"]
+
+
+def test_braces_in_the_values_do_not_pass_for_rows() -> None:
+    # Twelve braces in two rows: more than the limit of three, yet two rows.
+    store = store_of(["{{{{", "}{{{"])
+    body = whole_json_solutions(store.query(ROWS), max_rows=3, max_bytes=2**20)
+    assert isinstance(body, bytes)
+    assert bound(body) == ["{{{{", "}{{{"]
+
+
+def test_an_answer_past_the_limit_gives_its_solutions_back_in_order() -> None:
+    store = store_of(["a", "b", "c", "d"])
+    solutions = whole_json_solutions(store.query(ROWS), max_rows=3, max_bytes=2**20)
+    assert isinstance(solutions, QuerySolutions)
+    assert [v.value for v in solutions.variables] == ["o"]
+    assert [row["o"].value for row in solutions] == ["a", "b", "c", "d"]
+
+
+def test_an_answer_past_the_size_gives_nothing() -> None:
+    store = store_of(["x" * 1000, "y" * 1000])
+    assert whole_json_solutions(store.query(ROWS), max_rows=10, max_bytes=1500) is None
+
+
+@pytest.mark.parametrize("max_bytes", [1500, 2**20])
+def test_the_worker_cuts_an_answer_too_long_or_too_many_rows_at_the_limit(
+    monkeypatch: pytest.MonkeyPatch, max_bytes: int
+) -> None:
+    # Too long (1,500 bytes): evaluated again and written row by row; too many rows: read back.
+    monkeypatch.setattr(query_worker, "_json_bytes", lambda max_rows: max_bytes)
+    store = store_of(["x" * 1000, "y" * 1000, "z" * 1000])
+    formats = {kind: "json" for kind in ResultKind}
+    job = QueryJob(ROWS, formats, max_rows=2, truncation_link="http://e/sparql#cut")
+    answer = query_worker._answer(store, job)
+    assert isinstance(answer, Answer)
+    assert answer.truncated
+    assert json.loads(answer.body)["head"] == {"vars": ["o"], "link": ["http://e/sparql#cut"]}
+    assert bound(answer.body) == ["x" * 1000, "y" * 1000]
+
+
+def test_the_worker_sends_a_whole_answer_as_pyoxigraph_wrote_it() -> None:
+    store = store_of(["a", "b"])
+    formats = {kind: "json" for kind in ResultKind}
+    answer = query_worker._answer(store, QueryJob(ROWS, formats, max_rows=2))
+    assert answer == Answer(
+        ResultKind.SOLUTIONS, "json", store.query(ROWS).serialize(format=QueryResultsFormat.JSON),
+        False,
+    )
