@@ -21,7 +21,7 @@ import struct
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +40,8 @@ from kg.web.results import (
     boolean_document,
     graph_document,
     solutions_document,
-    whole_json_solutions,
+    whole_answer,
+    writes_whole,
 )
 
 _START_TIMEOUT = 10.0
@@ -55,11 +56,11 @@ _CGROUP = "/proc/self/cgroup"
 _CGROUP_ROOT = "/sys/fs/cgroup"
 # The result kinds in the order a job's formats travel in.
 _KINDS = tuple(ResultKind)
-# How long pyoxigraph's JSON of an answer may grow before it is taken for one over the row limit
+# How long pyoxigraph's text of an answer may grow before it is taken for one over the row limit
 # and the first rows are written instead: per row allowed, and at least. Past it, the query is
 # evaluated twice; short of it, a row limit of 10,000 keeps the writer's memory to 10 MiB.
-_JSON_BYTES_PER_ROW = 1024
-_MIN_JSON_BYTES = 1 * 2**20
+_WHOLE_BYTES_PER_ROW = 1024
+_MIN_WHOLE_BYTES = 1 * 2**20
 
 
 @dataclass(frozen=True)
@@ -462,8 +463,8 @@ def _report(text: str) -> None:
     os.write(2, text.encode(errors="replace"))
 
 
-def _json_bytes(max_rows: int) -> int:
-    return max(_MIN_JSON_BYTES, max_rows * _JSON_BYTES_PER_ROW)
+def _whole_bytes(max_rows: int) -> int:
+    return max(_MIN_WHOLE_BYTES, max_rows * _WHOLE_BYTES_PER_ROW)
 
 
 def _dataset(job: QueryJob) -> dict[str, object]:
@@ -499,17 +500,17 @@ def _serialized(evaluate: Callable[[], object], job: QueryJob) -> Answer | Refus
         )
     if isinstance(results, QueryBoolean):
         return Answer(kind, format_name, boolean_document(bool(results), format_name), False)
-    if isinstance(results, QuerySolutions) and format_name == "json":
-        whole = whole_json_solutions(results, job.max_rows, _json_bytes(job.max_rows))
+    rows: Iterator[Any] = results
+    if writes_whole(results, format_name):
+        whole = whole_answer(results, format_name, job.max_rows, _whole_bytes(job.max_rows))
         if isinstance(whole, bytes):
             return Answer(kind, format_name, whole, False)
         # More rows than the limit: their first ones are written here, read back from the text.
-        # Too long a text: pyoxigraph's writer took the solutions it wrote and cannot be stopped
-        # at a row, so the query is evaluated again.
-        results = whole if whole is not None else evaluate()
-        assert isinstance(results, QuerySolutions)
+        # Too long a text: pyoxigraph's writer took the rows it wrote and cannot be stopped at a
+        # row, so the query is evaluated again.
+        rows = whole if whole is not None else evaluate()  # type: ignore[assignment]
     # Iterators stream lazily: taking one item past the limit tells whether there were more.
-    items = list(itertools.islice(results, job.max_rows + 1))
+    items = list(itertools.islice(rows, job.max_rows + 1))
     truncated = len(items) > job.max_rows
     del items[job.max_rows :]
     if isinstance(results, QuerySolutions):

@@ -2,10 +2,11 @@
 
 pyoxigraph serializes a whole result iterator and cannot stop at a row count, so SPARQL result
 documents (JSON, XML, CSV, TSV) are written here from the rows kept; RDF graphs, which pyoxigraph
-serializes from any list of triples, are handed to it. A JSON answer, the common case, is first
-asked of pyoxigraph whole, up to a size (`whole_json_solutions`): its writer takes a tenth of the
-time of this module's (0.1 ms against 1 ms for 221 rows of six terms, measured), and only an
-answer found to pass the row limit is written again here, from its first rows.
+serializes from any list of triples, are handed to it. An answer in JSON or N-Triples (the
+common cases) is first asked of pyoxigraph whole, up to a size (`whole_answer`): its JSON writer
+takes a tenth of the time of this module's (0.1 ms against 1 ms for 221 rows of six terms,
+measured), and only an answer found to pass the row limit is written again here, from its first
+rows.
 
 XML 1.0 cannot carry most C0 control characters, not even as character references, so results
 holding one are refused (406) in SPARQL XML and RDF/XML rather than sent as malformed XML; JSON,
@@ -16,7 +17,7 @@ as a reference (`&#13;`): a parser reads a raw one as a line feed.
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph
@@ -27,6 +28,7 @@ from pyoxigraph import (
     Quad,
     QueryResultsFormat,
     QuerySolutions,
+    QueryTriples,
     RdfFormat,
     Triple,
 )
@@ -52,6 +54,13 @@ _XML_CARRIAGE_RETURN = {"\r": "&#13;"}
 # The RDF syntaxes by format name (negotiation's MediaFormat.name), for every RDF writer of the
 # app: the same names and syntaxes as `kg export`.
 RDF_SYNTAXES: dict[str, RdfFormat] = EXPORT_FORMATS
+# What pyoxigraph writes whole answers in (whole_answer), each with a mark every row has: a
+# solution in JSON is an object, so it has a "{"; an N-Triples triple ends its line ("\n" within
+# a literal is escaped).
+_WHOLE: dict[tuple[type, str], tuple[QueryResultsFormat | RdfFormat, bytes]] = {
+    (QuerySolutions, "json"): (QueryResultsFormat.JSON, b"{"),
+    (QueryTriples, "ntriples"): (RdfFormat.N_TRIPLES, b"\n"),
+}
 # Prefixes make these readable; the line formats have none (JSON-LD has its context instead).
 PREFIXED = frozenset({"turtle", "trig", "rdfxml"})
 # Syntaxes of quads: a graph's triples go in as default-graph quads.
@@ -76,31 +85,45 @@ def solutions_document(
     return _SOLUTION_WRITERS[format_name](variables, rows, link)
 
 
-def whole_json_solutions(
-    results: QuerySolutions, max_rows: int, max_bytes: int
-) -> bytes | QuerySolutions | None:
-    """A SELECT answer in SPARQL JSON as pyoxigraph writes it, if it has at most `max_rows`
-    solutions. If it has more, its solutions read back from that text, for the caller to write
-    the first `max_rows` (solutions_document); None once the text passes `max_bytes`.
+def writes_whole(results: object, format_name: str) -> bool:
+    """Whether pyoxigraph writes results of this kind in this format (whole_answer)."""
+    return (type(results), format_name) in _WHOLE
+
+
+def whole_answer(
+    results: QuerySolutions | QueryTriples, format_name: str, max_rows: int, max_bytes: int
+) -> bytes | Iterator[Row] | Iterator[Triple] | None:
+    """The answer as pyoxigraph writes it, if it has at most `max_rows` rows (solutions or
+    triples). If it has more: its rows read back from that text, in order, for the caller to
+    write the first `max_rows`. None once the text passes `max_bytes`. Only for what
+    `writes_whole` takes.
 
     Consumes `results` in every case. Errors of the evaluation come out as they come out of
-    iterating the results: the writer pulls the solutions as a loop over them would.
+    iterating the results: the writer pulls the rows as a loop would.
     """
+    writer_format, row_mark = _WHOLE[(type(results), format_name)]
     sink = _LimitedSink(max_bytes)
     try:
-        results.serialize(sink, format=QueryResultsFormat.JSON)
+        results.serialize(sink, format=writer_format)
     except _TooLarge:
         return None
     body = b"".join(sink.chunks)
-    # Every solution is a JSON object, so it has a "{" of its own: with no more braces than the
-    # limit, there are no more rows than the limit, whatever the values say (a brace within a
-    # string only adds to the count). Past that, the solutions are counted.
-    if body.count(b"{") <= max_rows:
+    # Each row has a mark of its own (see _WHOLE): with no more marks than the limit, there are
+    # no more rows than the limit, whatever the values say (a mark within one only adds to the
+    # count). Past that, the rows are counted.
+    if body.count(row_mark) <= max_rows:
         return body
-    counted = pyoxigraph.parse_query_results(body, format=QueryResultsFormat.JSON)
-    if sum(1 for _ in itertools.islice(counted, max_rows + 1)) <= max_rows:
+    if sum(1 for _ in itertools.islice(_read_back(body, writer_format), max_rows + 1)) <= max_rows:
         return body
-    return pyoxigraph.parse_query_results(body, format=QueryResultsFormat.JSON)
+    return _read_back(body, writer_format)
+
+
+def _read_back(
+    body: bytes, writer_format: QueryResultsFormat | RdfFormat
+) -> Iterator[Row] | Iterator[Triple]:
+    if isinstance(writer_format, QueryResultsFormat):
+        return pyoxigraph.parse_query_results(body, format=writer_format)
+    return (Triple(q.subject, q.predicate, q.object) for q in pyoxigraph.parse(body, writer_format))
 
 
 class _TooLarge(Exception):

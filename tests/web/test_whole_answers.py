@@ -1,4 +1,5 @@
-"""A JSON answer is pyoxigraph's own text when it fits the row limit, and its first rows otherwise."""
+"""An answer in JSON or N-Triples is pyoxigraph's own text when it fits the row limit, and its
+first rows otherwise."""
 
 import json
 
@@ -9,10 +10,11 @@ from pyoxigraph import Literal, NamedNode, Quad, QueryResultsFormat, QuerySoluti
 from kg.query_forms import ResultKind
 from kg.web import query_worker
 from kg.web.query_worker import Answer, QueryJob
-from kg.web.results import whole_json_solutions
+from kg.web.results import whole_answer, writes_whole
 
 P = NamedNode("http://example.org/p")
 ROWS = "SELECT ?o WHERE { ?s <http://example.org/p> ?o } ORDER BY ?o"
+TRIPLES = "CONSTRUCT WHERE { ?s <http://example.org/p> ?o }"
 
 
 def store_of(values: list[str]) -> pyoxigraph.Store:
@@ -28,7 +30,7 @@ def bound(body: bytes) -> list[str]:
 
 def test_an_answer_within_the_limit_is_pyoxigraphs_text() -> None:
     store = store_of(["a", "b", "c"])
-    body = whole_json_solutions(store.query(ROWS), max_rows=3, max_bytes=2**20)
+    body = whole_answer(store.query(ROWS), "json", max_rows=3, max_bytes=2**20)
     assert body == store.query(ROWS).serialize(format=QueryResultsFormat.JSON)
     assert bound(body) == ["a", "b", "c"]
 
@@ -36,14 +38,14 @@ def test_an_answer_within_the_limit_is_pyoxigraphs_text() -> None:
 def test_braces_in_the_values_do_not_pass_for_rows() -> None:
     # Twelve braces in two rows: more than the limit of three, yet two rows.
     store = store_of(["{{{{", "}{{{"])
-    body = whole_json_solutions(store.query(ROWS), max_rows=3, max_bytes=2**20)
+    body = whole_answer(store.query(ROWS), "json", max_rows=3, max_bytes=2**20)
     assert isinstance(body, bytes)
     assert bound(body) == ["{{{{", "}{{{"]
 
 
 def test_an_answer_past_the_limit_gives_its_solutions_back_in_order() -> None:
     store = store_of(["a", "b", "c", "d"])
-    solutions = whole_json_solutions(store.query(ROWS), max_rows=3, max_bytes=2**20)
+    solutions = whole_answer(store.query(ROWS), "json", max_rows=3, max_bytes=2**20)
     assert isinstance(solutions, QuerySolutions)
     assert [v.value for v in solutions.variables] == ["o"]
     assert [row["o"].value for row in solutions] == ["a", "b", "c", "d"]
@@ -51,7 +53,7 @@ def test_an_answer_past_the_limit_gives_its_solutions_back_in_order() -> None:
 
 def test_an_answer_past_the_size_gives_nothing() -> None:
     store = store_of(["x" * 1000, "y" * 1000])
-    assert whole_json_solutions(store.query(ROWS), max_rows=10, max_bytes=1500) is None
+    assert whole_answer(store.query(ROWS), "json", max_rows=10, max_bytes=1500) is None
 
 
 @pytest.mark.parametrize("max_bytes", [1500, 2**20])
@@ -59,7 +61,7 @@ def test_the_worker_cuts_an_answer_too_long_or_too_many_rows_at_the_limit(
     monkeypatch: pytest.MonkeyPatch, max_bytes: int
 ) -> None:
     # Too long (1,500 bytes): evaluated again and written row by row; too many rows: read back.
-    monkeypatch.setattr(query_worker, "_json_bytes", lambda max_rows: max_bytes)
+    monkeypatch.setattr(query_worker, "_whole_bytes", lambda max_rows: max_bytes)
     store = store_of(["x" * 1000, "y" * 1000, "z" * 1000])
     formats = {kind: "json" for kind in ResultKind}
     job = QueryJob(ROWS, formats, max_rows=2, truncation_link="http://e/sparql#cut")
@@ -78,3 +80,40 @@ def test_the_worker_sends_a_whole_answer_as_pyoxigraph_wrote_it() -> None:
         ResultKind.SOLUTIONS, "json", store.query(ROWS).serialize(format=QueryResultsFormat.JSON),
         False,
     )
+
+
+def test_a_graph_within_the_limit_is_pyoxigraphs_n_triples() -> None:
+    # Each value holds a line break: escaped in N-Triples, so no more lines than triples.
+    store = store_of(["a\nb", "c\n\nd"])
+    body = whole_answer(store.query(TRIPLES), "ntriples", max_rows=2, max_bytes=2**20)
+    assert body == store.query(TRIPLES).serialize(format=pyoxigraph.RdfFormat.N_TRIPLES)
+
+
+def test_a_graph_past_the_limit_gives_its_triples_back() -> None:
+    store = store_of(["a", "b", "c"])
+    triples = whole_answer(store.query(TRIPLES), "ntriples", max_rows=2, max_bytes=2**20)
+    assert not isinstance(triples, bytes) and triples is not None
+    assert list(triples) == list(store.query(TRIPLES))
+
+
+def test_other_formats_are_written_here() -> None:
+    store = store_of(["a"])
+    assert writes_whole(store.query(ROWS), "json")
+    assert writes_whole(store.query(TRIPLES), "ntriples")
+    assert not writes_whole(store.query(ROWS), "xml")
+    assert not writes_whole(store.query(TRIPLES), "turtle")
+
+
+@pytest.mark.parametrize("max_bytes", [100, 2**20])
+def test_the_worker_cuts_a_graph_too_long_or_too_large_at_the_limit(
+    monkeypatch: pytest.MonkeyPatch, max_bytes: int
+) -> None:
+    monkeypatch.setattr(query_worker, "_whole_bytes", lambda max_rows: max_bytes)
+    store = store_of(["a", "b", "c"])
+    formats = {kind: "ntriples" for kind in ResultKind}
+    answer = query_worker._answer(store, QueryJob(TRIPLES, formats, max_rows=2))
+    assert isinstance(answer, Answer)
+    assert answer.truncated
+    lines = answer.body.decode().splitlines()
+    assert lines[0] == "# Truncated: only the first 2 triples (the endpoint's row limit)."
+    assert len(lines) == 3
