@@ -67,9 +67,11 @@ _PIPELINE_ROOT = "build"
 _KG_IMPORT = re.compile(r"^\s*(?:from|import)\s+kg\.([a-z_.]+)", re.MULTILINE)
 _TOOLS = ("rdflib", "owlrl", "pyoxigraph", "pyshacl")
 # The store is loaded in pieces of about this many bytes of N-Quads (some 300,000 quads), this
-# many pieces at a time: pyoxigraph lets go of the GIL while it loads.
+# many pieces at a time (pyoxigraph lets go of the GIL while it loads), beside the dump that cuts
+# the next piece: the build writes its store while pyshacl-turbo validates on the other core, and
+# a second load at a time added some 300 MB at 10^6 generated triples, past the 4 GB asked.
 LOAD_PIECE_BYTES = 64 << 20
-LOAD_THREADS = 2
+LOAD_THREADS = 1
 # What a writing process leaves while it writes: .dataset.nq.PID.tmp, .store.PID.tmp.
 _TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
 
