@@ -31,9 +31,9 @@ import pyoxigraph
 from rdflib import URIRef
 
 from kg.build_cache import (
-    DATASET_FILE, InputFile, StoreText, build_key, commit_store, discard_store, exclusive, fill_store,
-    input_files, make_manifest, new_store_name, read_manifest, remove_leftovers, write_dataset,
-    write_manifest,
+    DATASET_FILE, LOAD_THREADS, InputFile, StoreText, build_key, commit_store, discard_store,
+    exclusive, fill_store, input_files, make_manifest, new_store_name, read_manifest,
+    remove_leftovers, write_dataset, write_manifest,
 )
 from kg.derivation import derive, read_rules
 from kg.errors import BuildFailed, KgError
@@ -226,7 +226,9 @@ def _make(
     store_name = new_store_name(key)
     cancelled = threading.Event()
     with ThreadPoolExecutor(1, thread_name_prefix="kg-write") as writer:
-        beside = writer.submit(_write_store_and_index, directory, store_name, store, cancelled)
+        # Beside a validation, one load at a time (kg.build_cache.LOAD_THREADS says why).
+        threads = 1 if options.validate and files("shapes") else LOAD_THREADS
+        beside = writer.submit(_write_store_and_index, directory, store_name, store, cancelled, threads)
         try:
             with _stage(VALIDATE, timings, reporter) as note:
                 note(_validate(store, loaded.graph_files, files("shapes"), options, progress(VALIDATE)))
@@ -253,11 +255,11 @@ def _make(
 
 
 def _write_store_and_index(
-    directory: Path, store_name: str, store: pyoxigraph.Store, cancelled: threading.Event,
+    directory: Path, store_name: str, store: pyoxigraph.Store, cancelled: threading.Event, threads: int,
 ) -> tuple[Path, Path, float]:
     """The build's on-disk store and its search index, under temporary names; and the seconds taken."""
     start = time.perf_counter()
-    temporary = fill_store(directory, store_name, _store_texts(store), cancelled)
+    temporary = fill_store(directory, store_name, _store_texts(store), cancelled, threads)
     index = directory / f".{index_name(store_name)}.{os.getpid()}.tmp"
     try:
         write_index(store, index)  # kg.search_index, for /search

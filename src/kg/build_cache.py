@@ -68,10 +68,11 @@ _KG_IMPORT = re.compile(r"^\s*(?:from|import)\s+kg\.([a-z_.]+)", re.MULTILINE)
 _TOOLS = ("rdflib", "owlrl", "pyoxigraph", "pyshacl")
 # The store is loaded in pieces of about this many bytes of N-Quads (some 300,000 quads), this
 # many pieces at a time (pyoxigraph lets go of the GIL while it loads), beside the dump that cuts
-# the next piece: the build writes its store while pyshacl-turbo validates on the other core, and
-# a second load at a time added some 300 MB at 10^6 generated triples, past the 4 GB asked.
+# the next piece. A build that validates writes its store while pyshacl-turbo has the other core,
+# and loads one piece at a time: a second one added some 300 MB at 10^6 generated triples, past
+# the 4 GB asked (kg.build).
 LOAD_PIECE_BYTES = 64 << 20
-LOAD_THREADS = 1
+LOAD_THREADS = 2
 # What a writing process leaves while it writes: .dataset.nq.PID.tmp, .store.PID.tmp.
 _TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
 
@@ -192,6 +193,7 @@ def new_store_name(key: str) -> str:
 
 def fill_store(
     directory: Path, name: str, texts: Iterable[StoreText], cancelled: threading.Event | None = None,
+    threads: int = LOAD_THREADS,
 ) -> Path:
     """Write the store of `texts` under a temporary name in `directory`, flushed, compacted and
     closed; its path. Nothing names it yet: `commit_store` does, once the build is good.
@@ -201,7 +203,7 @@ def fill_store(
     temporary = directory / f".store.{os.getpid()}.tmp"
     try:
         shutil.rmtree(temporary, ignore_errors=True)
-        _write_new_store(temporary, texts, cancelled)
+        _write_new_store(temporary, texts, cancelled, threads)
         _sync_directory(temporary)
     except BaseException as err:
         # The failed load's frames hold the store: cleared, it closes its files and its lock.
@@ -229,23 +231,27 @@ def commit_store(directory: Path, temporary: Path, name: str, index: Path | None
     return name
 
 
-def _write_new_store(path: Path, texts: Iterable[StoreText], cancelled: threading.Event | None) -> None:
+def _write_new_store(
+    path: Path, texts: Iterable[StoreText], cancelled: threading.Event | None, threads: int,
+) -> None:
     store = pyoxigraph.Store(str(path))
-    _bulk_load(store, texts, cancelled)
+    _bulk_load(store, texts, cancelled, threads)
     store.flush()
     store.optimize()
     # Returning closes it: RocksDB writes its last files and releases its lock.
 
 
-def _bulk_load(store: pyoxigraph.Store, texts: Iterable[StoreText], cancelled: threading.Event | None) -> None:
-    """Load the texts into `store`: in pieces, LOAD_THREADS at a time, by pyoxigraph.
+def _bulk_load(
+    store: pyoxigraph.Store, texts: Iterable[StoreText], cancelled: threading.Event | None, threads: int,
+) -> None:
+    """Load the texts into `store`: in pieces, `threads` at a time, by pyoxigraph.
 
     One load of it all would hold a million quads at a time in each of its threads (+2.8 GB
     at 10^6 generated triples), and one load per graph would leave small files for each graph
     and index to compact: texts of one format run on into the same pieces.
     """
-    with ThreadPoolExecutor(LOAD_THREADS) as pool:
-        pieces = _PieceLoader(store, pool, cancelled)
+    with ThreadPoolExecutor(threads) as pool:
+        pieces = _PieceLoader(store, pool, threads, cancelled)
         try:
             for text in texts:
                 pieces.begin(text.format)
@@ -257,7 +263,7 @@ def _bulk_load(store: pyoxigraph.Store, texts: Iterable[StoreText], cancelled: t
 
 class _PieceLoader:
     """A binary file that loads what is written to it into the store, cut after the first line
-    end past every LOAD_PIECE_BYTES bytes, at most LOAD_THREADS pieces at a time.
+    end past every LOAD_PIECE_BYTES bytes, at most `threads` pieces at a time.
 
     Each load names the blank nodes it reads afresh, so a piece that may have a blank node
     ("_:", if only in a literal) is parsed here and its quads handed over with their labels,
@@ -265,9 +271,10 @@ class _PieceLoader:
     """
 
     def __init__(
-        self, store: pyoxigraph.Store, pool: ThreadPoolExecutor, cancelled: threading.Event | None,
+        self, store: pyoxigraph.Store, pool: ThreadPoolExecutor, threads: int,
+        cancelled: threading.Event | None,
     ) -> None:
-        self._store, self._pool, self._cancelled = store, pool, cancelled
+        self._store, self._pool, self._threads, self._cancelled = store, pool, threads, cancelled
         self._format: pyoxigraph.RdfFormat | None = None
         self._buffer = bytearray()
         self._loading: set[Future[None]] = set()
@@ -308,7 +315,7 @@ class _PieceLoader:
             self.wait_for(0)
             self._store.bulk_extend(pyoxigraph.parse(piece, self._format))
             return
-        self.wait_for(LOAD_THREADS - 1)
+        self.wait_for(self._threads - 1)
         # Lenient: the text is the store's own serialisation, its IRIs checked already.
         self._loading.add(self._pool.submit(self._store.bulk_load, piece, self._format, lenient=True))
 
