@@ -146,7 +146,7 @@ def pieces_table(triples: int, seed: int) -> str:
     report = timed("pyshacl-turbo alone", lambda: validation._turbo_report(
         pyshacl_turbo, *validation._ascii_union(store), core))
     for shape, constraint in sparql:
-        whole = validation._top_level_this(str(shapes.value(constraint, validation.SH.select)))
+        whole = validation.evaluable_once(str(shapes.value(constraint, validation.SH.select)), validation._declared_prefixes(shapes, constraint))
         how = "whole graph" if whole else "per focus node"
         timed(f"pyoxigraph: {validation._short(constraint)} ({how})", lambda: validation._add_sparql_results(
             report, store, shapes, shape, constraint, whole_graph=whole))

@@ -245,6 +245,18 @@ def test_a_violation_fails_the_build_and_keeps_the_last_good_one(tmp_path):
     assert snapshot(root) == before
 
 
+def test_a_violation_removes_the_store_and_index_written_beside_validation(tmp_path):
+    root = project(tmp_path, shapes=True)
+    build(root)
+    entries = build_entries(root)
+    (root / "data" / "extra.trig").write_text(UNSOURCED)
+
+    with pytest.raises(BuildFailed):
+        build(root)
+
+    assert build_entries(root) == entries
+
+
 def test_inconsistent_data_fail_the_build(root):
     (root / "data" / "extra.trig").write_text(INCONSISTENT)
 

@@ -11,7 +11,7 @@ import pytest
 
 from kg.build import BuildOptions, build
 from kg.dataset import build_store
-from kg.derivation import derive, read_rules, rule_files, statement_iri
+from kg.derivation import derivation_quads, derive, read_rules, rule_files, statement_iri
 from kg.errors import KgError
 from kg.namespaces import DERIVED_GRAPH, ID, PREFIXES
 from kg.store import run_query
@@ -272,3 +272,44 @@ def test_statement_iris_are_stable_and_distinct_per_rule(tmp_path):
     assert statement_iri(events, triple).value.startswith(
         "https://w3id.org/kg-mali/rule/regime-in-power-of-events/"
     )
+
+
+RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+
+
+def _derived_quads(store: pyoxigraph.Store) -> set[str]:
+    return {str(q) for q in store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(str(DERIVED_GRAPH)))}
+
+
+def _dated_event(subject: str) -> str:
+    """An event dated to the year, in a graph of its own, as N-Quads."""
+    kgo, graph = PREFIXES["kgo"], "<http://example.org/graph>"
+    return (
+        f"{subject} {RDF_TYPE} <{kgo}Event> {graph} .\n"
+        f'{subject} <{kgo}date> "2020"^^<http://www.w3.org/2001/XMLSchema#gYear> {graph} .\n'
+    )
+
+
+def test_derived_quads_written_as_text_are_the_rules_quads() -> None:
+    """The text the derived graph is loaded from holds exactly derivation_quads' quads."""
+    (rule,) = [r for r in read_rules(rule_files(ROOT)) if r.name == "date-precision"]
+    store = pyoxigraph.Store()
+    store.load(_dated_event(f"<{ID}event/summit%22of%222020>"), pyoxigraph.RdfFormat.N_QUADS)
+    (output,) = derive(store, [rule])
+    reference = pyoxigraph.Store()
+    reference.extend(derivation_quads(rule, output.triples))
+    assert len(output.triples) == 1
+    assert _derived_quads(store) == _derived_quads(reference)
+
+
+def test_a_blank_node_is_the_same_node_in_the_derived_graph() -> None:
+    (rule,) = [r for r in read_rules(rule_files(ROOT)) if r.name == "date-precision"]
+    store = pyoxigraph.Store()
+    store.extend(pyoxigraph.parse(_dated_event("_:visit"), pyoxigraph.RdfFormat.N_QUADS))
+    derive(store, [rule])
+    rows = list(store.query(
+        f"SELECT ?e WHERE {{ GRAPH <http://example.org/graph> {{ ?e {RDF_TYPE} ?class }} "
+        f"GRAPH <{DERIVED_GRAPH}> {{ ?e <{PREFIXES['kgo']}datePrecision> ?precision . "
+        f"?statement <http://www.w3.org/1999/02/22-rdf-syntax-ns#subject> ?e }} }}"
+    ))
+    assert [str(row["e"]) for row in rows] == ["_:visit"]

@@ -9,13 +9,19 @@ The data go one way, through one pyoxigraph store: pyoxigraph parses the files i
 (kg.loading.load_store), the fast reasoner reads it as N-Triples text and its entailments go
 back in, the rules derive their facts on it, and validation checks it, exactly what is then
 written: pySHACL on an rdflib copy for small graphs, kg.validation.validate_store on the store
-itself from LARGE_GRAPH_QUADS on. A build is
-kept and reused as kg.build_cache says; a failure at any stage, a violation of the shapes or an
-inconsistency of the data (exit 1) leaves the last good build where it was.
+itself from LARGE_GRAPH_QUADS on. The on-disk store and its search index are written while
+validation runs, under temporary names; only a build that conforms names them, then writes the
+dataset and the manifest (so the "write" stage's time is what was left to do after validation).
+A build is kept and reused as kg.build_cache says; a failure at any stage, a violation of the
+shapes or an inconsistency of the data (exit 1) leaves the last good build where it was.
 """
 
+import os
+import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +31,9 @@ import pyoxigraph
 from rdflib import URIRef
 
 from kg.build_cache import (
-    DATASET_FILE, InputFile, build_key, exclusive, input_files, make_manifest, read_manifest,
-    discard_store, remove_leftovers, write_dataset, write_manifest, write_store,
+    DATASET_FILE, LOAD_THREADS, InputFile, StoreText, build_key, commit_store, discard_store,
+    exclusive, fill_store, input_files, make_manifest, new_store_name, read_manifest,
+    remove_leftovers, write_dataset, write_manifest,
 )
 from kg.derivation import derive, read_rules
 from kg.errors import BuildFailed, KgError
@@ -213,29 +220,64 @@ def _make(
         rules = read_rules(files("rules"))
         outputs = derive(store, rules, progress(DERIVE))
         note(f"{len(rules)} rules, {sum(len(o.triples) for o in outputs)} triples")
-    with _stage(VALIDATE, timings, reporter) as note:
-        note(_validate(store, loaded.graph_files, files("shapes"), options, progress(VALIDATE)))
-    store_name = ""
-    try:
-        with _stage(WRITE, timings, reporter) as note:
-            dataset = _sorted_nquads(store)
-            store_name = write_store(directory, key, dataset, _graphs_as_ntriples(store))
-            write_index(store, directory / index_name(store_name))  # kg.search_index, for /search
-            write_dataset(directory, dataset)
-            note(f"{display_path(directory / DATASET_FILE)}, {display_path(directory / store_name)}, "
-                 f"{len(store)} quads")
-        rules_output = {o.rule.name: len(o.triples) for o in outputs}
-        manifest = make_manifest(
-            key, options.as_json(), inputs, store, dataset, timings, rules_output, store_name
-        )
-        manifest["search"] = {"path": index_name(store_name)}
-        write_manifest(directory, manifest)
-    except BaseException:
-        if store_name:
+    # The store and its search index are written beside validation, which leaves a core free
+    # (pyshacl-turbo's thread, then the GIL, are the long path), under temporary names that
+    # only a build that conforms makes final.
+    store_name = new_store_name(key)
+    cancelled = threading.Event()
+    with ThreadPoolExecutor(1, thread_name_prefix="kg-write") as writer:
+        # Beside a validation, one load at a time (kg.build_cache.LOAD_THREADS says why).
+        threads = 1 if options.validate and files("shapes") else LOAD_THREADS
+        beside = writer.submit(_write_store_and_index, directory, store_name, store, cancelled, threads)
+        try:
+            with _stage(VALIDATE, timings, reporter) as note:
+                note(_validate(store, loaded.graph_files, files("shapes"), options, progress(VALIDATE)))
+            with _stage(WRITE, timings, reporter) as note:
+                temporary, index, seconds = beside.result()
+                dataset = _sorted_nquads(store)
+                commit_store(directory, temporary, store_name, index)
+                write_dataset(directory, dataset)
+                note(f"{display_path(directory / DATASET_FILE)}, {display_path(directory / store_name)}, "
+                     f"{len(store)} quads; store and search index written beside validate ({seconds:.2f} s)")
+            rules_output = {o.rule.name: len(o.triples) for o in outputs}
+            manifest = make_manifest(
+                key, options.as_json(), inputs, store, dataset, timings, rules_output, store_name
+            )
+            manifest["search"] = {"path": index_name(store_name)}
+            write_manifest(directory, manifest)
+        except BaseException:
+            cancelled.set()
+            _discard_written(beside)
             discard_store(directory, store_name)  # no manifest will ever name it
-        raise
+            raise
     remove_leftovers(directory)
     return Build(directory, manifest, reused=False, store=store)
+
+
+def _write_store_and_index(
+    directory: Path, store_name: str, store: pyoxigraph.Store, cancelled: threading.Event, threads: int,
+) -> tuple[Path, Path, float]:
+    """The build's on-disk store and its search index, under temporary names; and the seconds taken."""
+    start = time.perf_counter()
+    temporary = fill_store(directory, store_name, _store_texts(store), cancelled, threads)
+    index = directory / f".{index_name(store_name)}.{os.getpid()}.tmp"
+    try:
+        write_index(store, index)  # kg.search_index, for /search
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        index.unlink(missing_ok=True)
+        raise
+    return temporary, index, time.perf_counter() - start
+
+
+def _discard_written(beside: "Future[tuple[Path, Path, float]]") -> None:
+    """Wait for the store's writing to stop, and remove what it wrote."""
+    try:
+        temporary, index, _ = beside.result()
+    except BaseException:
+        return  # fill_store and _write_store_and_index removed what they had begun
+    shutil.rmtree(temporary, ignore_errors=True)
+    index.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -268,8 +310,12 @@ def _add_inferred(store: pyoxigraph.Store, inferred: frozenset[tuple[str, str, s
     """Put the inferred triples in the inferred graph, handed over as N-Quads text."""
     graph = f"<{INFERRED_GRAPH}>"
     text = "".join(f"{s} {p} {o} {graph} .\n" for s, p, o in inferred)
-    # Parsed, not loaded: a store's load renames blank nodes, and these are the store's own.
-    store.extend(pyoxigraph.parse(text, pyoxigraph.RdfFormat.N_QUADS))
+    if "_:" in text:
+        # Parsed, not loaded: a store's load renames blank nodes, and these are the store's own.
+        store.extend(pyoxigraph.parse(text, pyoxigraph.RdfFormat.N_QUADS))
+    else:
+        # Without blank nodes a load is the same, without a Python object per quad (4 s at 10^6).
+        store.load(text, pyoxigraph.RdfFormat.N_QUADS)
 
 
 def _validate(
@@ -320,10 +366,15 @@ def _sorted_nquads(store: pyoxigraph.Store) -> bytes:
     return b"".join(lines)
 
 
-def _graphs_as_ntriples(store: pyoxigraph.Store) -> Iterator[bytes]:
-    """Each named graph's triples as N-Triples, one graph at a time: together, their RDF merge.
+def _store_texts(store: pyoxigraph.Store) -> Iterator[StoreText]:
+    """The store's named graphs as N-Quads, then each one's triples as N-Triples: together,
+    their RDF merge, for the default graph (a triple stated in two graphs is kept once).
 
-    A triple stated in two graphs comes twice; the store it is loaded into keeps it once.
+    Streamed from the dumps into the loads, never held whole.
     """
+    yield StoreText(pyoxigraph.RdfFormat.N_QUADS, lambda out: store.dump(out, format=pyoxigraph.RdfFormat.N_QUADS))
     for graph in list(store.named_graphs()):
-        yield store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph)
+        yield StoreText(
+            pyoxigraph.RdfFormat.N_TRIPLES,
+            lambda out, graph=graph: store.dump(out, format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=graph),
+        )

@@ -33,9 +33,10 @@ import os
 import platform
 import re
 import shutil
+import threading
 import time
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,7 +67,10 @@ _PIPELINE_ROOT = "build"
 _KG_IMPORT = re.compile(r"^\s*(?:from|import)\s+kg\.([a-z_.]+)", re.MULTILINE)
 _TOOLS = ("rdflib", "owlrl", "pyoxigraph", "pyshacl")
 # The store is loaded in pieces of about this many bytes of N-Quads (some 300,000 quads), this
-# many pieces at a time: pyoxigraph lets go of the GIL while it loads.
+# many pieces at a time (pyoxigraph lets go of the GIL while it loads), beside the dump that cuts
+# the next piece. A build that validates writes its store while pyshacl-turbo has the other core,
+# and loads one piece at a time: a second one added some 300 MB at 10^6 generated triples, past
+# the 4 GB asked (kg.build).
 LOAD_PIECE_BYTES = 64 << 20
 LOAD_THREADS = 2
 # What a writing process leaves while it writes: .dataset.nq.PID.tmp, .store.PID.tmp.
@@ -158,6 +162,15 @@ def write_dataset(directory: Path, dataset: bytes) -> None:
     _write_atomically(directory / DATASET_FILE, dataset)
 
 
+@dataclass(frozen=True)
+class StoreText:
+    """Text for the build's store, which `write` writes into the binary file it is given:
+    N-Quads (the named graphs), or N-Triples (their merge, for the default graph)."""
+
+    format: pyoxigraph.RdfFormat
+    write: Callable[[Any], object]
+
+
 def write_store(directory: Path, key: str, named: bytes, merge: Iterable[bytes]) -> str:
     """Write a new on-disk store in `directory`: the named graphs, N-Quads, and in its default
     graph the texts of `merge`, N-Triples of the same terms; the name of its folder.
@@ -165,70 +178,146 @@ def write_store(directory: Path, key: str, named: bytes, merge: Iterable[bytes])
     Written under a temporary name and renamed once flushed and compacted, so that no reader
     ever opens half a store; the manifest, written next, is what makes it the build's.
     """
+    name = new_store_name(key)
+    texts = itertools.chain(
+        [StoreText(pyoxigraph.RdfFormat.N_QUADS, lambda out: out.write(named))],
+        (StoreText(pyoxigraph.RdfFormat.N_TRIPLES, lambda out, t=text: out.write(t)) for text in merge),
+    )
+    return commit_store(directory, fill_store(directory, name, texts), name)
+
+
+def new_store_name(key: str) -> str:
+    """The folder name of a new build's store: its key, and the time, for two builds of one key."""
+    return f"{STORE_PREFIX}{key[:12]}-{time.time_ns():x}"
+
+
+def fill_store(
+    directory: Path, name: str, texts: Iterable[StoreText], cancelled: threading.Event | None = None,
+    threads: int = LOAD_THREADS,
+) -> Path:
+    """Write the store of `texts` under a temporary name in `directory`, flushed, compacted and
+    closed; its path. Nothing names it yet: `commit_store` does, once the build is good.
+
+    `cancelled` stops it between two pieces (the build failed meanwhile): KgError, no store left.
+    """
     temporary = directory / f".store.{os.getpid()}.tmp"
-    name = f"{STORE_PREFIX}{key[:12]}-{time.time_ns():x}"
     try:
         shutil.rmtree(temporary, ignore_errors=True)
-        _write_new_store(temporary, named, merge)
+        _write_new_store(temporary, texts, cancelled, threads)
         _sync_directory(temporary)
-        os.replace(temporary, directory / name)
-        _sync_directory(directory)
-    except OSError as err:
-        # The failed load's frames hold the store: cleared, it closes its files.
+    except BaseException as err:
+        # The failed load's frames hold the store: cleared, it closes its files and its lock.
         traceback.clear_frames(err.__traceback__)
         shutil.rmtree(temporary, ignore_errors=True)
-        raise KgError(
-            f"{display_path(directory / name)}: cannot write the store: {_reason(err)}"
-        ) from err
+        if isinstance(err, OSError):
+            raise KgError(
+                f"{display_path(directory / name)}: cannot write the store: {_reason(err)}"
+            ) from err
+        raise
+    return temporary
+
+
+def commit_store(directory: Path, temporary: Path, name: str, index: Path | None = None) -> str:
+    """Give the store written by `fill_store` its name, and its search index (written under a
+    temporary name too) the index's; the manifest, next, makes them the build's."""
+    try:
+        os.replace(temporary, directory / name)
+        if index is not None:
+            os.replace(index, directory / index_name(name))
+        _sync_directory(directory)
+    except OSError as err:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise KgError(f"{display_path(directory / name)}: cannot write the store: {_reason(err)}") from err
     return name
 
 
-def _write_new_store(path: Path, named: bytes, merge: Iterable[bytes]) -> None:
+def _write_new_store(
+    path: Path, texts: Iterable[StoreText], cancelled: threading.Event | None, threads: int,
+) -> None:
     store = pyoxigraph.Store(str(path))
-    _bulk_load(store, named, merge)
+    _bulk_load(store, texts, cancelled, threads)
     store.flush()
     store.optimize()
     # Returning closes it: RocksDB writes its last files and releases its lock.
 
 
-def _bulk_load(store: pyoxigraph.Store, named: bytes, merge: Iterable[bytes]) -> None:
-    """Load the N-Quads texts into `store`: in pieces, LOAD_THREADS at a time, by pyoxigraph.
+def _bulk_load(
+    store: pyoxigraph.Store, texts: Iterable[StoreText], cancelled: threading.Event | None, threads: int,
+) -> None:
+    """Load the texts into `store`: in pieces, `threads` at a time, by pyoxigraph.
 
     One load of it all would hold a million quads at a time in each of its threads (+2.8 GB
-    at 10^6 generated triples). But each load names the blank nodes it reads afresh, so when
-    the named graphs (and so their merge) may have a blank node ("_:" in the text, if only in a
-    literal), the texts are parsed here and their quads handed over in one load that keeps
-    their labels: slower, and bigger.
+    at 10^6 generated triples), and one load per graph would leave small files for each graph
+    and index to compact: texts of one format run on into the same pieces.
     """
-    texts = itertools.chain([named], merge)
-    if b"_:" in named:
-        store.bulk_extend(
-            quad for text in texts for quad in pyoxigraph.parse(text, pyoxigraph.RdfFormat.N_QUADS)
-        )
-        return
-    # Cut here, in the caller's thread (pyoxigraph's iterators stay in the thread that made
-    # them); at most LOAD_THREADS pieces are being loaded meanwhile.
-    with ThreadPoolExecutor(LOAD_THREADS) as pool:
-        loading: set[Future[None]] = set()
-        for piece in _pieces(texts, LOAD_PIECE_BYTES):
-            if len(loading) == LOAD_THREADS:
-                done, loading = wait(loading, return_when=FIRST_COMPLETED)
-                for load in done:
-                    load.result()
-            # Lenient: the text is the store's own serialisation, its IRIs checked already.
-            loading.add(pool.submit(store.bulk_load, piece, pyoxigraph.RdfFormat.N_QUADS, lenient=True))
-        for load in loading:
-            load.result()
+    with ThreadPoolExecutor(threads) as pool:
+        pieces = _PieceLoader(store, pool, threads, cancelled)
+        try:
+            for text in texts:
+                pieces.begin(text.format)
+                text.write(pieces)
+            pieces.begin(None)
+        finally:
+            pieces.wait_for(0)
 
 
-def _pieces(texts: Iterable[bytes], size: int) -> Iterator[bytes]:
-    """The texts cut after the first line end past every `size` bytes."""
-    for text in texts:
-        start = 0
-        while start < len(text):
-            end = text.find(b"\n", start + size) + 1 or len(text)
-            yield text[start:end]
-            start = end
+class _PieceLoader:
+    """A binary file that loads what is written to it into the store, cut after the first line
+    end past every LOAD_PIECE_BYTES bytes, at most `threads` pieces at a time.
+
+    Each load names the blank nodes it reads afresh, so a piece that may have a blank node
+    ("_:", if only in a literal) is parsed here and its quads handed over with their labels,
+    once the loads under way are done: slower, and bigger.
+    """
+
+    def __init__(
+        self, store: pyoxigraph.Store, pool: ThreadPoolExecutor, threads: int,
+        cancelled: threading.Event | None,
+    ) -> None:
+        self._store, self._pool, self._threads, self._cancelled = store, pool, threads, cancelled
+        self._format: pyoxigraph.RdfFormat | None = None
+        self._buffer = bytearray()
+        self._loading: set[Future[None]] = set()
+
+    def begin(self, format: pyoxigraph.RdfFormat | None) -> None:
+        """What is written next is in `format`; None: nothing is."""
+        if format != self._format:
+            self._load(bytes(self._buffer))
+            self._buffer.clear()
+            self._format = format
+
+    def write(self, chunk: bytes) -> int:
+        self._buffer += chunk
+        if len(self._buffer) >= LOAD_PIECE_BYTES:
+            end = self._buffer.rfind(b"\n") + 1
+            if end:
+                self._load(bytes(self._buffer[:end]))
+                del self._buffer[:end]
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+    def wait_for(self, at_most: int) -> None:
+        """Wait until at most `at_most` loads are under way; raise the error of any that failed."""
+        while len(self._loading) > at_most:
+            done, self._loading = wait(self._loading, return_when=FIRST_COMPLETED)
+            for load in done:
+                load.result()
+
+    def _load(self, piece: bytes) -> None:
+        if not piece:
+            return
+        if self._cancelled is not None and self._cancelled.is_set():
+            raise KgError("the build stopped while its store was written")
+        assert self._format is not None
+        if b"_:" in piece:
+            self.wait_for(0)
+            self._store.bulk_extend(pyoxigraph.parse(piece, self._format))
+            return
+        self.wait_for(self._threads - 1)
+        # Lenient: the text is the store's own serialisation, its IRIs checked already.
+        self._loading.add(self._pool.submit(self._store.bulk_load, piece, self._format, lenient=True))
 
 
 def _reason(err: OSError) -> str:

@@ -10,9 +10,10 @@ the focus node's evidence quoted from each.
 `validate_store` is the build's for large graphs, where pySHACL takes minutes (100 s at 1e5
 generated triples, over ten minutes at 1e6): it validates a pyoxigraph store with pyshacl-turbo,
 an independent SHACL engine in Rust, for every shape but the SPARQL-based constraints that read
-named graphs or bind $this at the top level of their query, which pyoxigraph evaluates for each
-focus node, with $this pre-bound as SHACL says (by substitution), or once for all of them where
-that gives the same solutions. The two run side by side, on two
+named graphs or that may run once for all focus nodes (kg.prebinding), which pyoxigraph
+evaluates: once, joined with the focus nodes, where kg.prebinding shows that this gives each
+node the solutions SHACL's pre-binding of $this gives, else for each focus node with $this
+substituted. The two run side by side, on two
 cores, each on the whole union of the graphs: the shapes guarantee at any size what they
 guarantee on the shipped data.
 Rendering the outcome is kg.validation_report's job, and the command line kg.cli's.
@@ -43,6 +44,7 @@ from rdflib.term import Node
 from kg.errors import InputError
 from kg.loading import load_dataset, load_file
 from kg.namespaces import INFERRED_GRAPH, KGO, PREFIX_TABLE, PREFIXES, SH
+from kg.prebinding import evaluable_once, whole_graph_query
 from kg.project import data_files, ontology_files, shape_files
 from kg.terms import to_oxigraph, to_rdflib
 
@@ -217,7 +219,7 @@ def validate_store(
         del text  # the thread holds it while pyshacl-turbo reads it, and no longer
         sparql_report = Graph()
         for shape, constraint in sparql:
-            whole = _top_level_this(str(shapes.value(constraint, SH.select)))
+            whole = evaluable_once(str(shapes.value(constraint, SH.select)), _declared_prefixes(shapes, constraint))
             if progress:
                 how = "once over the whole graph" if whole else "once per focus node"
                 progress(f"pyoxigraph: {_short(constraint)}, {how}")
@@ -370,37 +372,18 @@ def _short(node: Node) -> str:
 
 # The SPARQL-based constraints that pyoxigraph evaluates rather than pyshacl-turbo: those whose
 # query reads named graphs (GRAPH), which pyshacl-turbo evaluated in 54 s at 2e4 generated
-# triples (pyoxigraph: 1 s at 1e5), and those whose $this is bound at the top level of the query,
-# which pyoxigraph evaluates once for every focus node together.
+# triples (pyoxigraph: 1 s at 1e5), and those that pyoxigraph can evaluate once for every focus
+# node together (kg.prebinding), which takes pyshacl-turbo's work off the longest path.
 _GRAPH_PATTERN = re.compile(r"\bGRAPH\b", re.IGNORECASE)
 
 
-def _by_pyoxigraph(select: str) -> bool:
-    return bool(_GRAPH_PATTERN.search(_code(select))) or _top_level_this(select)
+def _by_pyoxigraph(select: str, prefixes: Mapping[str, str]) -> bool:
+    return bool(_GRAPH_PATTERN.search(_code(select))) or evaluable_once(select, prefixes)
 
 
 def _code(select: str) -> str:
     """The query without its comments and string literals (which may hold braces or words)."""
     return re.sub(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*', '""', select)
-
-
-def _top_level_this(select: str) -> bool:
-    """Whether $this occurs only directly in the query's WHERE group, never in a nested group.
-
-    Then substituting a focus node for $this (SHACL's pre-binding) gives the solutions that
-    evaluating the query once, with $this a variable joined with the focus nodes, gives for that
-    node: a filter of the group sees the $this its patterns bind, as substitution would.
-    """
-    code = _code(select)
-    depth, levels = 0, []
-    for token in re.finditer(r"[{}]|[?$]this\b", code):
-        if token.group() == "{":
-            depth += 1
-        elif token.group() == "}":
-            depth -= 1
-        else:
-            levels.append(depth)
-    return bool(levels) and set(levels) <= {0, 1} and levels.count(1) > 0 and code.count("{") > 0
 
 
 def _split_sparql_constraints(shapes: Graph) -> tuple[Graph, list[tuple[Node, Node]]]:
@@ -412,7 +395,7 @@ def _split_sparql_constraints(shapes: Graph) -> tuple[Graph, list[tuple[Node, No
         (shape, constraint) for shape, constraint in shapes.subject_objects(SH.sparql)
         if shapes.value(shape, SH.path) is None
         and (constraint, SH.select, None) in shapes
-        and _by_pyoxigraph(str(shapes.value(constraint, SH.select)))
+        and _by_pyoxigraph(str(shapes.value(constraint, SH.select)), _declared_prefixes(shapes, constraint))
         and not _deactivated(shapes, shape) and not _deactivated(shapes, constraint)
     ]
     for triple in shapes:
@@ -439,9 +422,7 @@ def _add_sparql_results(
     found: set[tuple[Node, Node | None, Node]] = set()
     if whole_graph:
         targets = _targets_pattern(shapes, shape, "this")
-        where = re.search(r"\{", select)
-        assert where is not None  # _top_level_this found the WHERE group
-        query = select[: where.end()] + f" {{ {targets} }} " + select[where.end():]
+        query = whole_graph_query(select, targets)
         evaluations = [(None, store.query(query, prefixes=prefixes, use_default_graph_as_union=True))] if targets else []
     else:
         evaluations = (
