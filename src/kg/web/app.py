@@ -76,8 +76,11 @@ def _local_services(settings: Settings) -> tuple[Services, SharedStore]:
 
 def _refuse_large_bodies() -> None:
     # Flask checks the limit only when a body is read; some refusals never read it.
-    limit, length = request.max_content_length, request.content_length
-    if limit is not None and length is not None and length > limit:
+    length = request.content_length
+    if length is None:  # no body (most requests): the limit is not even looked up
+        return
+    limit = request.max_content_length
+    if limit is not None and length > limit:
         raise RequestEntityTooLarge(f"the body has {length} bytes; the limit is {limit}")
 
 
