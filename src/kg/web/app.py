@@ -26,6 +26,7 @@ from kg.web.settings import Settings
 
 _EXPOSED_HEADERS = f"{sparql.TRUNCATED_HEADER}, {sparql.MAX_ROWS_HEADER}"
 _METHOD_ORDER = ("GET", "HEAD", "POST", "OPTIONS")
+_VARY, _VARY_GZIP = ("Accept",), ("Accept", "Accept-Encoding")
 
 
 def create_app(settings: Settings) -> Flask:
@@ -75,20 +76,27 @@ def _local_services(settings: Settings) -> tuple[Services, SharedStore]:
 
 def _refuse_large_bodies() -> None:
     # Flask checks the limit only when a body is read; some refusals never read it.
-    limit, length = request.max_content_length, request.content_length
-    if limit is not None and length is not None and length > limit:
+    length = request.content_length
+    if length is None:  # no body (most requests): the limit is not even looked up
+        return
+    limit = request.max_content_length
+    if limit is not None and length > limit:
         raise RequestEntityTooLarge(f"the body has {length} bytes; the limit is {limit}")
 
 
 def _shared_headers(response: Response) -> Response:
     # Every answer is negotiated on Accept (errors too), so caches must key on it; most may be
     # gzipped (kg.web.compression), said here so that kept answers and their 304s say it too.
-    response.vary.add("Accept")
-    if may_gzip(response.content_type):
-        response.vary.add("Accept-Encoding")
+    headers = response.headers
+    varies = _VARY_GZIP if may_gzip(response.content_type) else _VARY
+    if "Vary" in headers:
+        for name in varies:
+            response.vary.add(name)
+    else:  # the common case, written at once: response.vary parses and rewrites it per add
+        headers["Vary"] = ", ".join(varies)
     # Open data, read-only, no credentials: any web page may query it.
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = _EXPOSED_HEADERS
+    headers["Access-Control-Allow-Origin"] = "*"
+    headers["Access-Control-Expose-Headers"] = _EXPOSED_HEADERS
     if request.method == "OPTIONS":
         # What this URL takes (Flask's preflight answer lists it in Allow): POST only on /sparql.
         allowed = set(response.allow) or {"GET", "HEAD", "OPTIONS"}
