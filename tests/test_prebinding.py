@@ -34,6 +34,12 @@ ACCEPTED = {
         "SELECT $this ?claims WHERE { { SELECT $this (COUNT(DISTINCT ?who) AS ?claims) "
         "WHERE { $this ex:claimedBy ?who } GROUP BY $this } FILTER (?claims != 1) }"
     ),
+    "after a comment holding a brace": (
+        "# {the claims}\nSELECT $this ?value WHERE { $this ex:claimedBy ?value }"
+    ),
+    "after a projected string holding a brace": (
+        'SELECT $this ?value (CONCAT("{", STR(?value)) AS ?shown) WHERE { $this ex:claimedBy ?value }'
+    ),
     "a distinct sub-select that binds it": (
         "SELECT $this ?value WHERE { { { SELECT DISTINCT $this ?value WHERE { $this ?p ?value } } "
         "FILTER (?value != ex:x) } FILTER NOT EXISTS { ?value ex:p ?other } }"
@@ -89,6 +95,11 @@ def test_the_focus_nodes_come_first_in_the_where_group() -> None:
     assert whole_graph_query("SELECT $this WHERE { $this ex:p ?o }", "?this a ex:C") == (
         "SELECT $this WHERE { { ?this a ex:C }  $this ex:p ?o }"
     )
+
+
+def test_the_where_group_is_found_past_braces_in_comments_strings_and_iris() -> None:
+    select = '# {x}\nPREFIX e: <http://e/#> SELECT $this ("{" AS ?o) (\'{\' AS ?p) WHERE { $this ex:p ?o }'
+    assert whole_graph_query(select, "?this a ex:C") == select.replace("WHERE {", "WHERE { { ?this a ex:C } ")
 
 
 def _store() -> pyoxigraph.Store:

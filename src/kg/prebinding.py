@@ -26,6 +26,11 @@ from rdflib.term import Variable
 
 THIS = Variable("this")
 _FOCUS_STAND_IN = "?this <urn:kg:prebinding:focus> ?_kgFocus"
+# The query's tokens that may hold a "{" not opening a group (IRIs, strings, comments), or a "{".
+_FIRST_BRACE = re.compile(
+    r"""<[^<>"{}|^`\\\s]*>|\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''"""
+    r"""|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|#[^\n]*|(\{)"""
+)
 
 
 class _Refused(Exception):
@@ -34,7 +39,7 @@ class _Refused(Exception):
 
 def whole_graph_query(select: str, targets: str) -> str:
     """The query with the graph pattern `targets` (binding ?this) first in its WHERE group."""
-    where = re.search(r"\{", select)
+    where = next((token for token in _FIRST_BRACE.finditer(select) if token.group(1)), None)
     if where is None:
         raise ValueError("a SELECT query without a WHERE group")
     return select[: where.end()] + f" {{ {targets} }} " + select[where.end():]

@@ -56,9 +56,9 @@ _CGROUP = "/proc/self/cgroup"
 _CGROUP_ROOT = "/sys/fs/cgroup"
 # The result kinds in the order a job's formats travel in.
 _KINDS = tuple(ResultKind)
-# How long pyoxigraph's text of an answer may grow before it is taken for one over the row limit
-# and the first rows are written instead: per row allowed, and at least. Past it, the query is
-# evaluated twice; short of it, a row limit of 10,000 keeps the writer's memory to 10 MiB.
+# How long pyoxigraph's text of an answer may grow before the first rows are written instead: per
+# row allowed, and at least. Past it, the query is evaluated twice; short of it, a row limit of
+# 10,000 keeps the writer's memory to 10 MiB.
 _WHOLE_BYTES_PER_ROW = 1024
 _MIN_WHOLE_BYTES = 1 * 2**20
 
@@ -506,8 +506,8 @@ def _serialized(evaluate: Callable[[], object], job: QueryJob) -> Answer | Refus
         if isinstance(whole, bytes):
             return Answer(kind, format_name, whole, False)
         # More rows than the limit: their first ones are written here, read back from the text.
-        # Too long a text: pyoxigraph's writer took the rows it wrote and cannot be stopped at a
-        # row, so the query is evaluated again.
+        # Too long a text (or values that looked like row ends): pyoxigraph's writer took rows it
+        # did not hand over, so the query is evaluated again.
         rows = whole if whole is not None else evaluate()  # type: ignore[assignment]
     # Iterators stream lazily: taking one item past the limit tells whether there were more.
     items = list(itertools.islice(rows, job.max_rows + 1))

@@ -54,12 +54,15 @@ _XML_CARRIAGE_RETURN = {"\r": "&#13;"}
 # The RDF syntaxes by format name (negotiation's MediaFormat.name), for every RDF writer of the
 # app: the same names and syntaxes as `kg export`.
 RDF_SYNTAXES: dict[str, RdfFormat] = EXPORT_FORMATS
-# What pyoxigraph writes whole answers in (whole_answer), each with a mark every row has: a
-# solution in JSON is an object, so it has a "{"; an N-Triples triple ends its line ("\n" within
-# a literal is escaped).
-_WHOLE: dict[tuple[type, str], tuple[QueryResultsFormat | RdfFormat, bytes]] = {
-    (QuerySolutions, "json"): (QueryResultsFormat.JSON, b"{"),
-    (QueryTriples, "ntriples"): (RdfFormat.N_TRIPLES, b"\n"),
+# What pyoxigraph writes whole answers in (whole_answer), each with two marks. The first every row
+# has: a solution in JSON is an object, so it has a "{"; an N-Triples triple ends its line ("\n"
+# within a literal is escaped). The second ends every row but perhaps the last as pyoxigraph writes
+# them (its JSON is compact): once more of them than the row limit are written, the writer is
+# stopped, for the rows past the limit would be evaluated for nothing (a value holding one only
+# stops it early).
+_WHOLE: dict[tuple[type, str], tuple[QueryResultsFormat | RdfFormat, bytes, bytes]] = {
+    (QuerySolutions, "json"): (QueryResultsFormat.JSON, b"{", b"},{"),
+    (QueryTriples, "ntriples"): (RdfFormat.N_TRIPLES, b"\n", b"\n"),
 }
 # Prefixes make these readable; the line formats have none (JSON-LD has its context instead).
 PREFIXED = frozenset({"turtle", "trig", "rdfxml"})
@@ -95,18 +98,21 @@ def whole_answer(
 ) -> bytes | Iterator[Row] | Iterator[Triple] | None:
     """The answer as pyoxigraph writes it, if it has at most `max_rows` rows (solutions or
     triples). If it has more: its rows read back from that text, in order, for the caller to
-    write the first `max_rows`. None once the text passes `max_bytes`. Only for what
+    write the first `max_rows`, taken from the text written up to the row after the limit. None
+    once the text passes `max_bytes`, or if its values looked like row ends. Only for what
     `writes_whole` takes.
 
     Consumes `results` in every case. Errors of the evaluation come out as they come out of
     iterating the results: the writer pulls the rows as a loop would.
     """
-    writer_format, row_mark = _WHOLE[(type(results), format_name)]
-    sink = _LimitedSink(max_bytes)
+    writer_format, row_mark, row_end = _WHOLE[(type(results), format_name)]
+    sink = _LimitedSink(max_bytes, row_end, max_rows + 1)
     try:
         results.serialize(sink, format=writer_format)
     except _TooLarge:
         return None
+    except _TooManyRows:
+        return _first_rows(b"".join(sink.chunks), writer_format, max_rows + 1)
     body = b"".join(sink.chunks)
     # Each row has a mark of its own (see _WHOLE): with no more marks than the limit, there are
     # no more rows than the limit, whatever the values say (a mark within one only adds to the
@@ -126,22 +132,51 @@ def _read_back(
     return (Triple(q.subject, q.predicate, q.object) for q in pyoxigraph.parse(body, writer_format))
 
 
+def _first_rows(
+    text: bytes, writer_format: QueryResultsFormat | RdfFormat, count: int
+) -> Iterator[Row] | Iterator[Triple] | None:
+    """The first `count` rows of a text cut short; None if it holds fewer whole ones."""
+    rows: list[Row] | list[Triple] = []
+    try:
+        rows.extend(itertools.islice(_read_back(text, writer_format), count))  # type: ignore[arg-type]
+    except SyntaxError:
+        pass  # the text ends within a row: the rows before it are whole
+    return iter(rows) if len(rows) == count else None  # type: ignore[return-value]
+
+
 class _TooLarge(Exception):
     """The answer's text passed the size it was allowed."""
 
 
-class _LimitedSink:
-    """A binary file for pyoxigraph's writer, keeping what it writes up to a size."""
+class _TooManyRows(Exception):
+    """The answer's text has ended more rows than it was allowed."""
 
-    def __init__(self, max_bytes: int) -> None:
+
+class _LimitedSink:
+    """A binary file for pyoxigraph's writer, keeping what it writes up to a size and up to
+    `max_row_ends` marks of a row's end."""
+
+    def __init__(self, max_bytes: int, row_end: bytes, max_row_ends: int) -> None:
         self.chunks: list[bytes] = []
         self._left = max_bytes
+        self._row_end = row_end
+        self._row_ends_left = max_row_ends
+        self._tail = b""
 
     def write(self, chunk: bytes) -> int:
         self._left -= len(chunk)
         if self._left < 0:
             raise _TooLarge  # pyoxigraph's writer stops at once, and so does the evaluation
-        self.chunks.append(bytes(chunk))
+        text = bytes(chunk)
+        self.chunks.append(text)
+        # A mark may straddle two writes: the previous one's last bytes are counted with these.
+        overlap = len(self._row_end) - 1
+        self._row_ends_left -= (self._tail + text[:overlap]).count(self._row_end) + text.count(
+            self._row_end
+        )
+        self._tail = text[len(text) - overlap :] if overlap else b""
+        if self._row_ends_left <= 0:
+            raise _TooManyRows
         return len(chunk)
 
     def flush(self) -> None:
