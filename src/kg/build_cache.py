@@ -72,6 +72,9 @@ _TOOLS = ("rdflib", "owlrl", "pyoxigraph", "pyshacl")
 # and loads one piece at a time: a second one added some 300 MB at 10^6 generated triples, past
 # the 4 GB asked (kg.build).
 LOAD_PIECE_BYTES = 64 << 20
+# One load at a time (beside validation), in smaller pieces: each piece's load holds its quads,
+# and there pyshacl-turbo's graph is at its largest.
+SINGLE_LOAD_PIECE_BYTES = 16 << 20
 LOAD_THREADS = 2
 # What a writing process leaves while it writes: .dataset.nq.PID.tmp, .store.PID.tmp.
 _TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
@@ -275,6 +278,7 @@ class _PieceLoader:
         cancelled: threading.Event | None,
     ) -> None:
         self._store, self._pool, self._threads, self._cancelled = store, pool, threads, cancelled
+        self._piece_bytes = LOAD_PIECE_BYTES if threads > 1 else SINGLE_LOAD_PIECE_BYTES
         self._format: pyoxigraph.RdfFormat | None = None
         self._buffer = bytearray()
         self._loading: set[Future[None]] = set()
@@ -288,7 +292,7 @@ class _PieceLoader:
 
     def write(self, chunk: bytes) -> int:
         self._buffer += chunk
-        if len(self._buffer) >= LOAD_PIECE_BYTES:
+        if len(self._buffer) >= self._piece_bytes:
             end = self._buffer.rfind(b"\n") + 1
             if end:
                 self._load(bytes(self._buffer[:end]))
