@@ -26,22 +26,35 @@ from kg.store import run_query
 ROOT = Path(__file__).resolve().parents[1]
 
 # Runs `kg build --force`, stopping at `point` (before the store's folder or the dataset is
-# renamed into place) to say "ready" and wait there for the SIGKILL.
+# renamed into place, or with the search index's rows written but not committed) to say "ready"
+# and wait there for the SIGKILL.
 STOPPED_BUILD = """
 import sys
 import kg.build_cache as cache
+import kg.search_index as search_index
 from kg.cli import main
 
 point = sys.argv[1]
-real = {"store": cache._sync_directory, "dataset": cache._replace}[point]
+module, name = {
+    "store": (cache, "_sync_directory"), "dataset": (cache, "_replace"),
+    "index": (search_index, "fill_index"),
+}[point]
+real = getattr(module, name)
+
+def wait():
+    print("ready", flush=True)
+    sys.stdin.read()
 
 def stop(*args):
+    if point == "index":
+        rows = real(*args)  # written, not yet committed: SQLite's journal is there
+        wait()
+        return rows
     if point == "dataset" or args[0].name.startswith(".store."):
-        print("ready", flush=True)
-        sys.stdin.read()
+        wait()
     return real(*args)
 
-setattr(cache, {"store": "_sync_directory", "dataset": "_replace"}[point], stop)
+setattr(module, name, stop)
 main(["build", "--force"])
 """
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -81,7 +94,12 @@ def triples(root: Path) -> int:
 
 @pytest.mark.parametrize(
     "point, leftover",
-    [("store", ".store.{pid}.tmp"), ("dataset", ".dataset.nq.{pid}.tmp")],
+    [
+        ("store", ".store.{pid}.tmp"),
+        ("dataset", ".dataset.nq.{pid}.tmp"),
+        # SQLite's rollback journal of the index being filled, beside its temporary file.
+        ("index", ".*.sqlite.{pid}.tmp.{pid}.tmp-journal"),
+    ],
 )
 def test_a_killed_build_leaves_the_last_good_one_and_the_next_build_cleans_up(root, point, leftover):
     good = build(root)
@@ -89,7 +107,7 @@ def test_a_killed_build_leaves_the_last_good_one_and_the_next_build_cleans_up(ro
 
     pid = killed_build(root, point)
 
-    left = root / "build" / leftover.format(pid=pid)
+    [left] = (root / "build").glob(leftover.format(pid=pid))
     assert left.exists()
     assert read_manifest(root / "build") == good.manifest
     assert open_build(root).store_path == good.store_path

@@ -76,8 +76,9 @@ LOAD_PIECE_BYTES = 64 << 20
 # and there pyshacl-turbo's graph is at its largest.
 SINGLE_LOAD_PIECE_BYTES = 16 << 20
 LOAD_THREADS = 2
-# What a writing process leaves while it writes: .dataset.nq.PID.tmp, .store.PID.tmp.
-_TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp$")
+# What a writing process leaves while it writes: .dataset.nq.PID.tmp, .store.PID.tmp, and the
+# search index's temporary file with SQLite's rollback journal beside it (…tmp-journal).
+_TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp(?:-journal)?$")
 
 
 @dataclass(frozen=True)
