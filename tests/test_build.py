@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import shutil
+import threading
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -30,7 +31,7 @@ from kg.build_cache import DATASET_FILE, MANIFEST_FILE, pipeline_sources, read_m
 from kg.cli import main
 from kg.dataset import build_store, open_dataset_store
 from kg.errors import BuildFailed, KgError
-from kg.namespaces import DERIVED_GRAPH, GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
+from kg.namespaces import DERIVED_GRAPH, GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, RDFS
 
 ROOT = Path(__file__).resolve().parents[1]
 GRAPHS = {
@@ -115,6 +116,83 @@ def test_a_build_writes_every_graph_and_a_manifest(tmp_path):
     }
     assert set(manifest["timings"]) == {*STAGES, "total"}
     assert {"rdflib", "owlrl", "pyoxigraph", "pyshacl"} <= set(manifest["versions"])
+
+
+# A blank node the reasoner also speaks of (a state is an actor, in the inferred graph), with a
+# label whose text holds " .", a line end and a quote.
+BLANK_STATE = """
+@prefix kgo: <https://w3id.org/kg-mali/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://w3id.org/kg-mali/graph/blank> { _:b a kgo:State ; rdfs:label "one .\\nline \\" two ." . }
+"""
+
+
+def test_a_large_build_writes_the_graphs_the_files_gave_first_and_the_store_holds_the_dataset(
+    root, monkeypatch
+):
+    # Every input counts as large: the files' graphs are written while the build reasons.
+    monkeypatch.setattr(kg.build, "LARGE_INPUT_BYTES", 0)
+    (root / "data" / "blank.trig").write_text(BLANK_STATE, encoding="utf-8")
+    written: list[str] = []
+    files_graphs_taken = threading.Event()
+    real_texts, real_reason = kg.build._store_texts, kg.build._reason
+
+    def recorded(store, asserted, derived, cancelled):
+        for text in real_texts(store, asserted, derived, cancelled):
+            written.append(f"{text.format.name} {text.graph and text.graph.value}")
+            if len(written) == 2 * len(asserted):
+                files_graphs_taken.set()
+            yield text
+
+    def reason_once_the_files_graphs_are_taken(*args):
+        # Reasoning does not end before the writer has taken every graph the files gave.
+        assert files_graphs_taken.wait(30)
+        return real_reason(*args)
+
+    monkeypatch.setattr(kg.build, "_store_texts", recorded)
+    monkeypatch.setattr(kg.build, "_reason", reason_once_the_files_graphs_are_taken)
+
+    result = build(root)
+
+    dataset = result.store  # the store the build was made in: the same blank nodes
+    on_disk = pyoxigraph.Store.read_only(str(result.store_path))
+    default = pyoxigraph.DefaultGraph()
+    named = [q for q in on_disk if q.graph_name != default]
+    merged = [q.triple for q in on_disk.quads_for_pattern(None, None, None, default)]
+    assert sorted(map(str, named)) == sorted(map(str, dataset))
+    assert sorted(map(str, merged)) == sorted(set(map(str, (q.triple for q in dataset))))
+    # The blank node is one node in its graph, the inferred graph and the merge; the label whole.
+    label = pyoxigraph.NamedNode(str(RDFS.label))
+    blank = [q for q in on_disk.quads_for_pattern(None, label, None, None) if isinstance(q.subject, pyoxigraph.BlankNode)]
+    assert sorted(str(q.graph_name) for q in blank) == sorted([str(default), f"<{GRAPH['blank']}>"])
+    assert {q.subject for q in blank} == {blank[0].subject}
+    assert {q.object.value for q in blank} == {'one .\nline " two .'}
+    actor = pyoxigraph.NamedNode("https://w3id.org/kg-mali/ontology#Actor")
+    inferred = pyoxigraph.NamedNode(str(INFERRED_GRAPH))
+    assert blank[0].subject in {q.subject for q in on_disk.quads_for_pattern(None, None, actor, inferred)}
+    asserted = sorted(GRAPHS - {str(INFERRED_GRAPH), str(DERIVED_GRAPH)} | {str(GRAPH["blank"])})
+    made = [str(INFERRED_GRAPH), str(DERIVED_GRAPH)]
+    assert sorted(written[: len(asserted)]) == [f"N-Quads {g}" for g in asserted]
+    assert written[len(asserted) : 2 * len(asserted)] == ["N-Triples None"] * len(asserted)
+    assert sorted(written[2 * len(asserted) :]) == sorted(
+        [f"N-Quads {g}" for g in made] + ["N-Triples None"] * len(made)
+    )
+
+
+def test_a_small_build_writes_its_store_once_the_graphs_are_all_made(root, monkeypatch):
+    written: list[bool] = []
+    real = kg.build._store_texts
+
+    def recorded(store, asserted, derived, cancelled):
+        for text in real(store, asserted, derived, cancelled):
+            written.append(derived.is_set())
+            yield text
+
+    monkeypatch.setattr(kg.build, "_store_texts", recorded)
+
+    build(root)
+
+    assert written == [True] * 2 * len(GRAPHS)
 
 
 def test_an_unchanged_input_set_is_reused_without_reasoning(root, monkeypatch):
@@ -257,7 +335,10 @@ def test_a_violation_removes_the_store_and_index_written_beside_validation(tmp_p
     assert build_entries(root) == entries
 
 
-def test_inconsistent_data_fail_the_build(root):
+@pytest.mark.parametrize("large", [False, True], ids=["small", "large"])
+def test_inconsistent_data_fail_the_build(root, monkeypatch, large):
+    # Large: the store is begun before reasoning fails, and must go with the build.
+    monkeypatch.setattr(kg.build, "LARGE_INPUT_BYTES", 0 if large else kg.build.LARGE_INPUT_BYTES)
     (root / "data" / "extra.trig").write_text(INCONSISTENT)
 
     with pytest.raises(BuildFailed) as failed:
@@ -269,7 +350,7 @@ def test_inconsistent_data_fail_the_build(root):
         "<https://w3id.org/kg-mali/ontology#Person> and a "
         "<https://w3id.org/kg-mali/ontology#Organisation>, which are disjoint",
     )
-    assert not (root / "build" / DATASET_FILE).exists()
+    assert build_entries(root) == [".lock"]
 
 
 # ---------------------------------------------------------------------------------------------
