@@ -9,6 +9,7 @@ import shutil
 import threading
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph
@@ -177,6 +178,67 @@ def test_a_large_build_writes_the_graphs_the_files_gave_first_and_the_store_hold
     assert sorted(written[2 * len(asserted) :]) == sorted(
         [f"N-Quads {g}" for g in made] + ["N-Triples None"] * len(made)
     )
+
+
+# A data file may name a graph the build adds to: it is written with what the build adds.
+IN_DERIVED_GRAPH = """
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://w3id.org/kg-mali/graph/derived> { <https://w3id.org/kg-mali/id/state/x> rdfs:label "x"@en . }
+"""
+
+
+def test_a_file_naming_a_graph_the_build_adds_to_is_written_once_the_build_has(root, monkeypatch):
+    monkeypatch.setattr(kg.build, "LARGE_INPUT_BYTES", 0)
+    (root / "data" / "x.trig").write_text(IN_DERIVED_GRAPH, encoding="utf-8")
+    taken, asserted_seen = threading.Event(), []
+    real_texts, real_reason = kg.build._store_texts, kg.build._reason
+
+    def recorded(store, asserted, derived, cancelled):
+        asserted_seen.extend(g.value for g in asserted)
+        for n, text in enumerate(real_texts(store, asserted, derived, cancelled), 1):
+            yield text
+            if n == 2 * len(asserted):
+                taken.set()
+
+    def reason_once_the_files_graphs_are_written(*args):
+        assert taken.wait(30)
+        return real_reason(*args)
+
+    monkeypatch.setattr(kg.build, "_store_texts", recorded)
+    monkeypatch.setattr(kg.build, "_reason", reason_once_the_files_graphs_are_written)
+
+    result = build(root)
+
+    default = pyoxigraph.DefaultGraph()
+    on_disk = pyoxigraph.Store.read_only(str(result.store_path))
+    assert str(DERIVED_GRAPH) not in asserted_seen
+    assert sorted(str(q) for q in on_disk if q.graph_name != default) == sorted(map(str, result.store))
+
+
+def test_an_interrupt_as_the_writer_starts_stops_the_build_at_once(root, monkeypatch):
+    monkeypatch.setattr(kg.build, "LARGE_INPUT_BYTES", 0)
+
+    class InterruptedAtSubmit(ThreadPoolExecutor):
+        def submit(self, *args, **kwargs):
+            future = super().submit(*args, **kwargs)
+            raise KeyboardInterrupt  # Ctrl-C just as the writer was handed its work
+
+    monkeypatch.setattr(kg.build, "ThreadPoolExecutor", InterruptedAtSubmit)
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            build(root)
+        except BaseException as err:  # noqa: BLE001 - the test looks at what it was
+            raised.append(err)
+
+    building = threading.Thread(target=run, daemon=True)
+    building.start()
+    building.join(30)
+
+    assert not building.is_alive(), "the build hung: its writer waits for graphs never coming"
+    assert [type(err) for err in raised] == [KeyboardInterrupt]
+    assert build_entries(root) == [".lock"]
 
 
 def test_a_small_build_writes_its_store_once_the_graphs_are_all_made(root, monkeypatch):

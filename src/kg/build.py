@@ -9,9 +9,11 @@ The data go one way, through one pyoxigraph store: pyoxigraph parses the files i
 (kg.loading.load_store), the fast reasoner reads it as N-Triples text and its entailments go
 back in, the rules derive their facts on it, and validation checks it, exactly what is then
 written: pySHACL on an rdflib copy for small graphs, kg.validation.validate_store on the store
-itself from LARGE_GRAPH_QUADS on. The on-disk store and its search index are written while
-validation runs, under temporary names; only a build that conforms names them, then writes the
-dataset and the manifest (so the "write" stage's time is what was left to do after validation).
+itself from LARGE_GRAPH_QUADS on. The on-disk store and its search index are written beside the
+stages, in a thread, under temporary names (for a large input, the graphs the files gave while
+the build reasons and derives, the rest while it validates); only a build that conforms names
+them, then writes the dataset and the manifest (so the "write" stage's time is what was left to
+do after validation).
 A build is kept and reused as kg.build_cache says; a failure at any stage, a violation of the
 shapes or an inconsistency of the data (exit 1) leaves the last good build where it was.
 """
@@ -40,7 +42,7 @@ from kg.build_cache import (
 from kg.derivation import derive, read_rules
 from kg.errors import BuildFailed, KgError
 from kg.loading import load_store
-from kg.namespaces import INFERRED_GRAPH
+from kg.namespaces import DERIVED_GRAPH, INFERRED_GRAPH
 from kg.project import build_dir, display_path, project_root
 from kg.reasoning import REASONERS, infer_store
 from kg.search_index import index_name, write_index
@@ -57,6 +59,8 @@ LARGE_INPUT_BYTES = 1_000_000
 # pySHACL on an rdflib copy, which took 100 s at 1e5 and over ten minutes at 1e6.
 LARGE_GRAPH_QUADS = 50_000
 _PROBLEMS_SHOWN = 20
+# The graphs the build itself adds to (a data file may name them too): written once it has.
+_MADE_GRAPHS = frozenset({str(INFERRED_GRAPH), str(DERIVED_GRAPH)})
 # How much lower the store's writing runs than validation, in nice(2) steps, down to the lowest.
 _WRITER_NICENESS = 10
 _LOWEST_PRIORITY = 19
@@ -173,7 +177,7 @@ def build(
         if reused is not None:
             return reused
         remove_leftovers(directory)
-        with _no_cyclic_collection():
+        with _no_cyclic_collection(_is_large(inputs)):
             return _make(directory, inputs, key, options, reporter)
 
 
@@ -200,7 +204,7 @@ def _make(
     directory: Path, inputs: list[InputFile], key: str, options: BuildOptions, reporter: Reporter,
 ) -> Build:
     timings: dict[str, float] = {}
-    large = sum(f.size for f in inputs) >= LARGE_INPUT_BYTES
+    large = _is_large(inputs)
 
     def progress(stage: str) -> Callable[[str], None] | None:
         return (lambda message: reporter.progress(stage, message)) if large else None
@@ -220,15 +224,18 @@ def _make(
     # the files gave go in while the build reasons and derives (a core is free), the rest beside
     # validation; a small one waits and loads each kind of text at once, so that each index
     # keeps the one file bulk loading made of it (compacting two made the shipped store 1.7x).
-    asserted = list(store.named_graphs()) if large else []
+    asserted = [g for g in store.named_graphs() if g.value not in _MADE_GRAPHS] if large else []
     store_name = new_store_name(key)
     derived, cancelled = threading.Event(), threading.Event()
+    beside: Future[tuple[Path, Path, float]] | None = None
     with ThreadPoolExecutor(1, thread_name_prefix="kg-write") as writer:
-        # Beside a validation, one load at a time (kg.build_cache.LOAD_THREADS says why).
-        threads = 1 if options.validate and files("shapes") else LOAD_THREADS
-        texts = _store_texts(store, asserted, derived, cancelled)
-        beside = writer.submit(_write_store_and_index, directory, store_name, store, texts, cancelled, threads)
         try:
+            # Beside a validation, one load at a time (kg.build_cache.LOAD_THREADS says why).
+            threads = 1 if options.validate and files("shapes") else LOAD_THREADS
+            texts = _store_texts(store, asserted, derived, cancelled)
+            beside = writer.submit(
+                _write_store_and_index, directory, store_name, store, texts, cancelled, threads
+            )
             with _stage(REASON, timings, reporter) as note:
                 inferred = _reason(store, options, progress(REASON))
                 _add_inferred(store, inferred)
@@ -241,6 +248,7 @@ def _make(
                 outputs = derive(store, rules, progress(DERIVE))
                 note(f"{len(rules)} rules, {sum(len(o.triples) for o in outputs)} triples")
             derived.set()
+            _raise_if_failed(beside)  # a full disk, say: said now rather than after validation
             with _stage(VALIDATE, timings, reporter) as note:
                 note(_validate(store, loaded.graph_files, files("shapes"), options, progress(VALIDATE)))
             with _stage(WRITE, timings, reporter) as note:
@@ -249,9 +257,10 @@ def _make(
                 temporary, index, seconds = beside.result()
                 commit_store(directory, temporary, store_name, index)
                 write_dataset(directory, dataset)
+                beside_what = "reason, derive and validate" if asserted else "validate"
                 note(f"{display_path(directory / DATASET_FILE)}, {display_path(directory / store_name)}, "
-                     f"{len(store)} quads; store and search index written beside reason, derive and "
-                     f"validate ({seconds:.2f} s)")
+                     f"{len(store)} quads; store and search index written beside {beside_what} "
+                     f"({seconds:.2f} s)")
             rules_output = {o.rule.name: len(o.triples) for o in outputs}
             manifest = make_manifest(
                 key, options.as_json(), inputs, store, dataset, timings, rules_output, store_name
@@ -261,7 +270,8 @@ def _make(
         except BaseException:
             cancelled.set()
             derived.set()  # the writer may be waiting for the derived graphs: it stops instead
-            _discard_written(beside)
+            if beside is not None:
+                _discard_written(beside)
             discard_store(directory, store_name)  # no manifest will ever name it
             raise
     remove_leftovers(directory)
@@ -287,13 +297,20 @@ def _write_store_and_index(
     return temporary, index, time.perf_counter() - start
 
 
+def _raise_if_failed(beside: "Future[tuple[Path, Path, float]]") -> None:
+    """The writer's error, if it has failed already."""
+    if beside.done():
+        beside.result()
+
+
 def _yield_to_validation() -> None:
     """Lower this thread's priority, and so that of the threads it starts (pyoxigraph's loaders,
     RocksDB's compactions), below validation's: pyshacl-turbo is the build's longest path.
 
-    Linux gives each thread its own nice value, inherited by the threads it creates; the pool's
-    thread ends with the build. At 10^6 generated triples, with the three running at one
-    priority, pyshacl-turbo took 80-90 s of a validation it takes 51 s alone.
+    Linux gives each thread its own nice value, inherited by the threads it creates (RocksDB's
+    background threads, started with the first store the process writes, keep it for the
+    process's life; the CLI's build ends it). At 10^6 generated triples, with the three running
+    at one priority, pyshacl-turbo took 80-90 s of a validation it takes 51 s alone.
     """
     if sys.platform.startswith("linux"):
         thread = threading.get_native_id()
@@ -313,14 +330,22 @@ def _discard_written(beside: "Future[tuple[Path, Path, float]]") -> None:
     index.unlink(missing_ok=True)
 
 
+def _is_large(inputs: list[InputFile]) -> bool:
+    return sum(f.size for f in inputs) >= LARGE_INPUT_BYTES
+
+
 @contextmanager
-def _no_cyclic_collection() -> Iterator[None]:
-    """Python's cycle collector off for the block, as it was before after it.
+def _no_cyclic_collection(large: bool) -> Iterator[None]:
+    """Python's cycle collector off for the block of a large build, as it was before after it.
 
     The reasoner and the reports make millions of objects that live as long as the build, and the
     collector walked them again and again: 4 s of reason and derive at 10^6 generated triples,
     with the same peak memory (what the build leaves for it is collected once it is back on).
+    A small build keeps it: pySHACL's cycles took 40 MiB more at 16,500 generated triples.
     """
+    if not large:
+        yield
+        return
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -67,17 +67,18 @@ _PIPELINE_ROOT = "build"
 _KG_IMPORT = re.compile(r"^\s*(?:from|import)\s+kg\.([a-z_.]+)", re.MULTILINE)
 _TOOLS = ("rdflib", "owlrl", "pyoxigraph", "pyshacl")
 # The store is loaded in pieces of about this many bytes of N-Quads (some 300,000 quads), this
-# many pieces at a time (pyoxigraph lets go of the GIL while it loads), beside the dump that cuts
-# the next piece. A build that validates writes its store while pyshacl-turbo has the other core,
-# and loads one piece at a time: a second one added some 300 MB at 10^6 generated triples, past
-# the 4 GB asked (kg.build).
+# many pieces at a time (pyoxigraph lets go of the GIL while it loads), read back from the file
+# each text is dumped to. A build that validates writes its store while pyshacl-turbo has the
+# other core, and loads one piece at a time: a second one added some 300 MB at 10^6 generated
+# triples, past the 4 GB asked (kg.build).
 LOAD_PIECE_BYTES = 64 << 20
 # One load at a time (beside validation), in smaller pieces: each piece's load holds its quads,
 # and there pyshacl-turbo's graph is at its largest.
 SINGLE_LOAD_PIECE_BYTES = 16 << 20
 LOAD_THREADS = 2
-# What a writing process leaves while it writes: .dataset.nq.PID.tmp, .store.PID.tmp, and the
-# search index's temporary file with SQLite's rollback journal beside it (…tmp-journal).
+# What a writing process leaves while it writes: .dataset.nq.PID.tmp, .store.PID.tmp, the text
+# being loaded into it (.store-text.PID.tmp), and the search index's temporary file with SQLite's
+# rollback journal beside it (…tmp-journal).
 _TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp(?:-journal)?$")
 
 
@@ -168,8 +169,9 @@ def write_dataset(directory: Path, dataset: bytes) -> None:
 
 @dataclass(frozen=True)
 class StoreText:
-    """Text for the build's store, which `write` writes to the file at the path it is given:
-    N-Quads (the named graphs), or N-Triples (their merge, for the default graph).
+    """Text for the build's store, which `write` writes to the file at the path it is given, and
+    the store loads in `format`: N-Quads (named graphs), or N-Triples (for the default graph, which
+    so holds their merge). With `graph`, `write` writes N-Triples, made N-Quads of that graph.
 
     A path, not an open file: pyoxigraph writes a file it opens itself without the GIL, where
     writing into a Python file takes the GIL back for every chunk, which under a busy Python
@@ -179,7 +181,6 @@ class StoreText:
 
     format: pyoxigraph.RdfFormat
     write: Callable[[str], object]
-    # Set: the text is N-Triples of this named graph, loaded as N-Quads of it (`format`).
     graph: pyoxigraph.NamedNode | None = None
 
 
@@ -210,7 +211,8 @@ def fill_store(
     """Write the store of `texts` under a temporary name in `directory`, flushed, compacted and
     closed; its path. Nothing names it yet: `commit_store` does, once the build is good.
 
-    `cancelled` stops it between two pieces (the build failed meanwhile): KgError, no store left.
+    `cancelled` stops it between two pieces (the build failed meanwhile): KgError, no store left,
+    nor the temporary file each text is loaded from.
     """
     temporary = directory / f".store.{os.getpid()}.tmp"
     text_file = directory / f".store-text.{os.getpid()}.tmp"
@@ -330,7 +332,7 @@ class _PieceLoader:
                 rest = lines[end:]
                 self.write(lines[:end] if graph is None else lines[:end].replace(b" .\n", ending))
             if rest:  # a last line without its line end (a text handed over as bytes)
-                self.write(rest if graph is None else (rest + b"\n").replace(b" .\n", ending))
+                self.write((rest + b"\n").replace(b" .\n", ending))
 
     def wait_for(self, at_most: int) -> None:
         """Wait until at most `at_most` loads are under way; raise the error of any that failed."""
