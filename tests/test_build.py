@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
+import os
 import re
 import shutil
+import sys
 import threading
 import urllib.parse
 import urllib.request
@@ -247,6 +250,43 @@ def test_a_small_build_writes_its_store_once_the_graphs_are_all_made(root, monke
     build(root)
 
     assert written == [True] * 2 * len(GRAPHS)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="each thread's own nice value is Linux's")
+def test_the_store_is_written_ten_nice_steps_below_the_build(root, monkeypatch):
+    # Relative to the build's own priority: under `nice kg build` too, validation comes first.
+    seen: list[tuple[int, int]] = []
+    build_priority = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    real = kg.build.fill_store
+
+    def recorded(*args, **kwargs):
+        seen.append((os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), build_priority))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(kg.build, "fill_store", recorded)
+
+    build(root)
+
+    assert seen == [(min(19, build_priority + 10), build_priority)]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == build_priority
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["small", "large"])
+def test_the_cycle_collector_is_off_during_a_large_build_only_and_back_on_after(root, monkeypatch, large):
+    monkeypatch.setattr(kg.build, "LARGE_INPUT_BYTES", 0 if large else kg.build.LARGE_INPUT_BYTES)
+    during: list[bool] = []
+    real = kg.build._reason
+
+    def recorded(*args):
+        during.append(gc.isenabled())
+        return real(*args)
+
+    monkeypatch.setattr(kg.build, "_reason", recorded)
+
+    build(root)
+
+    assert during == [not large]
+    assert gc.isenabled()
 
 
 def test_an_unchanged_input_set_is_reused_without_reasoning(root, monkeypatch):
