@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyoxigraph
 import pytest
 
-from kg.prebinding import evaluable_once, whole_graph_query
+from kg.prebinding import evaluable_once, query_code, whole_graph_query
 
 EX = "http://example.org/"
 PREFIXES = {"ex": EX}
@@ -131,3 +131,13 @@ def _per_node(store: pyoxigraph.Store, select: str) -> set[tuple[str, ...]]:
 def _once(store: pyoxigraph.Store, select: str) -> set[tuple[str, ...]]:
     targets = f"SELECT DISTINCT ?this WHERE {{ {FOCUS} }}"
     return _rows(store.query(whole_graph_query(select, targets), prefixes=PREFIXES))
+
+
+def test_the_query_code_leaves_out_iris_strings_and_comments_and_no_more() -> None:
+    select = (
+        'PREFIX e: <http://e/#GRAPH> SELECT ?s ("GRAPH {" AS ?a) (\'\'\'GRAPH\n{\'\'\' AS ?b) '
+        "WHERE { GRAPH ?g { ?s e:p ?o } } # GRAPH {\n"
+    )
+    assert query_code(select) == (
+        'PREFIX e: "" SELECT ?s ("" AS ?a) ("" AS ?b) WHERE { GRAPH ?g { ?s e:p ?o } } ""\n'
+    )

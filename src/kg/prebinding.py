@@ -26,11 +26,14 @@ from rdflib.term import Variable
 
 THIS = Variable("this")
 _FOCUS_STAND_IN = "?this <urn:kg:prebinding:focus> ?_kgFocus"
-# The query's tokens that may hold a "{" not opening a group (IRIs, strings, comments), or a "{".
-_FIRST_BRACE = re.compile(
+# What in a query may hold a brace or a word that is not the query's own: IRIs, strings (long
+# ones first), comments.
+_NOT_CODE = (
     r"""<[^<>"{}|^`\\\s]*>|\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''"""
-    r"""|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|#[^\n]*|(\{)"""
+    r"""|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|#[^\n]*"""
 )
+_FIRST_BRACE = re.compile(_NOT_CODE + r"|(\{)")
+_IRI_OR_STRING_OR_COMMENT = re.compile(_NOT_CODE)
 
 
 class _Refused(Exception):
@@ -43,6 +46,12 @@ def whole_graph_query(select: str, targets: str) -> str:
     if where is None:
         raise ValueError("a SELECT query without a WHERE group")
     return select[: where.end()] + f" {{ {targets} }} " + select[where.end():]
+
+
+def query_code(select: str) -> str:
+    """The query with its IRIs, strings and comments blanked out (as `""`), so that a brace or a
+    word left in it is the query's own (`#` within an IRI starts no comment)."""
+    return _IRI_OR_STRING_OR_COMMENT.sub('""', select)
 
 
 def evaluable_once(select: str, prefixes: Mapping[str, str]) -> bool:

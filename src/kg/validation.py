@@ -44,7 +44,7 @@ from rdflib.term import Node
 from kg.errors import InputError
 from kg.loading import load_dataset, load_file
 from kg.namespaces import INFERRED_GRAPH, KGO, PREFIX_TABLE, PREFIXES, SH
-from kg.prebinding import evaluable_once, whole_graph_query
+from kg.prebinding import evaluable_once, query_code, whole_graph_query
 from kg.project import data_files, ontology_files, shape_files
 from kg.terms import to_oxigraph, to_rdflib
 
@@ -378,12 +378,7 @@ _GRAPH_PATTERN = re.compile(r"\bGRAPH\b", re.IGNORECASE)
 
 
 def _by_pyoxigraph(select: str, prefixes: Mapping[str, str]) -> bool:
-    return bool(_GRAPH_PATTERN.search(_code(select))) or evaluable_once(select, prefixes)
-
-
-def _code(select: str) -> str:
-    """The query without its comments and string literals (which may hold braces or words)."""
-    return re.sub(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*', '""', select)
+    return bool(_GRAPH_PATTERN.search(query_code(select))) or evaluable_once(select, prefixes)
 
 
 def _split_sparql_constraints(shapes: Graph) -> tuple[Graph, list[tuple[Node, Node]]]:
