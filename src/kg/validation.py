@@ -414,7 +414,7 @@ def _add_sparql_results(
     severity = shapes.value(shape, SH.severity) or SH.Violation
     this = pyoxigraph.Variable("this")
     report_node = report.value(None, RDF.type, SH.ValidationReport) or _new_report(report)
-    found: set[tuple[Node, Node | None, Node]] = set()
+    found: set[tuple[Node, frozenset[tuple[str, Node]]]] = set()
     if whole_graph:
         targets = _targets_pattern(shapes, shape, "this")
         query = whole_graph_query(select, targets)
@@ -432,9 +432,13 @@ def _add_sparql_results(
             focus_node = to_rdflib(focus) if focus is not None else bound["this"]
             path = bound.get("path")
             value = bound.get("value", focus_node)
-            if (focus_node, path, value) in found:
-                continue  # the union of the graphs gives a solution once per graph stating it
-            found.add((focus_node, path, value))
+            # The union of the graphs gives a solution once per graph stating it: one result for
+            # each distinct solution, as pySHACL gives. Two solutions that differ only in a
+            # variable the message names (the third node with the same Wikidata link) are two.
+            solution_key = (focus_node, frozenset(bound.items()))
+            if solution_key in found:
+                continue
+            found.add(solution_key)
             result = BNode()
             report.add((report_node, SH.result, result))
             report.add((result, RDF.type, SH.ValidationResult))
@@ -692,6 +696,9 @@ def _result_order(result: ValidationResult) -> tuple[str, ...]:
         str(result.source_shape),
         str(result.path or ""),
         str(result.value or ""),
+        # Ties broken by what differs, not by the order an engine found them in.
+        str(result.source_constraint or ""),
+        result.message,
     )
 
 
