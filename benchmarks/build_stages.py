@@ -8,9 +8,10 @@ display on stderr. Prints a Markdown table: each stage's wall and CPU seconds (C
 what a stage costs on a machine shared with other work) and the process's peak resident
 memory when the stage ended (peak memory only grows, so a stage's own peak is the
 first row where the figure rises), then the whole build's. With --runs N, the same graph is
-built N times, each cold in a fresh process, one after the other: a line per build, the median,
-the fastest and the slowest, and the table of the build with the median time (on a shared
-machine one build says little: the same code has taken 105 to 134 s at 10^6 within an hour).
+built N times, each cold in a fresh process, one after the other: a line per build, the median
+(the lower of the two middle times when N is even, so that it is one build's), the fastest and
+the slowest, and the table of that median build (on a shared machine one build says little:
+the same code has taken 105 to 134 s at 10^6 within an hour).
 """
 
 import argparse
@@ -80,6 +81,8 @@ def main() -> None:
     parser.add_argument("--no-validation", action="store_true", help="skip the SHACL stage")
     parser.add_argument("--runs", type=int, default=1, help="cold builds of the same graph, one after the other")
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
     what = "without" if args.no_validation else "with"
     builds = []
     with tempfile.TemporaryDirectory(prefix="kg-build-stages-") as work:
@@ -94,7 +97,7 @@ def main() -> None:
     wall, cpu, peak, load, rows = sorted(builds)[(len(builds) - 1) // 2]
     if args.runs > 1:
         print(f"# {args.runs} cold builds of {args.triples:,} generated triples (seed {args.seed}), {what} "
-              f"SHACL: wall median {statistics.median(walls):.1f} s, fastest {walls[0]:.1f} s, slowest "
+              f"SHACL: wall median {statistics.median_low(walls):.1f} s, fastest {walls[0]:.1f} s, slowest "
               f"{walls[-1]:.1f} s; over 120 s: {sum(w > 120 for w in walls)} of {len(walls)}; "
               f"peak RSS at most {max(b[2] for b in builds):.0f} MiB. The median build:")
     print(f"# cold build of {args.triples:,} generated triples (seed {args.seed}), "
