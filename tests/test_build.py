@@ -27,6 +27,7 @@ from kg.build import (
     LOAD,
     REASON,
     STAGES,
+    VALIDATE,
     BuildOptions,
     build,
     open_build,
@@ -34,7 +35,7 @@ from kg.build import (
 from kg.build_cache import DATASET_FILE, MANIFEST_FILE, pipeline_sources, read_manifest
 from kg.cli import main
 from kg.dataset import build_store, open_dataset_store
-from kg.errors import BuildFailed, KgError
+from kg.errors import BuildFailed, InputError, KgError
 from kg.namespaces import DERIVED_GRAPH, GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, RDFS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -633,3 +634,47 @@ def test_the_build_key_covers_every_module_the_build_imports() -> None:
     assert {"build", "build_cache", "reasoning", "fast_reasoner", "fast_reasoner_schema",
             "entailment_filter", "derivation", "loading", "validation", "terms"} <= modules
     assert not {name for name in modules if name.startswith("web")}, modules
+
+
+class ValidationSummary:
+    """A reporter keeping the validate stage's summary and the engine its progress names."""
+
+    def __init__(self) -> None:
+        self.summary, self.engines = "", []
+
+    def stage(self, name: str, seconds: float, summary: str) -> None:
+        if name == VALIDATE:
+            self.summary = summary
+
+    def progress(self, stage: str, message: str) -> None:
+        if stage == VALIDATE and "shapes files" in message:
+            self.engines.append(message.split(", ", 1)[1])
+
+
+def test_from_the_threshold_the_build_validates_on_the_store_with_pyshacls_outcome(tmp_path, monkeypatch):
+    root = project(tmp_path, shapes=True)
+    monkeypatch.setattr(kg.build, "LARGE_INPUT_BYTES", 0)  # progress lines name the engine
+    below, above = ValidationSummary(), ValidationSummary()
+
+    build(root, reporter=below)
+    monkeypatch.setattr(kg.build, "LARGE_GRAPH_QUADS", 0)
+    build(root, force=True, reporter=above)
+
+    assert below.engines == ["pySHACL"]
+    assert above.engines == ["pyshacl-turbo and pyoxigraph"]
+    assert above.summary == below.summary == "Conforms: 0 violations, 19 warnings."
+
+
+def test_without_pyshacl_turbo_pyshacl_validates_up_to_its_own_limit(tmp_path, monkeypatch):
+    root = project(tmp_path, shapes=True)
+    monkeypatch.setattr(kg.build, "LARGE_INPUT_BYTES", 0)
+    monkeypatch.setattr(kg.build, "LARGE_GRAPH_QUADS", 0)
+    monkeypatch.setitem(sys.modules, "pyshacl_turbo", None)  # as on Python 3.10: not installed
+    reporter = ValidationSummary()
+
+    build(root, reporter=reporter)
+    assert reporter.engines == ["pySHACL"]
+
+    monkeypatch.setattr(kg.build, "PYSHACL_ONLY_QUADS", 0)
+    with pytest.raises(InputError, match=r"needs pyshacl-turbo \(pip install pyshacl-turbo\)"):
+        build(root, force=True)

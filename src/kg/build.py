@@ -60,6 +60,9 @@ LARGE_INPUT_BYTES = 1_000_000
 # 10^5 and over ten minutes at 10^6. The shipped graph (5,503 quads) stays with pySHACL, the
 # engine of record, with room for a few more sources.
 LARGE_GRAPH_QUADS = 10_000
+# Without pyshacl-turbo (it needs Python 3.11), pySHACL validates up to this many quads (about 25 s
+# at 50,000), and a larger graph's build says what to install.
+PYSHACL_ONLY_QUADS = 50_000
 _PROBLEMS_SHOWN = 20
 # The graphs the build itself adds to (a data file may name them too): written once it has.
 _MADE_GRAPHS = frozenset({str(INFERRED_GRAPH), str(DERIVED_GRAPH)})
@@ -408,7 +411,7 @@ def _validate(
     from kg.validation import load_shapes, validate_dataset, validate_store
     from kg.validation_report import render_text, summary_line
 
-    large = len(store) >= LARGE_GRAPH_QUADS
+    large = _validates_on_the_store(len(store))
     if progress:
         engine = "pyshacl-turbo and pyoxigraph" if large else "pySHACL"
         progress(f"{len(shape_paths)} shapes files, {engine}")
@@ -425,6 +428,19 @@ def _validate(
             tuple(render_text(outcome).splitlines()),
         )
     return summary_line(outcome)
+
+
+def _validates_on_the_store(quads: int) -> bool:
+    """Whether SHACL runs on the store (kg.validation.validate_store) rather than through pySHACL."""
+    if quads < LARGE_GRAPH_QUADS:
+        return False
+    if quads >= PYSHACL_ONLY_QUADS:
+        return True  # validate_store says what to install if pyshacl-turbo is missing
+    try:
+        import pyshacl_turbo  # noqa: F401, PLC0415
+    except ImportError:
+        return False
+    return True
 
 
 def _shown(problems: tuple[str, ...]) -> tuple[str, ...]:
