@@ -11,7 +11,7 @@ first row where the figure rises), then the whole build's. With --runs N, the sa
 built N times, each cold in a fresh process, one after the other: a line per build, the median
 (the lower of the two middle times when N is even, so that it is one build's), the fastest and
 the slowest, and the table of that median build (on a shared machine one build says little:
-the same code has taken 105 to 134 s at 10^6 within an hour).
+the same code has taken 99 to 134 s at 10^6 within about an hour).
 """
 
 import argparse
