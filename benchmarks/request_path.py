@@ -12,10 +12,18 @@ round trip alone, pyoxigraph alone and the screen alone; then, from cProfile, th
 request's time each part takes, by the wall clock and by the HTTP thread's CPU clock (what this
 process spends, the worker's evaluation aside). Times under cProfile are inflated; the shares are
 what to read.
+
+With --over-http, then, the floor under those figures, one request at a time over HTTP (requests
+taking turns, a fresh comment each time): Oxigraph's server (`oxigraph serve-read-only`) on the
+same store, a WSGI callable that evaluates nothing under granian with `kg serve`'s options
+(answering bytes as many as the query's answer: granian's hop into Python and back), and
+`kg serve` itself, each for `ASK {}` and for the query; beside them pyoxigraph direct and the query
+worker's round trip alone. Whatever kg does in Python comes on top of the bare callable's time.
 """
 
 import argparse
 import cProfile
+import http.client
 import json
 import os
 import pstats
@@ -24,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -35,7 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import growth  # noqa: E402  (benchmarks/ is not a package)
+import endpoint  # noqa: E402  (benchmarks/ is not a package)
+import growth  # noqa: E402
 from kg.namespaces import PREFIXES  # noqa: E402
 from kg.query_forms import ResultKind  # noqa: E402
 from kg.querying import get_named_query  # noqa: E402
@@ -48,6 +58,7 @@ from kg.web.services import EXTENSION_KEY  # noqa: E402
 from kg.web.settings import Settings  # noqa: E402
 
 ACCEPT = "application/sparql-results+json"
+_FORMATS = {kind: "json" if kind is not ResultKind.GRAPH else "turtle" for kind in ResultKind}
 WARM_UP = 200
 
 
@@ -57,7 +68,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--requests", type=int, default=2000, help="per measurement")
     parser.add_argument("--query", default="editorial-notes", help="a named query (queries/*.rq)")
+    parser.add_argument("--over-http", action="store_true", help="also measure the floor over HTTP")
+    parser.add_argument("--seconds", type=float, default=10, help="per query over HTTP")
+    parser.add_argument("--bare-granian", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.bare_granian:
+        _serve_bare(args.bare_granian)
+        return
     text = get_named_query(args.query, ROOT / "queries").text
     with tempfile.TemporaryDirectory(prefix="kg-request-path-") as folder:
         store_path = _built_store(Path(folder), args.triples, args.seed)
@@ -69,6 +86,9 @@ def main() -> None:
             wsgi = AccessLog(counting(app, app.extensions[COUNTS_KEY]), fd=devnull.fileno())
             try:
                 _report(args, text, store_path, wsgi, evaluator)
+                if args.over_http:
+                    print()
+                    _report_over_http(args, text, Path(folder), store_path, evaluator)
             finally:
                 evaluator.close()
 
@@ -89,9 +109,8 @@ def _report(args: argparse.Namespace, text: str, store_path: Path, wsgi: Any, ev
     environs = [_environ(f"{text}\n# fresh {i}\n") for i in range(WARM_UP + 3 * n)]
     _requests(wsgi, environs[:WARM_UP])
     walls, cpus = _requests(wsgi, environs[WARM_UP : WARM_UP + n])
-    formats = {kind: "json" if kind is not ResultKind.GRAPH else "turtle" for kind in ResultKind}
     round_trip = _timed(lambda i: evaluator.evaluate(
-        QueryJob(text=f"{text}\n# alone {i}\n", formats=formats, max_rows=10_000)), n)
+        QueryJob(text=f"{text}\n# alone {i}\n", formats=_FORMATS, max_rows=10_000)), n)
     store = pyoxigraph.Store.read_only(str(store_path))
     direct = _timed(lambda i: store.query(f"{text}\n# direct {i}\n", prefixes=PREFIXES).serialize(
         format=pyoxigraph.QueryResultsFormat.JSON), n)
@@ -152,6 +171,125 @@ def _requests(wsgi: Any, environs: Iterable[dict[str, Any]]) -> tuple[list[float
         cpus.append(time.thread_time() - cpu)
         walls.append(time.perf_counter() - wall)
     return walls, cpus
+
+
+def _report_over_http(
+    args: argparse.Namespace, text: str, scratch: Path, store_path: Path, evaluator: Any
+) -> None:
+    commands = {
+        "oxigraph": endpoint.Server("oxigraph", [
+            str(growth.BIN / "oxigraph"), "serve-read-only", "--location", str(store_path),
+            "--bind", "127.0.0.1:{port}"], "/query"),
+        "bare": endpoint.Server("bare", [
+            sys.executable, __file__, "--bare-granian", "{port}"], "/sparql"),
+        "kg": endpoint.Server("kg", growth._kg_command(
+            scratch / "project", args.triples, args.seed), "/sparql"),
+    }
+    servers: dict[str, Any] = {}
+    try:
+        with growth._environment(KG_ROOT=str(scratch / "project")):
+            for name, command in commands.items():
+                url, process, _ = endpoint._start(command, growth.PROBE)
+                servers[name] = (url, process)
+        store = pyoxigraph.Store.read_only(str(store_path))
+        columns = {"ASK {}": "ASK {}", f"`{args.query}`": text}
+        medians: dict[str, dict[str, float]] = {}
+        for column, query in columns.items():
+            size = len(growth.direct_answer(store, query))
+            ways = {name: _http_calls(url, size if name == "bare" else None)
+                    for name, (url, _) in servers.items()}
+            ways["direct"] = lambda q: growth.direct_answer(store, q)
+            ways["worker"] = lambda q: evaluator.evaluate(QueryJob(text=q, formats=_FORMATS, max_rows=10_000))
+            medians[column] = _taking_turns(ways, query, args.seconds)
+    finally:
+        for _, process in servers.values():
+            process.terminate()
+            process.wait(timeout=30)
+    labels = {
+        "oxigraph": "Oxigraph's server (`oxigraph serve-read-only`), the same store",
+        "bare": "a WSGI callable that evaluates nothing, under granian with kg serve's options",
+        "kg": "`kg serve`, never asked before",
+        "direct": "pyoxigraph direct, in-process: query and JSON",
+        "worker": "the query worker's round trip alone, in-process (its evaluation included)",
+    }
+    print(f"Over HTTP, one request at a time, requests taking turns; load average "
+          f"{os.getloadavg()[0]:.2f}.")
+    print()
+    print("| p50 µs | " + " | ".join(columns) + " |")
+    print("|---|" + "---:|" * len(columns))
+    for way, label in labels.items():
+        print(f"| {label} | " + " | ".join(
+            f"{medians[column][way] * 1e6:,.0f}" for column in columns) + " |")
+    floors = {column: found["bare"] + found["worker"] for column, found in medians.items()}
+    print("| **the floor under kg serve: the bare callable + the worker's round trip** | " + " | ".join(
+        f"**{floor * 1e6:,.0f}**" for floor in floors.values()) + " |")
+    print("| kg ÷ Oxigraph's server (throughput, one request at a time), as served / at the floor | "
+          + " | ".join(f"{m['oxigraph'] / m['kg']:.2f}x / {m['oxigraph'] / floors[c]:.2f}x"
+                       for c, m in medians.items()) + " |")
+    print("| kg ÷ pyoxigraph direct, as served / at the floor | " + " | ".join(
+        f"{m['kg'] / m['direct']:.2f}x / {floors[c] / m['direct']:.2f}x"
+        for c, m in medians.items()) + " |")
+
+
+def _http_calls(url: str, bare_bytes: int | None) -> Callable[[str], bytes]:
+    """A function GETting a query over one kept-alive connection; from the bare callable, asking
+    for `bare_bytes` bytes (the query string is sent all the same)."""
+    parsed = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
+    path = parsed.path if bare_bytes is None else f"/{bare_bytes}"
+
+    def call(query: str) -> bytes:
+        connection.request("GET", f"{path}?{urllib.parse.urlencode({'query': query})}",
+                           headers={"Accept": growth.ACCEPT})
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise SystemExit(f"{url}: {response.status} {body[:300]!r}")
+        return body
+
+    return call
+
+
+def _taking_turns(ways: dict[str, Callable[[str], object]], text: str, seconds: float) -> dict[str, float]:
+    """The median seconds per way, the ways taking turns request by request."""
+    times: dict[str, list[float]] = {way: [] for way in ways}
+    for way, call in ways.items():
+        call(text)  # a first request each, not counted
+    deadline = time.monotonic() + seconds
+    n = 0
+    while time.monotonic() < deadline or n < 50:
+        n += 1
+        for way, call in ways.items():
+            query = f"{text}\n# over HTTP {time.time_ns()} {n}\n"
+            started = time.perf_counter()
+            call(query)
+            times[way].append(time.perf_counter() - started)
+    return {way: statistics.median(found) for way, found in times.items()}
+
+
+def _serve_bare(port: int) -> None:
+    """Serve, under granian with kg serve's options, a WSGI callable that answers GET /N with N
+    bytes and the headers a kg answer carries, evaluating nothing."""
+    from granian.server import Server
+
+    from kg.web.serving import granian_options
+
+    def bare(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        size = environ["PATH_INFO"].strip("/")
+        body = b" " * (int(size) if size.isdigit() else 0)  # the readiness probe asks /sparql
+        start_response("200 OK", [
+            ("Content-Type", "application/sparql-results+json"),
+            ("Content-Length", str(len(body))),
+            ("Cache-Control", "no-cache"),
+            ("ETag", '"0000000000000000000000000000000000000000"'),
+            ("Vary", "Accept, Accept-Encoding"),
+            ("Access-Control-Allow-Origin", "*"),
+            ("Access-Control-Expose-Headers", "X-KG-Truncated, X-KG-Max-Rows"),
+            ("Cache-Status", "kg; fwd=miss; stored"),
+        ])
+        return [body]
+
+    Server("bare:bare", **granian_options(Settings(port=port))).serve(target_loader=lambda _target: bare, wrap_loader=True)
 
 
 def _timed(call: Callable[[int], object], n: int) -> list[float]:
