@@ -4,16 +4,19 @@ One PUT per graph (`?graph=IRI`, an N-Triples body): each graph is replaced whol
 again converges. Besides the build's graphs, their RDF merge goes to MERGED_GRAPH: `kg serve
 --store` queries it as the default graph (kg's default graph is the merge of the named graphs,
 and neither Oxigraph's union default graph nor Virtuoso's all-graphs default is a merge).
+kg's graphs on the store that the build no longer has are deleted (else `kg serve --store` would
+go on serving them); graphs outside kg's namespace are the store's other data and left alone.
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pyoxigraph
 
 from kg.errors import KgError
+from kg.namespaces import GRAPH
 from kg.remote_http import RemoteClient
 
 MERGED_GRAPH = "urn:x-kg:merged-default-graph"
@@ -58,7 +61,8 @@ def push(
     dataset: Path, graph_store_url: str, query_url: str | None, report: Callable[[str], None],
     client: RemoteClient | None = None,
 ) -> dict[str, int]:
-    """PUT every graph, then COUNT each through the query endpoint; CountsDiffer if one differs."""
+    """PUT every graph, DELETE kg's graphs the build no longer has, then COUNT each graph through
+    the query endpoint; CountsDiffer if one differs or a deleted graph is still there."""
     client = client or RemoteClient()
     query_url = query_url or query_url_for(graph_store_url)
     graphs = graphs_of(dataset)
@@ -70,12 +74,33 @@ def push(
             headers={"Content-Type": "application/n-triples"},
         )
         report(f"{name}  {len(triples)} triples  {time.perf_counter() - started:.2f} s")
+    stale = stale_graphs(client, query_url, graphs)
+    for name in stale:
+        client.request("DELETE", graph_store_url, params={"graph": name}, timeout=_PUT_TIMEOUT)
+    if stale:
+        noun = "graph" if len(stale) == 1 else "graphs"
+        report(f"removed {len(stale)} {noun} no longer in the build: {', '.join(stale)}")
     counts = {name: remote_count(client, query_url, name) for name in graphs}
     wrong = [f"{n}: {counts[n]} in the store, {len(t)} in the build"
              for n, t in graphs.items() if counts[n] != len(t)]
+    wrong += [f"{n}: still in the store, no longer in the build" for n in stale_graphs(client, query_url, graphs)]
     if wrong:
         raise CountsDiffer("the counts differ after the push: " + "; ".join(wrong))
     return counts
+
+
+def stale_graphs(client: RemoteClient, query_url: str, graphs: Collection[str]) -> list[str]:
+    """kg's graphs on the store (its graph namespace, its merge's name) that are not in `graphs`."""
+    text = (
+        f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} '
+        f'FILTER(STRSTARTS(STR(?g), "{GRAPH}") || ?g = <{MERGED_GRAPH}>) }}'
+    )
+    response = client.request(
+        "POST", query_url, data={"query": text}, timeout=60.0,
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    found = {b["g"]["value"] for b in response.json()["results"]["bindings"]}
+    return sorted(found - set(graphs))
 
 
 def remote_count(client: RemoteClient, query_url: str, graph: str) -> int:
