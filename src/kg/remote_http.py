@@ -17,7 +17,7 @@ from typing import Any
 
 import requests
 from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
-from requests.utils import get_netrc_auth
+from requests.utils import NETRC_FILES, get_netrc_auth
 
 from kg.errors import KgError, one_line
 
@@ -97,7 +97,17 @@ class RemoteClient:
 
 
 def _refused(url: str) -> RemoteUnreachable:
-    return RemoteUnreachable(f"{url}: 401 Unauthorized: the credentials in ~/.netrc were refused")
+    return RemoteUnreachable(f"{url}: 401 Unauthorized: the credentials in {_netrc_file()} were refused")
+
+
+def _netrc_file() -> str:
+    """The netrc file requests reads credentials from, as named to the user: $NETRC, else the
+    first of ~/.netrc and ~/_netrc that exists (~/.netrc if neither does)."""
+    named = os.environ.get("NETRC")
+    if named is not None:
+        return named
+    found = (f"~/{name}" for name in NETRC_FILES if os.path.exists(os.path.expanduser(f"~/{name}")))
+    return next(found, "~/.netrc")
 
 
 def first_line(text: str) -> str:
@@ -107,9 +117,10 @@ def first_line(text: str) -> str:
 def _auth_for(url: str, challenge: str) -> AuthBase:
     credentials = get_netrc_auth(url, raise_errors=False)
     if credentials is None:
-        raise RemoteUnreachable(
-            f"{url}: 401 Unauthorized, and ~/.netrc (or $NETRC) has no credentials for this host"
-        )
+        file = _netrc_file()
+        if not os.path.exists(os.path.expanduser(file)):
+            raise RemoteUnreachable(f"{url}: 401 Unauthorized, and there is no {file} to read credentials from")
+        raise RemoteUnreachable(f"{url}: 401 Unauthorized, and {file} has no credentials for this host")
     if challenge.strip().lower().startswith("digest"):
         return HTTPDigestAuth(*credentials)
     return HTTPBasicAuth(*credentials)
