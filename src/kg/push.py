@@ -17,7 +17,7 @@ import pyoxigraph
 
 from kg.errors import KgError
 from kg.namespaces import GRAPH
-from kg.remote_http import RemoteClient
+from kg.remote_http import RemoteClient, RemoteFailed
 
 MERGED_GRAPH = "urn:x-kg:merged-default-graph"
 _PUT_TIMEOUT = 600.0
@@ -69,14 +69,11 @@ def push(
     for name, triples in graphs.items():
         started = time.perf_counter()
         body = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
-        client.request(
-            "PUT", graph_store_url, params={"graph": name}, data=body, timeout=_PUT_TIMEOUT,
-            headers={"Content-Type": "application/n-triples"},
-        )
+        write(client, "PUT", graph_store_url, name, body)
         report(f"{name}  {len(triples)} triples  {time.perf_counter() - started:.2f} s")
     stale = stale_graphs(client, query_url, graphs)
     for name in stale:
-        client.request("DELETE", graph_store_url, params={"graph": name}, timeout=_PUT_TIMEOUT)
+        write(client, "DELETE", graph_store_url, name)
     if stale:
         noun = "graph" if len(stale) == 1 else "graphs"
         report(f"removed {len(stale)} {noun} no longer in the build: {', '.join(stale)}")
@@ -87,6 +84,25 @@ def push(
     if wrong:
         raise CountsDiffer("the counts differ after the push: " + "; ".join(wrong))
     return counts
+
+
+def write(
+    client: RemoteClient, method: str, graph_store_url: str, graph: str, body: bytes | None = None
+) -> None:
+    """PUT or DELETE one graph; a 403 said as what it means to the user."""
+    headers = {"Content-Type": "application/n-triples"} if body is not None else None
+    try:
+        client.request(method, graph_store_url, params={"graph": graph}, data=body, headers=headers,
+                       timeout=_PUT_TIMEOUT)
+    except RemoteFailed as err:
+        if err.status != 403:
+            raise
+        message = f"{graph_store_url}: 403 Forbidden: this Graph Store URL refuses writes"
+        if urlsplit(graph_store_url).path.rstrip("/").endswith("/sparql-graph-crud"):
+            message += f"; Virtuoso takes them at {graph_store_url.rstrip('/')}-auth, with credentials"
+        elif err.remote_message:
+            message += f": {err.remote_message}"
+        raise RemoteFailed(message, 403, err.remote_message) from None
 
 
 def stale_graphs(client: RemoteClient, query_url: str, graphs: Collection[str]) -> list[str]:

@@ -75,10 +75,9 @@ class RemoteClient:
         if response.status_code == 401:
             raise _refused(url)
         if response.status_code >= 300:
-            first = first_line(response.text)
-            raise RemoteFailed(
-                f"{url}: {response.status_code} {response.reason}: {first}", response.status_code, first
-            )
+            first = "" if _is_html(response) else first_line(response.text)
+            status = f"{url}: {response.status_code} {response.reason}"
+            raise RemoteFailed(f"{status}: {first}" if first else status, response.status_code, first)
         return response
 
     def _send(
@@ -108,6 +107,14 @@ def _netrc_file() -> str:
         return named
     found = (f"~/{name}" for name in NETRC_FILES if os.path.exists(os.path.expanduser(f"~/{name}")))
     return next(found, "~/.netrc")
+
+
+def _is_html(response: requests.Response) -> bool:
+    """An error page for browsers (Virtuoso's): no line of it makes a one-line message."""
+    media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    return media_type in ("text/html", "application/xhtml+xml") or response.text.lstrip()[:5].lower() in (
+        "<!doc", "<html",
+    )
 
 
 def first_line(text: str) -> str:

@@ -1,5 +1,6 @@
-"""`kg push` through authentication: basic, from a small proxy demanding it in front of Oxigraph;
-digest, from Virtuoso (behind a proxy that only records what passes).
+"""`kg push` through authentication, and what it says when refused: basic, from a small proxy
+demanding it in front of Oxigraph; digest, from Virtuoso (behind a proxy that only records what
+passes).
 
 Oxigraph's server has no authentication of its own. Credentials come from a temporary netrc
 ($NETRC), never the real home's. Both proxies record every request as (method, whether it
@@ -21,7 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from kg.namespaces import GRAPH
 from kg.push import graphs_of, push
-from kg.remote_http import RemoteClient, RemoteUnreachable
+from kg.remote_http import RemoteClient, RemoteFailed, RemoteUnreachable
 
 USER, PASSWORD = "kg", "s3cret"
 
@@ -173,3 +174,22 @@ def test_push_of_a_graph_over_a_megabyte_first_to_virtuoso_with_digest(
         assert virtuoso_proxy.bodies_sent_without_credentials() == []
     finally:  # the other tests read the build on this Virtuoso
         push(dataset_path, store, None, report=lambda line: None)
+
+
+def test_virtuoso_refusing_writes_says_where_it_takes_them(virtuoso_url: str, dataset_path: Path) -> None:
+    store = virtuoso_url + "/sparql-graph-crud"  # answers 403 with an HTML page
+    with pytest.raises(RemoteFailed) as caught:
+        push(dataset_path, store, None, report=lambda line: None)
+    assert str(caught.value) == (
+        f"{store}: 403 Forbidden: this Graph Store URL refuses writes; Virtuoso takes them at "
+        f"{store}-auth, with credentials"
+    )
+    assert caught.value.exit_code == 2
+
+
+def test_an_html_error_page_is_not_put_in_the_message(dataset_path: Path) -> None:
+    page = "<!DOCTYPE html>\n<html><body><h1>Bad Gateway</h1></body></html>"
+    for url in serve(lambda request: Response(page, 502, content_type="text/html")):
+        with pytest.raises(RemoteFailed) as caught:
+            push(dataset_path, url + "/store", None, report=lambda line: None)
+        assert str(caught.value) == f"{url}/store: 502 BAD GATEWAY"

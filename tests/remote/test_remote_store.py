@@ -4,12 +4,15 @@ Virtuoso's dialect differs where the test says so (xfail, strict: a fixed engine
 """
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
 
 from kg.errors import KgError
 from kg.namespaces import GRAPH
@@ -236,3 +239,27 @@ def test_void_counts_the_remote_as_the_local_store(remote: FlaskClient, local: F
     ]
     assert len(graphs[1]) > 100
     assert isomorphic(*graphs)
+
+
+def test_a_query_refused_with_an_html_page_is_kgs_400_without_the_page() -> None:
+    graphs = json.dumps({"head": {"vars": ["g"]}, "results": {"bindings": []}})
+
+    @Request.application
+    def store(request: Request) -> Response:
+        if "SELECT DISTINCT ?g" in request.form.get("query", ""):  # the graphs asked at start-up
+            return Response(graphs, 200, content_type=JSON)
+        return Response("<!DOCTYPE html>\n<html><body>Bad query</body></html>", 400, content_type="text/html")
+
+    server = make_server("127.0.0.1", 0, store, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        settings = Settings(store=f"http://127.0.0.1:{server.port}/query", answer_cache_bytes=0)
+        client = create_app(settings).test_client()
+        response = client.post("/sparql", data={"query": "SELECT * WHERE { ?s ?p ?o }"},
+                               headers={"Accept": JSON})
+        assert (response.status_code, response.json["error"]["message"]) == (
+            400, "the store refused the query",
+        )
+    finally:
+        server.shutdown()
