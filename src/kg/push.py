@@ -69,27 +69,28 @@ def push(
     for name, triples in graphs.items():
         started = time.perf_counter()
         body = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
-        write(client, "PUT", graph_store_url, name, body)
+        write_graph(client, "PUT", graph_store_url, name, body)
         report(f"{name}  {len(triples)} triples  {time.perf_counter() - started:.2f} s")
     stale = stale_graphs(client, query_url, graphs)
     for name in stale:
-        write(client, "DELETE", graph_store_url, name)
+        write_graph(client, "DELETE", graph_store_url, name)
     if stale:
         noun = "graph" if len(stale) == 1 else "graphs"
         report(f"removed {len(stale)} {noun} no longer in the build: {', '.join(stale)}")
     counts = {name: remote_count(client, query_url, name) for name in graphs}
     wrong = [f"{n}: {counts[n]} in the store, {len(t)} in the build"
              for n, t in graphs.items() if counts[n] != len(t)]
-    wrong += [f"{n}: still in the store, no longer in the build" for n in stale_graphs(client, query_url, graphs)]
+    wrong += [f"{n}: still in the store, no longer in the build"
+              for n in stale_graphs(client, query_url, graphs)]
     if wrong:
         raise CountsDiffer("the counts differ after the push: " + "; ".join(wrong))
     return counts
 
 
-def write(
+def write_graph(
     client: RemoteClient, method: str, graph_store_url: str, graph: str, body: bytes | None = None
 ) -> None:
-    """PUT or DELETE one graph; a 403 said as what it means to the user."""
+    """PUT or DELETE one graph; a 403 told as what it means: this URL refuses writes."""
     headers = {"Content-Type": "application/n-triples"} if body is not None else None
     try:
         client.request(method, graph_store_url, params={"graph": graph}, data=body, headers=headers,
