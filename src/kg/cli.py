@@ -278,7 +278,8 @@ def push(graph_store_url: str, query_url: str | None) -> None:
     """Upload every named graph of the build to a SPARQL 1.1 Graph Store, then check the counts.
 
     One PUT per graph, replacing it whole, plus their merge (the default graph `kg serve --store`
-    queries). Credentials come from ~/.netrc (or the file $NETRC names), as curl reads them,
+    queries); kg's graphs on the store that the build no longer has are deleted, other graphs left
+    alone. Credentials come from ~/.netrc (or the file $NETRC names), as curl reads them,
     sent as the server's 401 asks (basic or digest). Exit 1 if the counts differ afterwards.
     """
     from kg.build import open_build

@@ -4,17 +4,20 @@ One PUT per graph (`?graph=IRI`, an N-Triples body): each graph is replaced whol
 again converges. Besides the build's graphs, their RDF merge goes to MERGED_GRAPH: `kg serve
 --store` queries it as the default graph (kg's default graph is the merge of the named graphs,
 and neither Oxigraph's union default graph nor Virtuoso's all-graphs default is a merge).
+kg's graphs on the store that the build no longer has are deleted (else `kg serve --store` would
+go on serving them); graphs outside kg's namespace are the store's other data and left alone.
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pyoxigraph
 
 from kg.errors import KgError
-from kg.remote_http import RemoteClient
+from kg.namespaces import GRAPH
+from kg.remote_http import RemoteClient, RemoteFailed
 
 MERGED_GRAPH = "urn:x-kg:merged-default-graph"
 _PUT_TIMEOUT = 600.0
@@ -58,24 +61,63 @@ def push(
     dataset: Path, graph_store_url: str, query_url: str | None, report: Callable[[str], None],
     client: RemoteClient | None = None,
 ) -> dict[str, int]:
-    """PUT every graph, then COUNT each through the query endpoint; CountsDiffer if one differs."""
+    """PUT every graph, DELETE kg's graphs the build no longer has, then COUNT each graph through
+    the query endpoint; CountsDiffer if one differs or a deleted graph is still there."""
     client = client or RemoteClient()
     query_url = query_url or query_url_for(graph_store_url)
     graphs = graphs_of(dataset)
     for name, triples in graphs.items():
         started = time.perf_counter()
         body = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
-        client.request(
-            "PUT", graph_store_url, params={"graph": name}, data=body, timeout=_PUT_TIMEOUT,
-            headers={"Content-Type": "application/n-triples"},
-        )
+        write_graph(client, "PUT", graph_store_url, name, body)
         report(f"{name}  {len(triples)} triples  {time.perf_counter() - started:.2f} s")
+    stale = stale_graphs(client, query_url, graphs)
+    for name in stale:
+        write_graph(client, "DELETE", graph_store_url, name)
+    if stale:
+        noun = "graph" if len(stale) == 1 else "graphs"
+        report(f"removed {len(stale)} {noun} no longer in the build: {', '.join(stale)}")
     counts = {name: remote_count(client, query_url, name) for name in graphs}
     wrong = [f"{n}: {counts[n]} in the store, {len(t)} in the build"
              for n, t in graphs.items() if counts[n] != len(t)]
+    wrong += [f"{n}: still in the store, no longer in the build"
+              for n in stale_graphs(client, query_url, graphs)]
     if wrong:
         raise CountsDiffer("the counts differ after the push: " + "; ".join(wrong))
     return counts
+
+
+def write_graph(
+    client: RemoteClient, method: str, graph_store_url: str, graph: str, body: bytes | None = None
+) -> None:
+    """PUT or DELETE one graph; a 403 told as what it means: this URL refuses writes."""
+    headers = {"Content-Type": "application/n-triples"} if body is not None else None
+    try:
+        client.request(method, graph_store_url, params={"graph": graph}, data=body, headers=headers,
+                       timeout=_PUT_TIMEOUT)
+    except RemoteFailed as err:
+        if err.status != 403:
+            raise
+        message = f"{graph_store_url}: 403 Forbidden: this Graph Store URL refuses writes"
+        if urlsplit(graph_store_url).path.rstrip("/").endswith("/sparql-graph-crud"):
+            message += f"; Virtuoso takes them at {graph_store_url.rstrip('/')}-auth, with credentials"
+        elif err.remote_message:
+            message += f": {err.remote_message}"
+        raise RemoteFailed(message, 403, err.remote_message) from None
+
+
+def stale_graphs(client: RemoteClient, query_url: str, graphs: Collection[str]) -> list[str]:
+    """kg's graphs on the store (its graph namespace, its merge's name) that are not in `graphs`."""
+    text = (
+        f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} '
+        f'FILTER(STRSTARTS(STR(?g), "{GRAPH}") || ?g = <{MERGED_GRAPH}>) }}'
+    )
+    response = client.request(
+        "POST", query_url, data={"query": text}, timeout=60.0,
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    found = {b["g"]["value"] for b in response.json()["results"]["bindings"]}
+    return sorted(found - set(graphs))
 
 
 def remote_count(client: RemoteClient, query_url: str, graph: str) -> int:

@@ -4,17 +4,21 @@ Virtuoso's dialect differs where the test says so (xfail, strict: a fixed engine
 """
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
 
 from kg.errors import KgError
-from kg.push import MERGED_GRAPH, graphs_of, push, query_url_for
+from kg.namespaces import GRAPH
+from kg.push import MERGED_GRAPH, graphs_of, push, query_url_for, remote_count
 from kg.querying import list_named_queries
-from kg.remote_http import RemoteUnreachable
+from kg.remote_http import RemoteClient, RemoteUnreachable
 from kg.web.app import create_app
 from kg.web.settings import Settings
 
@@ -29,6 +33,7 @@ CONCATENATED = {"sides": ", ", "parties": ", ", "areas": ", ", "by": ", ", "evid
 
 
 QUERY_PATHS = {"oxigraph": "/query", "virtuoso": "/sparql"}
+STORE_PATHS = {"oxigraph": "/store", "virtuoso": "/sparql-graph-crud-auth"}
 # Where Virtuoso 7.2 answers otherwise than the SPARQL 1.1 engines (see the README).
 _LANGLESS_CONCAT = (
     "Virtuoso 7.2 answers GROUP_CONCAT with a plain literal, without the language tag that all "
@@ -143,7 +148,32 @@ def test_push_twice_replaces_each_graph_whole(oxigraph_url: str, dataset_path: P
     lines: list[str] = []
     counts = push(dataset_path, oxigraph_url + "/store", None, report=lines.append)
     assert counts == {name: len(t) for name, t in graphs_of(dataset_path).items()}
-    assert len(lines) == len(counts)
+    assert len(lines) == len(counts)  # nothing removed: the store holds the build's graphs only
+
+
+@pytest.mark.parametrize("engine_name", sorted(STORE_PATHS))
+def test_push_removes_kgs_graphs_no_longer_in_the_build_and_no_other(
+    engine_name: str, dataset_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
+    base = request.getfixturevalue(f"{engine_name}_url")
+    store, query = base + STORE_PATHS[engine_name], base + QUERY_PATHS[engine_name]
+    netrc = tmp_path / "netrc"  # Virtuoso's dba; Oxigraph asks for nothing
+    netrc.write_text("machine 127.0.0.1 login dba password dba\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    left_out, foreign = str(GRAPH["synthetic-10000-1"]), "http://example.org/not-kgs"
+    client = RemoteClient()
+    for name in (left_out, foreign):
+        client.request("PUT", store, params={"graph": name}, data=b"<urn:x:s> <urn:x:p> <urn:x:o> .\n",
+                       headers={"Content-Type": "application/n-triples"}, timeout=30.0)
+    try:
+        lines: list[str] = []
+        push(dataset_path, store, None, report=lines.append)
+        assert lines[-1] == f"removed 1 graph no longer in the build: {left_out}"
+        assert (remote_count(client, query, left_out), remote_count(client, query, foreign)) == (0, 1)
+    finally:
+        client.request("DELETE", store, params={"graph": foreign}, timeout=30.0)
 
 
 def test_unreachable_store_is_one_line_error() -> None:
@@ -209,3 +239,27 @@ def test_void_counts_the_remote_as_the_local_store(remote: FlaskClient, local: F
     ]
     assert len(graphs[1]) > 100
     assert isomorphic(*graphs)
+
+
+def test_a_query_refused_with_an_html_page_is_kgs_400_without_the_page() -> None:
+    graphs = json.dumps({"head": {"vars": ["g"]}, "results": {"bindings": []}})
+
+    @Request.application
+    def store(request: Request) -> Response:
+        if "SELECT DISTINCT ?g" in request.form.get("query", ""):  # the graphs asked at start-up
+            return Response(graphs, 200, content_type=JSON)
+        return Response("<!DOCTYPE html>\n<html><body>Bad query</body></html>", 400, content_type="text/html")
+
+    server = make_server("127.0.0.1", 0, store, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        settings = Settings(store=f"http://127.0.0.1:{server.port}/query", answer_cache_bytes=0)
+        client = create_app(settings).test_client()
+        response = client.post("/sparql", data={"query": "SELECT * WHERE { ?s ?p ?o }"},
+                               headers={"Accept": JSON})
+        assert (response.status_code, response.json["error"]["message"]) == (
+            400, "the store refused the query",
+        )
+    finally:
+        server.shutdown()

@@ -150,7 +150,8 @@ def _reason(remote_message: str, shift: int) -> str:
         line = int(match.group(1)) - shift
         moved = f"error at {line}:{match.group(2)}:" + remote_message[match.end():]
         return "syntax error in " + syntax_error_message("query", moved)
-    return f"the store refused the query: {remote_message}"
+    # An HTML error page leaves no message (kg.remote_http): the status says it all.
+    return f"the store refused the query: {remote_message}" if remote_message else "the store refused the query"
 
 
 class _DeadlineReader:
