@@ -5,6 +5,11 @@ the named graphs, query) sent as SPARQL to the store that `kg push` filled. Its 
 the build's (those under the graph namespace), so the engine's own graphs never show; its default
 graph is empty, as the local store's is (the merge is only a query's default graph).
 Blank nodes cannot be looked up by label across requests; the build has none.
+
+A store may cut an answer at a row limit of its own (Virtuoso's ResultSetMaxRows, 10,000 in
+Debian's stock virtuoso.ini) and still answer 200; Virtuoso then says so in X-SPARQL-MaxRows.
+A page, dump or VoID made from a cut answer would be wrong without a sign of it: the answer is
+refused instead (503, StoreRowLimit).
 """
 
 from collections.abc import Iterator, Mapping
@@ -12,11 +17,36 @@ from collections.abc import Iterator, Mapping
 import pyoxigraph
 from pyoxigraph import NamedNode, Quad
 
+import requests
+
+from kg.errors import KgError
 from kg.push import MERGED_GRAPH
 from kg.remote_http import RemoteClient
 
 EMPTY_GRAPH = "urn:x-kg:empty"
+# Sent by Virtuoso when an answer reached ResultSetMaxRows (the limit is its value).
+ROW_LIMIT_HEADER = "X-SPARQL-MaxRows"
 _TIMEOUT = 120.0
+
+
+class StoreRowLimit(KgError):
+    """The store stopped an answer at a row limit of its own: what it sent may be incomplete."""
+
+    http_status = 503
+
+    def __init__(self, limit: int, needed: str) -> None:
+        super().__init__(
+            f"the store stopped this answer at its own row limit of {limit} rows (Virtuoso: "
+            f"ResultSetMaxRows in the [SPARQL] section of virtuoso.ini), so it may be incomplete "
+            f"and is not served; raise that limit above {needed}"
+        )
+        self.limit = limit
+
+
+def store_row_limit(response: requests.Response) -> int | None:
+    """The store's row limit if it says this answer reached it, else None."""
+    value = response.headers.get(ROW_LIMIT_HEADER, "").strip()
+    return int(value) if value.isdigit() else None
 
 
 class RemoteStore:
@@ -72,6 +102,9 @@ class RemoteStore:
             "POST", self._url, data=form, timeout=_TIMEOUT,
             headers={"Accept": "application/sparql-results+json"},
         )
+        limit = store_row_limit(response)
+        if limit is not None:
+            raise StoreRowLimit(limit, "the number of quads pushed (kg push counts them)")
         return pyoxigraph.parse_query_results(  # type: ignore[return-value]
             response.content, format=pyoxigraph.QueryResultsFormat.JSON
         )

@@ -89,23 +89,21 @@ ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {d}
 ServerThreads = 4
 [SPARQL]
-ResultSetMaxRows = 100000
+ResultSetMaxRows = {max_rows}
 MaxQueryExecutionTime = 60
 """
 
 
-@pytest.fixture(scope="session")
-def virtuoso_url(
-    tmp_path_factory: pytest.TempPathFactory, dataset_path: Path
-) -> Iterator[str]:
+def _virtuoso(directory: Path, dataset_path: Path, max_rows: int) -> Iterator[str]:
     """The base URL of a Virtuoso holding the pushed build, pushed with digest auth (dba/dba)."""
     binary = shutil.which("virtuoso-t")
     if binary is None:
         pytest.skip("Virtuoso is not installed (Debian's virtuoso-opensource: `make virtuoso` as root)")
-    directory = tmp_path_factory.mktemp("virtuoso")
     http_port = free_port()
     ini = directory / "virtuoso.ini"
-    ini.write_text(_VIRTUOSO_INI.format(d=directory, sql_port=free_port(), http_port=http_port))
+    ini.write_text(
+        _VIRTUOSO_INI.format(d=directory, sql_port=free_port(), http_port=http_port, max_rows=max_rows)
+    )
     netrc = directory / "netrc"  # never the real home's
     netrc.write_text("machine 127.0.0.1 login dba password dba\n")
     netrc.chmod(0o600)
@@ -125,3 +123,24 @@ def virtuoso_url(
         patch.undo()
         process.kill()
         process.wait()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_url(tmp_path_factory: pytest.TempPathFactory, dataset_path: Path) -> Iterator[str]:
+    """A Virtuoso whose row limit (100,000) is above the build's size."""
+    yield from _virtuoso(tmp_path_factory.mktemp("virtuoso"), dataset_path, 100_000)
+
+
+@pytest.fixture(scope="session")
+def capped_rows() -> int:
+    """A row limit below the build's size, as Debian's stock virtuoso.ini has one (10,000) below
+    a larger build's."""
+    return 1000
+
+
+@pytest.fixture(scope="session")
+def capped_virtuoso_url(
+    tmp_path_factory: pytest.TempPathFactory, dataset_path: Path, capped_rows: int
+) -> Iterator[str]:
+    """A Virtuoso whose row limit (capped_rows) is below the build's size."""
+    yield from _virtuoso(tmp_path_factory.mktemp("virtuoso-capped"), dataset_path, capped_rows)

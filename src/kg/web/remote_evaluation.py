@@ -7,6 +7,12 @@ or N-Triples; they are parsed with pyoxigraph and written again in the format th
 cut at --max-rows, as the local workers write them. The timeout is the client's: past it the
 request is abandoned, and the client gets kg's 503.
 
+A store's own row limit (Virtuoso's ResultSetMaxRows) cuts answers silently but for a header on
+SELECT answers (kg.remote_store.ROW_LIMIT_HEADER); a CONSTRUCT's cut says nothing, so the limit is
+learnt once at start, from a SELECT of --max-rows + 1 generated rows. An answer the store cut is
+served only when kg cuts it too, and flags it (X-KG-Truncated): the store stopped past --max-rows.
+Otherwise it is refused, 503 StoreRowLimit.
+
 Dataset: a query naming no graphs (no FROM, FROM NAMED or dataset parameters) is sent with the
 pushed merge (kg.push.MERGED_GRAPH) as its default graph and the build's graphs as its named
 graphs, so engines that add graphs of their own (Virtuoso's system graphs) show none of them.
@@ -27,10 +33,11 @@ from kg.namespaces import GRAPH, PREFIXES
 from kg.push import MERGED_GRAPH
 from kg.query_forms import ResultKind
 from kg.screening import dataset_clauses, screen
-from kg.remote_store import EMPTY_GRAPH, RemoteStore
+from kg.remote_store import EMPTY_GRAPH, RemoteStore, StoreRowLimit, store_row_limit
 from kg.remote_http import RemoteClient, RemoteFailed, RemoteUnreachable
 from kg.store import syntax_error_message
 from kg.web.negotiation import acceptable
+from kg.web.page_queries import PAGE_ROWS
 from kg.web.query_worker import Answer, QueryJob
 from kg.web.results import boolean_document, graph_document, solutions_document
 from kg.web.services import Services
@@ -48,11 +55,14 @@ _OXIGRAPH_SYNTAX = re.compile(r"error at (\d+):(\d+):")
 class RemoteEvaluator:
     """Queries sent to one remote SPARQL endpoint; thread-safe, one HTTP session per process."""
 
-    def __init__(self, query_url: str, *, timeout: float, client: RemoteClient | None = None) -> None:
+    def __init__(
+        self, query_url: str, *, timeout: float, max_rows: int, client: RemoteClient | None = None
+    ) -> None:
         self._url = query_url
         self._timeout = timeout
         self._client = client or RemoteClient()
         self.named_graphs = self._kg_graphs()
+        self.row_limit = self._row_limit(max_rows + 1)
 
     def evaluate(self, job: QueryJob) -> Answer:
         """The serialized answer, or a KgError (400, 406, 503) saying why there is none."""
@@ -90,6 +100,17 @@ class RemoteEvaluator:
         )
         return tuple(sorted(b["g"]["value"] for b in response.json()["results"]["bindings"]))
 
+    def _row_limit(self, rows: int) -> int | None:
+        """The store's own row limit if it is at most `rows`, else None (none, or a larger one)."""
+        digits = len(str(rows))  # 10 ** digits generated rows, more than `rows`
+        values = " ".join(f"VALUES ?v{i} {{ 0 1 2 3 4 5 6 7 8 9 }}" for i in range(digits))
+        response = self._client.request(
+            "POST", self._url, data={"query": f"SELECT ?v0 WHERE {{ {values} }} LIMIT {rows}"},
+            timeout=self._timeout, headers={"Accept": "text/csv"}, stream=True,
+        )
+        with response:
+            return store_row_limit(response)
+
     def _dataset(self, job: QueryJob) -> dict[str, object]:
         if job.default_graphs is not None or job.named_graphs is not None:
             # The protocol's lists replace the query's; a list not given is empty, and an empty
@@ -124,6 +145,9 @@ class RemoteEvaluator:
             return Answer(kind, format_name, boolean_document(bool(results), format_name), False)
         items = list(itertools.islice(results, job.max_rows + 1))  # type: ignore[call-overload]
         truncated = len(items) > job.max_rows
+        cut_at = store_row_limit(response) if kind is ResultKind.SOLUTIONS else self.row_limit
+        if cut_at is not None and len(items) >= cut_at and not truncated:
+            raise StoreRowLimit(cut_at, f"--max-rows ({job.max_rows})")
         del items[job.max_rows :]
         if isinstance(results, pyoxigraph.QuerySolutions):
             variables = [v.value for v in results.variables]
@@ -182,7 +206,9 @@ class _DeadlineReader:
 def remote_services(settings: Settings) -> Services:
     """The app's services over the remote store at `settings.store`: queries and page lookups."""
     assert settings.store is not None
-    evaluator = RemoteEvaluator(settings.store, timeout=settings.query_timeout)
+    # The most rows any job asks for: the endpoint's (--max-rows) or the pages' figures'.
+    most_rows = max(settings.max_rows, PAGE_ROWS)
+    evaluator = RemoteEvaluator(settings.store, timeout=settings.query_timeout, max_rows=most_rows)
     info = DatasetInfo(named_graphs=evaluator.named_graphs)
     store = RemoteStore(settings.store, evaluator.named_graphs)
     return Services(settings, evaluator, info, store)
