@@ -4,6 +4,7 @@ Virtuoso's dialect differs where the test says so (xfail, strict: a fixed engine
 """
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,48 @@ def test_void_counts_the_remote_as_the_local_store(remote: FlaskClient, local: F
     ]
     assert len(graphs[1]) > 100
     assert isomorphic(*graphs)
+
+
+@pytest.fixture(scope="module")
+def virtuoso(virtuoso_url: str) -> FlaskClient:
+    return create_app(Settings(store=virtuoso_url + "/sparql", answer_cache_bytes=0)).test_client()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("ASK { FILTER(1/0 = 1) }", "the store refused the query: Virtuoso 22012 Error SR084: Division by 0."),
+        (
+            'SELECT * WHERE { ?s ?p ?o FILTER(REGEX(STR(?s), "(")) }',
+            "the store refused the query: Virtuoso 2201B Error SR098: regexp error at '(' column 1 (missing ))",
+        ),
+        # Its line is the client's, not counted from kg's prologue (BASE and the PREFIXes).
+        (
+            "# the query:\nSELEC * WHERE { ?s ?p ?o }",
+            "the store refused the query: Virtuoso 37000 Error SP030: SPARQL compiler, line 2: syntax "
+            "error at 'SELEC'",
+        ),
+    ],
+)
+def test_a_query_virtuoso_cannot_run_is_a_400_with_its_reason(
+    virtuoso: FlaskClient, virtuoso_url: str, text: str, message: str
+) -> None:
+    response = virtuoso.post("/sparql", data={"query": text}, headers={"Accept": JSON})
+    assert response.status_code == 400, response.get_data(as_text=True)
+    got = response.json["error"]["message"]
+    assert got.startswith(message), got
+    assert virtuoso_url not in got
+
+
+def test_a_store_gone_since_the_start_is_a_503_that_does_not_name_it(
+    short_lived_oxigraph: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    url, process = short_lived_oxigraph
+    client = create_app(Settings(store=url, answer_cache_bytes=0)).test_client()
+    process.kill()
+    process.wait()
+    response = client.post("/sparql", data={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": JSON})
+    assert response.status_code == 503
+    assert response.json["error"]["message"] == (
+        "the SPARQL store behind this endpoint cannot be reached (connection refused); retry later"
+    )

@@ -13,6 +13,13 @@ learnt once at start, from a SELECT of --max-rows + 1 generated rows. An answer 
 served only when kg cuts it too, and flags it (X-KG-Truncated): the store stopped past --max-rows.
 Otherwise it is refused, 503 StoreRowLimit.
 
+A query the store refuses is the query's fault, 400 with the engine's one-line reason: a syntax
+error (Oxigraph's and Virtuoso's line numbers moved back over kg's prologue), or one Virtuoso
+cannot evaluate (a 500 with an SQL state of class 22, 37 or 42: division by zero, a bad regular
+expression). Virtuoso's refusal of a query it estimates to run past MaxQueryCostEstimationTime is
+a 503, as kg's own timeout is. Any other failure, and an unreachable store, is a 503 that does not
+name the store's URL (kg.remote_store.for_the_client).
+
 Dataset: a query naming no graphs (no FROM, FROM NAMED or dataset parameters) is sent with the
 pushed merge (kg.push.MERGED_GRAPH) as its default graph and the build's graphs as its named
 graphs, so engines that add graphs of their own (Virtuoso's system graphs) show none of them.
@@ -28,12 +35,12 @@ import pyoxigraph
 import requests
 
 from kg.dataset import DatasetInfo
-from kg.errors import QueryError, QueryTimeout, UnsupportedFormat
+from kg.errors import KgError, QueryError, QueryTimeout, UnsupportedFormat
 from kg.namespaces import GRAPH, PREFIXES
 from kg.push import MERGED_GRAPH
 from kg.query_forms import ResultKind
 from kg.screening import dataset_clauses, screen
-from kg.remote_store import EMPTY_GRAPH, RemoteStore, StoreRowLimit, store_row_limit
+from kg.remote_store import EMPTY_GRAPH, RemoteStore, StoreRowLimit, for_the_client, store_row_limit
 from kg.remote_http import RemoteClient, RemoteFailed, RemoteUnreachable
 from kg.store import syntax_error_message
 from kg.web.negotiation import acceptable
@@ -50,6 +57,11 @@ _FROM_NAMED = re.compile(r"\bFROM\s+NAMED\b", re.IGNORECASE)
 # A comment: a # at a line's start or after a space (inside an IRI it follows no space).
 _COMMENT = re.compile(r"(?:^|(?<=\s))#[^\n]*", re.MULTILINE)
 _OXIGRAPH_SYNTAX = re.compile(r"error at (\d+):(\d+):")
+_VIRTUOSO_LINE = re.compile(r"(SPARQL compiler, line )(\d+)")
+# "Virtuoso 22012 Error SR084: Division by 0.": an SQL state whose class is the query's fault
+# (22 data exception, 37 syntax, 42 access rule or syntax).
+_VIRTUOSO_QUERY_FAULT = re.compile(r"Virtuoso (?:22|37|42)\w{3} Error ")
+_VIRTUOSO_ESTIMATE = re.compile(r"estimated execution time (\d+) \(sec\) exceeds the limit of (\d+)")
 
 
 class RemoteEvaluator:
@@ -79,12 +91,15 @@ class RemoteEvaluator:
         except requests.Timeout:
             raise self._overran() from None
         except RemoteFailed as err:
-            if err.status == 400:
-                shift = form["query"].count("\n") - job.text.count("\n")  # type: ignore[union-attr]
-                raise QueryError(_reason(err.remote_message, shift)) from None
-            raise
+            shift = form["query"].count("\n") - job.text.count("\n")  # type: ignore[union-attr]
+            raise self._refusal(err, shift) from None
+        except RemoteUnreachable as err:
+            raise for_the_client(err) from None
         with response:
-            return self._answer(response, job, deadline)
+            try:
+                return self._answer(response, job, deadline)
+            except (RemoteFailed, RemoteUnreachable) as err:
+                raise for_the_client(err) from None
 
     def warm(self) -> None:
         """Nothing to start: connections open on the first query."""
@@ -133,7 +148,7 @@ class RemoteEvaluator:
         else:
             results_format = pyoxigraph.QueryResultsFormat.from_media_type(media_type)
             if results_format is None:
-                raise RemoteFailed(f"{self._url}: answered in {media_type!r}", 200, media_type)
+                raise RemoteFailed(f"{self._url}: answered in {media_type!r}", 200, media_type)  # logged, not sent
             results = pyoxigraph.parse_query_results(body, format=results_format)
             kind = ResultKind.BOOLEAN if isinstance(results, pyoxigraph.QueryBoolean) else ResultKind.SOLUTIONS
         format_name = job.formats.get(kind)
@@ -156,6 +171,19 @@ class RemoteEvaluator:
         note = f"Truncated: only the first {job.max_rows} triples (the endpoint's row limit)." if truncated else None
         return Answer(kind, format_name, graph_document(items, format_name, note), truncated)
 
+    def _refusal(self, err: RemoteFailed, shift: int) -> KgError:
+        """The error the client gets for the store's refusal of the query (its prologue `shift` lines)."""
+        estimate = _VIRTUOSO_ESTIMATE.search(err.remote_message)
+        if estimate:
+            return QueryTimeout(
+                f"the store estimated that the query would run {estimate.group(1)} s, past its limit "
+                f"of {estimate.group(2)} s, and did not run it; narrow it down (more specific "
+                "patterns, LIMIT) and retry"
+            )
+        if err.status == 400 or (err.status == 500 and _VIRTUOSO_QUERY_FAULT.match(err.remote_message)):
+            return QueryError(_reason(err.remote_message, shift))
+        return for_the_client(err)
+
     def _overran(self) -> QueryTimeout:
         return QueryTimeout(
             f"the query ran longer than {self._timeout:g} s, the endpoint's limit, and was "
@@ -168,13 +196,14 @@ def _accept(text: str) -> str:
 
 
 def _reason(remote_message: str, shift: int) -> str:
-    """The remote's message; Oxigraph's syntax errors positioned in the client's own text."""
+    """The remote's message; its syntax errors positioned in the client's own text."""
     match = _OXIGRAPH_SYNTAX.match(remote_message)
     if match:
         line = int(match.group(1)) - shift
         moved = f"error at {line}:{match.group(2)}:" + remote_message[match.end():]
         return "syntax error in " + syntax_error_message("query", moved)
-    return f"the store refused the query: {remote_message}"
+    moved = _VIRTUOSO_LINE.sub(lambda m: m.group(1) + str(int(m.group(2)) - shift), remote_message, count=1)
+    return f"the store refused the query: {moved}"
 
 
 class _DeadlineReader:
