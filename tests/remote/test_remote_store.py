@@ -13,6 +13,7 @@ from rdflib.compare import isomorphic
 from flask.testing import FlaskClient
 
 from kg.errors import KgError
+from kg.namespaces import GRAPH
 from kg.push import MERGED_GRAPH, graphs_of, push, query_url_for
 from kg.querying import list_named_queries
 from kg.remote_http import RemoteUnreachable
@@ -255,3 +256,40 @@ def test_a_store_gone_since_the_start_is_a_503_that_does_not_name_it(
     assert response.json["error"]["message"] == (
         "the SPARQL store behind this endpoint cannot be reached (connection refused); retry later"
     )
+
+
+VIRTRDF = "http://www.openlinksw.com/schemas/virtrdf#"  # one of Virtuoso's own graphs
+
+
+@pytest.mark.parametrize(
+    ("text", "dataset"),
+    [
+        (f"SELECT (COUNT(*) AS ?n) FROM <{VIRTRDF}> WHERE {{ ?s ?p ?o }}", {}),
+        (f"SELECT (COUNT(*) AS ?n) FROM <{MERGED_GRAPH}> WHERE {{ ?s ?p ?o }}", {}),
+        (f"SELECT (COUNT(*) AS ?n) FROM <{GRAPH}derived> WHERE {{ ?s ?p ?o }}", {}),
+        (f"SELECT (COUNT(*) AS ?n) FROM <{GRAPH}derived> FROM <{VIRTRDF}> WHERE {{ ?s ?p ?o }}", {}),
+        (
+            f"SELECT ?g (COUNT(*) AS ?n) FROM NAMED <{VIRTRDF}> FROM NAMED <{GRAPH}derived> "
+            "WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+            {},
+        ),
+        # Written with the project's prefix, and after a CONSTRUCT's template.
+        ("CONSTRUCT { ?s ?p ?o } FROM graph:derived WHERE { ?s ?p ?o }", {}),
+        (f"CONSTRUCT {{ ?s ?p ?o }} FROM <{VIRTRDF}> WHERE {{ ?s ?p ?o }}", {}),
+        # The protocol's parameters replace the query's FROM clauses.
+        (f"SELECT (COUNT(*) AS ?n) FROM <{GRAPH}derived> WHERE {{ ?s ?p ?o }}", {"default-graph-uri": VIRTRDF}),
+        ("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", {"named-graph-uri": VIRTRDF}),
+    ],
+)
+def test_the_graphs_a_query_names_are_those_of_the_local_store(
+    remote: FlaskClient, local: FlaskClient, text: str, dataset: dict[str, str]
+) -> None:
+    answers = [
+        c.post("/sparql", data={"query": text, **dataset}, headers={"Accept": f"{JSON}, application/n-triples"})
+        for c in (remote, local)
+    ]
+    assert [a.status_code for a in answers] == [200, 200], answers[0].get_data(as_text=True)
+    if text.startswith("CONSTRUCT"):
+        assert set(answers[0].get_data(as_text=True).splitlines()) == set(answers[1].get_data(as_text=True).splitlines())
+    else:
+        assert answers[0].json["results"] == answers[1].json["results"]

@@ -20,10 +20,14 @@ expression). Virtuoso's refusal of a query it estimates to run past MaxQueryCost
 a 503, as kg's own timeout is. Any other failure, and an unreachable store, is a 503 that does not
 name the store's URL (kg.remote_store.for_the_client).
 
-Dataset: a query naming no graphs (no FROM, FROM NAMED or dataset parameters) is sent with the
-pushed merge (kg.push.MERGED_GRAPH) as its default graph and the build's graphs as its named
-graphs, so engines that add graphs of their own (Virtuoso's system graphs) show none of them.
-A query naming its graphs is sent as it is: the engine then makes its default graph its own way.
+Dataset: the one the query would see on the local store. A query naming no graphs (no FROM,
+FROM NAMED or dataset parameters) is sent with the pushed merge (kg.push.MERGED_GRAPH) as its
+default graph and the build's graphs as its named graphs, so engines that add graphs of their own
+(Virtuoso's system graphs) show none of them. The graphs a query names, in its FROM clauses or
+the protocol's parameters (which replace them), are sent as the protocol's parameters, and those
+not of the build (the merge included, an engine's own graphs) as a graph that holds nothing:
+Virtuoso ignores the parameters when the query has FROM clauses, so those are blanked out of the
+text sent (kg.screening.without_dataset_clauses, lines and columns kept).
 """
 
 import itertools
@@ -39,7 +43,8 @@ from kg.errors import KgError, QueryError, QueryTimeout, UnsupportedFormat
 from kg.namespaces import GRAPH, PREFIXES
 from kg.push import MERGED_GRAPH
 from kg.query_forms import ResultKind
-from kg.screening import dataset_clauses, screen
+from kg.dataset_selection import resolved_graphs
+from kg.screening import dataset_clauses, screen, without_dataset_clauses
 from kg.remote_store import EMPTY_GRAPH, RemoteStore, StoreRowLimit, for_the_client, store_row_limit
 from kg.remote_http import RemoteClient, RemoteFailed, RemoteUnreachable
 from kg.store import syntax_error_message
@@ -53,9 +58,6 @@ from kg.web.settings import Settings
 # Asked by the query's form: offered both, Virtuoso answers a CONSTRUCT in SPARQL JSON results.
 _ACCEPT_SOLUTIONS = "application/sparql-results+json"
 _ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.8"
-_FROM_NAMED = re.compile(r"\bFROM\s+NAMED\b", re.IGNORECASE)
-# A comment: a # at a line's start or after a space (inside an IRI it follows no space).
-_COMMENT = re.compile(r"(?:^|(?<=\s))#[^\n]*", re.MULTILINE)
 _OXIGRAPH_SYNTAX = re.compile(r"error at (\d+):(\d+):")
 _VIRTUOSO_LINE = re.compile(r"(SPARQL compiler, line )(\d+)")
 # "Virtuoso 22012 Error SR084: Division by 0.": an SQL state whose class is the query's fault
@@ -81,8 +83,8 @@ class RemoteEvaluator:
         deadline = time.monotonic() + self._timeout
         prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
         base = f"BASE <{job.base_iri}>\n" if job.base_iri else ""
-        form: dict[str, object] = {"query": base + prologue + job.text}
-        form.update(self._dataset(job))
+        text, dataset = self._dataset(job)
+        form: dict[str, object] = {"query": base + prologue + text, **dataset}
         try:
             response = self._client.request(
                 "POST", self._url, data=form, headers={"Accept": _accept(job.text)}, timeout=self._timeout,
@@ -126,17 +128,30 @@ class RemoteEvaluator:
         with response:
             return store_row_limit(response)
 
-    def _dataset(self, job: QueryJob) -> dict[str, object]:
+    def _dataset(self, job: QueryJob) -> tuple[str, dict[str, list[str]]]:
+        """The query's text to send and its dataset, as protocol parameters."""
+        clauses = dataset_clauses(job.text)
         if job.default_graphs is not None or job.named_graphs is not None:
-            # The protocol's lists replace the query's; a list not given is empty, and an empty
-            # list is sent as a graph that holds nothing (no parameter would mean "the query's").
-            return {
-                "default-graph-uri": list(job.default_graphs or ()) or [EMPTY_GRAPH],
-                "named-graph-uri": list(job.named_graphs or ()) or [EMPTY_GRAPH],
-            }
-        if dataset_clauses(job.text).default_graphs or _FROM_NAMED.search(_COMMENT.sub("", job.text)):
-            return {}
-        return {"default-graph-uri": [MERGED_GRAPH], "named-graph-uri": list(self.named_graphs)}
+            default: list[str] | None = list(job.default_graphs or ())
+            named: list[str] | None = list(job.named_graphs or ())
+        elif clauses.spans:
+            default, named = (
+                [g.value for g in graphs] if graphs is not None else None
+                for graphs in (
+                    resolved_graphs(names, clauses, job.base_iri, PREFIXES)
+                    for names in (clauses.default_graphs, clauses.named_graphs)
+                )
+            )
+            if default is None or named is None:
+                return job.text, {}  # a name that does not resolve: the engine says why
+        else:
+            return job.text, {"default-graph-uri": [MERGED_GRAPH], "named-graph-uri": list(self.named_graphs)}
+        # A list not given is empty, sent as a graph that holds nothing (no parameter would mean
+        # "the engine's default").
+        return without_dataset_clauses(job.text, clauses), {
+            "default-graph-uri": [g for g in default if g in self.named_graphs] or [EMPTY_GRAPH],
+            "named-graph-uri": [g for g in named if g in self.named_graphs] or [EMPTY_GRAPH],
+        }
 
     def _answer(self, response: requests.Response, job: QueryJob, deadline: float) -> Answer:
         media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
