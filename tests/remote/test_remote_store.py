@@ -293,3 +293,16 @@ def test_the_graphs_a_query_names_are_those_of_the_local_store(
         assert set(answers[0].get_data(as_text=True).splitlines()) == set(answers[1].get_data(as_text=True).splitlines())
     else:
         assert answers[0].json["results"] == answers[1].json["results"]
+
+
+def test_status_says_the_store_is_unreachable_while_it_is(
+    short_lived_oxigraph: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    url, process = short_lived_oxigraph
+    client = create_app(Settings(store=url, answer_cache_bytes=0)).test_client()
+    assert client.get("/status").get_json()["status"] == "ok"
+    process.kill()
+    process.wait()
+    assert client.get("/readyz").status_code == 503
+    assert client.get("/status").get_json()["status"] == "store unreachable"
+    assert client.get("/").status_code == 503  # the home page reads the store too
