@@ -59,17 +59,15 @@ def for_the_client(error: RemoteFailed | RemoteUnreachable) -> RemoteFailed | Re
     """The same failure in one line without the store's URL; the full error is logged."""
     log.warning("remote store: %s", error)
     if isinstance(error, RemoteFailed):
-        clean = RemoteFailed(
+        return RemoteFailed(
             f"the SPARQL store behind this endpoint failed to answer (HTTP {error.status}); retry later",
             error.status, error.remote_message,
         )
-        return clean
-    return RemoteUnreachable(
-        f"the SPARQL store behind this endpoint cannot be reached ({_why(error.__cause__)}); retry later"
-    )
+    why = unreachable_reason(error.__cause__)
+    return RemoteUnreachable(f"the SPARQL store behind this endpoint cannot be reached ({why}); retry later")
 
 
-def _why(cause: BaseException | None) -> str:
+def unreachable_reason(cause: BaseException | None) -> str:
     """What went wrong in a few words, from the requests exception under a RemoteUnreachable."""
     if isinstance(cause, requests.ConnectTimeout):
         return "no connection within its time limit"

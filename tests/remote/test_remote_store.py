@@ -12,12 +12,13 @@ import rdflib
 from rdflib.compare import isomorphic
 from flask.testing import FlaskClient
 
-from kg.errors import KgError
+from kg.errors import KgError, QueryError, QueryTimeout
 from kg.namespaces import GRAPH
 from kg.push import MERGED_GRAPH, graphs_of, push, query_url_for
 from kg.querying import list_named_queries
-from kg.remote_http import RemoteUnreachable
+from kg.remote_http import RemoteFailed, RemoteUnreachable
 from kg.web.app import create_app
+from kg.web.remote_evaluation import refusal_for_the_client
 from kg.web.settings import Settings
 
 JSON = "application/sparql-results+json"
@@ -149,8 +150,9 @@ def test_push_twice_replaces_each_graph_whole(oxigraph_url: str, dataset_path: P
 
 
 def test_unreachable_store_is_one_line_error() -> None:
-    with pytest.raises(RemoteUnreachable, match=r"^http://127.0.0.1:9/query: unreachable: "):
+    with pytest.raises(RemoteUnreachable) as raised:
         create_app(Settings(store="http://127.0.0.1:9/query"))
+    assert str(raised.value) == "http://127.0.0.1:9/query: unreachable: connection refused"
 
 
 @pytest.mark.parametrize(
@@ -306,3 +308,29 @@ def test_status_says_the_store_is_unreachable_while_it_is(
     assert client.get("/readyz").status_code == 503
     assert client.get("/status").get_json()["status"] == "store unreachable"
     assert client.get("/").status_code == 503  # the home page reads the store too
+
+
+@pytest.mark.parametrize(
+    ("status", "remote_message", "kind", "message"),
+    [
+        # As Virtuoso 7.2 answers past MaxQueryCostEstimationTime (seen with a limit of 1 s).
+        (500, "Virtuoso 42000 Error The estimated execution time 105862 (sec) exceeds the limit of 1 (sec).",
+         QueryTimeout, "the store estimated that the query would run 105862 s, past its limit of 1 s, and "
+         "did not run it; narrow it down (more specific patterns, LIMIT) and retry"),
+        (500, "Virtuoso 22012 Error SR084: Division by 0.", QueryError,
+         "the store refused the query: Virtuoso 22012 Error SR084: Division by 0."),
+        (400, "Virtuoso 37000 Error SP030: SPARQL compiler, line 35: syntax error at 'SELEC' before '*'",
+         QueryError, "the store refused the query: Virtuoso 37000 Error SP030: SPARQL compiler, line 1: "
+         "syntax error at 'SELEC' before '*'"),
+        (500, "Virtuoso 40001 Error SR172: Transaction deadlocked", RemoteFailed,
+         "the SPARQL store behind this endpoint failed to answer (HTTP 500); retry later"),
+        (502, "Bad Gateway", RemoteFailed,
+         "the SPARQL store behind this endpoint failed to answer (HTTP 502); retry later"),
+    ],
+)
+def test_the_stores_refusals_are_the_querys_fault_or_the_stores(
+    status: int, remote_message: str, kind: type, message: str
+) -> None:
+    failure = RemoteFailed(f"http://10.0.0.1:8890/sparql: {status}: {remote_message}", status, remote_message)
+    error = refusal_for_the_client(failure, shift=34)
+    assert (type(error), str(error)) == (kind, message)

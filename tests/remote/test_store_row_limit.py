@@ -83,3 +83,4 @@ def test_an_answer_within_the_limit_is_served(capped: FlaskClient) -> None:
     response = capped.post("/sparql", data={"query": text}, headers={"Accept": JSON})
     assert response.status_code == 200
     assert "X-KG-Truncated" not in response.headers
+

@@ -45,7 +45,9 @@ from kg.push import MERGED_GRAPH
 from kg.query_forms import ResultKind
 from kg.dataset_selection import resolved_graphs
 from kg.screening import dataset_clauses, screen, without_dataset_clauses
-from kg.remote_store import EMPTY_GRAPH, RemoteStore, StoreRowLimit, for_the_client, store_row_limit
+from kg.remote_store import (
+    EMPTY_GRAPH, RemoteStore, StoreRowLimit, for_the_client, store_row_limit, unreachable_reason,
+)
 from kg.remote_http import RemoteClient, RemoteFailed, RemoteUnreachable
 from kg.store import syntax_error_message
 from kg.web.negotiation import acceptable
@@ -94,7 +96,7 @@ class RemoteEvaluator:
             raise self._overran() from None
         except RemoteFailed as err:
             shift = form["query"].count("\n") - job.text.count("\n")  # type: ignore[union-attr]
-            raise self._refusal(err, shift) from None
+            raise refusal_for_the_client(err, shift) from None
         except RemoteUnreachable as err:
             raise for_the_client(err) from None
         with response:
@@ -186,24 +188,25 @@ class RemoteEvaluator:
         note = f"Truncated: only the first {job.max_rows} triples (the endpoint's row limit)." if truncated else None
         return Answer(kind, format_name, graph_document(items, format_name, note), truncated)
 
-    def _refusal(self, err: RemoteFailed, shift: int) -> KgError:
-        """The error the client gets for the store's refusal of the query (its prologue `shift` lines)."""
-        estimate = _VIRTUOSO_ESTIMATE.search(err.remote_message)
-        if estimate:
-            return QueryTimeout(
-                f"the store estimated that the query would run {estimate.group(1)} s, past its limit "
-                f"of {estimate.group(2)} s, and did not run it; narrow it down (more specific "
-                "patterns, LIMIT) and retry"
-            )
-        if err.status == 400 or (err.status == 500 and _VIRTUOSO_QUERY_FAULT.match(err.remote_message)):
-            return QueryError(_reason(err.remote_message, shift))
-        return for_the_client(err)
-
     def _overran(self) -> QueryTimeout:
         return QueryTimeout(
             f"the query ran longer than {self._timeout:g} s, the endpoint's limit, and was "
             "stopped; narrow it down (more specific patterns, LIMIT) and retry"
         )
+
+
+def refusal_for_the_client(err: RemoteFailed, shift: int) -> KgError:
+    """The error the client gets for the store's refusal of the query (its prologue `shift` lines)."""
+    estimate = _VIRTUOSO_ESTIMATE.search(err.remote_message)
+    if estimate:
+        return QueryTimeout(
+            f"the store estimated that the query would run {estimate.group(1)} s, past its limit "
+            f"of {estimate.group(2)} s, and did not run it; narrow it down (more specific "
+            "patterns, LIMIT) and retry"
+        )
+    if err.status == 400 or (err.status == 500 and _VIRTUOSO_QUERY_FAULT.match(err.remote_message)):
+        return QueryError(_reason(err.remote_message, shift))
+    return for_the_client(err)
 
 
 def _accept(text: str) -> str:
@@ -252,7 +255,13 @@ def remote_services(settings: Settings) -> Services:
     assert settings.store is not None
     # The most rows any job asks for: the endpoint's (--max-rows) or the pages' figures'.
     most_rows = max(settings.max_rows, PAGE_ROWS)
-    evaluator = RemoteEvaluator(settings.store, timeout=settings.query_timeout, max_rows=most_rows)
+    try:
+        evaluator = RemoteEvaluator(settings.store, timeout=settings.query_timeout, max_rows=most_rows)
+    except RemoteUnreachable as err:
+        if err.__cause__ is None:  # refused credentials: its message says so already
+            raise
+        # For the operator, who may see the URL: a few words, not the socket error's whole chain.
+        raise RemoteUnreachable(f"{settings.store}: unreachable: {unreachable_reason(err.__cause__)}") from err
     info = DatasetInfo(named_graphs=evaluator.named_graphs)
     store = RemoteStore(settings.store, evaluator.named_graphs)
     return Services(settings, evaluator, info, store)
