@@ -44,7 +44,7 @@ class StoreRowLimit(KgError):
         super().__init__(
             f"the store stopped this answer at its own row limit of {limit} rows (Virtuoso: "
             f"ResultSetMaxRows in the [SPARQL] section of virtuoso.ini), so it may be incomplete "
-            f"and is not served; raise that limit above {needed}"
+            f"and is not served; raise that limit to {needed} or more"
         )
         self.limit = limit
 

@@ -25,10 +25,6 @@ def capped(capped_virtuoso_url: str) -> FlaskClient:
     return create_app(Settings(store=capped_virtuoso_url + "/sparql", answer_cache_bytes=0)).test_client()
 
 
-@pytest.fixture(scope="module")
-def capped_below_max_rows(capped_virtuoso_url: str, capped_rows: int) -> FlaskClient:
-    settings = Settings(store=capped_virtuoso_url + "/sparql", answer_cache_bytes=0, max_rows=capped_rows // 2)
-    return create_app(settings).test_client()
 
 
 def test_the_header_names_the_limit_only_when_it_is_there() -> None:
@@ -64,18 +60,29 @@ def test_a_query_the_store_cut_below_max_rows_is_refused(
     assert response.status_code == 503
     message = response.json["error"]["message"]
     assert message.startswith(refusal(capped_rows))
-    assert message.endswith("raise that limit above --max-rows (10000)")
+    assert message.endswith("raise that limit to --max-rows (10000) or more")
 
 
-def test_a_query_the_store_cut_past_max_rows_is_kgs_flagged_truncation(
-    capped_below_max_rows: FlaskClient, capped_rows: int
+@pytest.mark.parametrize("fraction", [0.5, 1.0])
+@pytest.mark.parametrize(
+    ("text", "accept"),
+    [
+        ("SELECT * WHERE { ?s ?p ?o }", JSON),
+        ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "application/n-triples"),
+    ],
+)
+def test_a_query_the_store_cut_at_or_past_max_rows_is_kgs_flagged_truncation(
+    capped_virtuoso_url: str, capped_rows: int, fraction: float, text: str, accept: str
 ) -> None:
-    response = capped_below_max_rows.post(
-        "/sparql", data={"query": "SELECT * WHERE { ?s ?p ?o }"}, headers={"Accept": JSON}
-    )
+    max_rows = int(capped_rows * fraction)
+    settings = Settings(store=capped_virtuoso_url + "/sparql", answer_cache_bytes=0, max_rows=max_rows)
+    response = create_app(settings).test_client().post("/sparql", data={"query": text}, headers={"Accept": accept})
     assert response.status_code == 200
     assert response.headers["X-KG-Truncated"] == "true"
-    assert len(json.loads(response.data)["results"]["bindings"]) == capped_rows // 2
+    if accept == JSON:
+        assert len(json.loads(response.data)["results"]["bindings"]) == max_rows
+    else:  # the lines of max_rows triples, and kg's note that they are cut
+        assert len(response.get_data(as_text=True).splitlines()) == max_rows + 1
 
 
 def test_an_answer_within_the_limit_is_served(capped: FlaskClient) -> None:

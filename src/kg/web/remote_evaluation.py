@@ -10,8 +10,8 @@ request is abandoned, and the client gets kg's 503.
 A store's own row limit (Virtuoso's ResultSetMaxRows) cuts answers silently but for a header on
 SELECT answers (kg.remote_store.ROW_LIMIT_HEADER); a CONSTRUCT's cut says nothing, so the limit is
 learnt once at start, from a SELECT of --max-rows + 1 generated rows. An answer the store cut is
-served only when kg cuts it too, and flags it (X-KG-Truncated): the store stopped past --max-rows.
-Otherwise it is refused, 503 StoreRowLimit.
+served only as kg's own cut, flagged (X-KG-Truncated): when the store stopped at --max-rows or
+past it. Otherwise it is refused, 503 StoreRowLimit.
 
 A query the store refuses is the query's fault, 400 with the engine's one-line reason: a syntax
 error (Oxigraph's and Virtuoso's line numbers moved back over kg's prologue), or one Virtuoso
@@ -178,8 +178,12 @@ class RemoteEvaluator:
         items = list(itertools.islice(results, job.max_rows + 1))  # type: ignore[call-overload]
         truncated = len(items) > job.max_rows
         cut_at = store_row_limit(response) if kind is ResultKind.SOLUTIONS else self.row_limit
-        if cut_at is not None and len(items) >= cut_at and not truncated:
-            raise StoreRowLimit(cut_at, f"--max-rows ({job.max_rows})")
+        if cut_at is not None and len(items) >= cut_at:
+            if cut_at < job.max_rows:
+                raise StoreRowLimit(cut_at, f"--max-rows ({job.max_rows})")
+            # Stopped at --max-rows or past it: kg's own cut, flagged. (The store says "cut" of an
+            # answer exactly as long as its limit too: that one is flagged though it is whole.)
+            truncated = True
         del items[job.max_rows :]
         if isinstance(results, pyoxigraph.QuerySolutions):
             variables = [v.value for v in results.variables]
