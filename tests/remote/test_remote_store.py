@@ -334,3 +334,17 @@ def test_the_stores_refusals_are_the_querys_fault_or_the_stores(
     failure = RemoteFailed(f"http://10.0.0.1:8890/sparql: {status}: {remote_message}", status, remote_message)
     error = refusal_for_the_client(failure, shift=34)
     assert (type(error), str(error)) == (kind, message)
+
+
+@pytest.mark.parametrize(("text", "answer"), [("ASK { ?s ?p ?o }", True), ("ASK { ?s <urn:x-none> ?o }", False)])
+def test_ask_is_answered_true_or_false_as_by_the_local_store(
+    remote: FlaskClient, local: FlaskClient, text: str, answer: bool
+) -> None:
+    for client in (remote, local):
+        response = client.post("/sparql", data={"query": text}, headers={"Accept": JSON})
+        assert (response.status_code, response.json["boolean"]) == (200, answer)
+
+
+def test_a_reachable_store_is_ready_and_its_status_ok(remote: FlaskClient) -> None:
+    assert remote.get("/readyz").get_data(as_text=True) == "ready\n"
+    assert remote.get("/status").get_json()["status"] == "ok"

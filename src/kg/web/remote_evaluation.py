@@ -61,6 +61,8 @@ from kg.web.settings import Settings
 _ACCEPT_SOLUTIONS = "application/sparql-results+json"
 _ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.8"
 _OXIGRAPH_SYNTAX = re.compile(r"error at (\d+):(\d+):")
+# Virtuoso 7.2 answers an ASK as one solution of this variable (1: true), or none (false).
+_VIRTUOSO_ASK = "__ASK_RETVAL"
 _VIRTUOSO_LINE = re.compile(r"(SPARQL compiler, line )(\d+)")
 # "Virtuoso 22012 Error SR084: Division by 0.": an SQL state whose class is the query's fault
 # (22 data exception, 37 syntax, 42 access rule or syntax).
@@ -167,14 +169,21 @@ class RemoteEvaluator:
             if results_format is None:
                 raise RemoteFailed(f"{self._url}: answered in {media_type!r}", 200, media_type)  # logged, not sent
             results = pyoxigraph.parse_query_results(body, format=results_format)
-            kind = ResultKind.BOOLEAN if isinstance(results, pyoxigraph.QueryBoolean) else ResultKind.SOLUTIONS
+            if isinstance(results, pyoxigraph.QueryBoolean):
+                results = bool(results)
+            elif (
+                [v.value for v in results.variables] == [_VIRTUOSO_ASK]  # type: ignore[union-attr]
+                and screen(job.text).kind is ResultKind.BOOLEAN  # not a SELECT of that name
+            ):
+                results = any(row[0] is not None and row[0].value not in ("0", "false") for row in results)
+            kind = ResultKind.BOOLEAN if isinstance(results, bool) else ResultKind.SOLUTIONS
         format_name = job.formats.get(kind)
         if format_name is None:
             raise UnsupportedFormat(
                 f"no acceptable format for {kind.value} results; this endpoint offers {acceptable(kind)}"
             )
-        if isinstance(results, pyoxigraph.QueryBoolean):
-            return Answer(kind, format_name, boolean_document(bool(results), format_name), False)
+        if isinstance(results, bool):
+            return Answer(kind, format_name, boolean_document(results, format_name), False)
         items = list(itertools.islice(results, job.max_rows + 1))  # type: ignore[call-overload]
         truncated = len(items) > job.max_rows
         cut_at = store_row_limit(response) if kind is ResultKind.SOLUTIONS else self.row_limit
