@@ -678,3 +678,19 @@ def test_without_pyshacl_turbo_pyshacl_validates_up_to_its_own_limit(tmp_path, m
     monkeypatch.setattr(kg.build, "PYSHACL_ONLY_QUADS", 0)
     with pytest.raises(InputError, match=r"needs pyshacl-turbo \(pip install pyshacl-turbo\)"):
         build(root, force=True)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--store", "not a url"], "Invalid value for '--store': 'not a url' is not an http(s) URL"),
+        (["--store", "http://127.0.0.1:9/query", "--as-is"], "Error: --as-is is for --data, not --store"),
+        (["--store", "http://127.0.0.1:9/query", "--no-reasoning"], "Error: --no-reasoning is for --data, not --store"),
+    ],
+)
+def test_kg_serve_store_refuses_bad_usage_in_one_line(arguments, message):
+    result = CliRunner().invoke(main, ["serve", *arguments])
+
+    assert result.exit_code == 2
+    assert message in result.stderr.splitlines()[-1]
+    assert "Traceback" not in result.output

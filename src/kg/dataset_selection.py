@@ -70,7 +70,7 @@ def merged_default_graph(
         graphs: list[NamedNode] | None = given
     else:
         clauses = _clauses_with_two_froms(text)
-        graphs = _resolved(clauses.default_graphs, clauses, base_iri, prefixes) if clauses else None
+        graphs = resolved_graphs(clauses.default_graphs, clauses, base_iri, prefixes) if clauses else None
     distinct = list(dict.fromkeys(graphs or ()))
     if graphs is None or len(graphs) < 2:
         yield Selection(store, dict(dataset))
@@ -82,7 +82,7 @@ def merged_default_graph(
     if isinstance(named_given, list):
         named: list[NamedNode] | None = named_given
     elif clauses is not None:
-        named = _resolved(clauses.named_graphs, clauses, base_iri, prefixes)
+        named = resolved_graphs(clauses.named_graphs, clauses, base_iri, prefixes)
     else:
         named = []
     if named is None:
@@ -102,7 +102,7 @@ def _clauses_with_two_froms(text: str) -> DatasetClauses | None:
     return clauses if len(clauses.default_graphs) >= 2 else None
 
 
-def _resolved(
+def resolved_graphs(
     names: Sequence[str], clauses: DatasetClauses, base_iri: str | None,
     prefixes: Mapping[str, str] | None,
 ) -> list[NamedNode] | None:

@@ -30,7 +30,7 @@ still read, so a SERVICE that pyoxigraph would find after it is seen here too.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kg.query_forms import RESULT_KINDS, ResultKind
 
@@ -282,14 +282,23 @@ class DatasetClauses:
     prefixes: dict[str, str]  # PREFIX declarations, prefix -> namespace as written
     default_graphs: tuple[str, ...]  # each FROM (not FROM NAMED): "<iri>" or "prefix:local"
     named_graphs: tuple[str, ...] = ()  # each FROM NAMED, written likewise
+    # Where each FROM clause is in the text (start, end): where, not what, so not compared.
+    spans: tuple[tuple[int, int], ...] = field(default=(), compare=False)
+
+
+def without_dataset_clauses(text: str, clauses: DatasetClauses) -> str:
+    """The text with its FROM clauses blanked out, every line and column of the rest kept."""
+    for start, end in reversed(clauses.spans):
+        text = text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+    return text
 
 
 def dataset_clauses(text: str) -> DatasetClauses:
     """The prologue and the FROM clauses, read from the tokens before the query's first group.
 
     Dataset clauses stand between the query form (with its projection, whose brackets are
-    skipped) and the WHERE clause, so reading stops at the first `{` outside brackets: the rest
-    of a long query is never tokenized.
+    skipped, and a CONSTRUCT's template) and the WHERE clause, so reading stops at the first other
+    `{` outside brackets: the rest of a long query is never tokenized.
     """
     base: str | None = None
     prefixes: dict[str, str] = {}
@@ -297,11 +306,19 @@ def dataset_clauses(text: str) -> DatasetClauses:
     named: list[str] = []
     waiting: str | None = None  # BASE, PREFIX, FROM or NAMED, until the terms it takes
     prefix: str | None = None  # PREFIX's name, until its IRI
+    spans: list[tuple[int, int]] = []
+    start = 0  # where the FROM being read began
     depth = 0
+    template = 0  # 1: a CONSTRUCT's template may open next; 2 and more: inside it, its depth + 1
     for match in _TOKEN.finditer(text):
         kind, token = match.lastgroup, match.group()
         if kind == "space" or kind == "comment":
             continue
+        if template >= 2 or (template == 1 and token == "{"):
+            template += (token == "{") - (token == "}") if kind == "punct" else 0
+            template = 0 if template == 1 else template
+            continue
+        template = 1 if kind == "word" and token.upper() == "CONSTRUCT" and depth == 0 else 0
         if waiting == "PREFIX" and prefix is None and kind == "pname":
             prefix = token.split(":")[0]
             continue
@@ -312,8 +329,10 @@ def dataset_clauses(text: str) -> DatasetClauses:
                 prefixes[prefix] = token[1:-1]
         if waiting == "FROM" and kind in ("iri", "pname"):
             graphs.append(token)
+            spans.append((start, match.end()))
         if waiting == "NAMED" and kind in ("iri", "pname"):
             named.append(token)
+            spans.append((start, match.end()))
         if waiting == "FROM" and kind == "word" and token.upper() == "NAMED":
             waiting = "NAMED"
             continue
@@ -326,4 +345,5 @@ def dataset_clauses(text: str) -> DatasetClauses:
             break
         elif kind == "word" and depth == 0 and token.upper() in ("BASE", "PREFIX", "FROM"):
             waiting = token.upper()
-    return DatasetClauses(base, prefixes, tuple(graphs), tuple(named))
+            start = match.start()
+    return DatasetClauses(base, prefixes, tuple(graphs), tuple(named), tuple(spans))

@@ -46,14 +46,12 @@ def dataset_path() -> Path:
     return open_build().dataset_path
 
 
-@pytest.fixture(scope="session")
-def oxigraph_url(tmp_path_factory: pytest.TempPathFactory, dataset_path: Path) -> Iterator[str]:
-    """The base URL of an Oxigraph server holding the pushed build."""
+def start_oxigraph(location: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    """An Oxigraph server on a free port, ready: its base URL and its process (the caller's to kill)."""
     binary = shutil.which("oxigraph", path=str(Path(sys.executable).parent))
     if binary is None:
         pytest.skip("the oxigraph server is not installed (pip install oxigraph: the test extra)")
     port = free_port()
-    location = tmp_path_factory.mktemp("oxigraph")
     process = subprocess.Popen(
         [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -61,6 +59,18 @@ def oxigraph_url(tmp_path_factory: pytest.TempPathFactory, dataset_path: Path) -
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(url + "/query", process)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    return url, process
+
+
+@pytest.fixture(scope="session")
+def oxigraph_url(tmp_path_factory: pytest.TempPathFactory, dataset_path: Path) -> Iterator[str]:
+    """The base URL of an Oxigraph server holding the pushed build."""
+    url, process = start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
+    try:
         push(dataset_path, url + "/store", None, report=lambda line: None)
         yield url
     finally:
@@ -89,23 +99,21 @@ ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {d}
 ServerThreads = 4
 [SPARQL]
-ResultSetMaxRows = 100000
+ResultSetMaxRows = {max_rows}
 MaxQueryExecutionTime = 60
 """
 
 
-@pytest.fixture(scope="session")
-def virtuoso_url(
-    tmp_path_factory: pytest.TempPathFactory, dataset_path: Path
-) -> Iterator[str]:
+def _virtuoso(directory: Path, dataset_path: Path, max_rows: int) -> Iterator[str]:
     """The base URL of a Virtuoso holding the pushed build, pushed with digest auth (dba/dba)."""
     binary = shutil.which("virtuoso-t")
     if binary is None:
         pytest.skip("Virtuoso is not installed (Debian's virtuoso-opensource: `make virtuoso` as root)")
-    directory = tmp_path_factory.mktemp("virtuoso")
     http_port = free_port()
     ini = directory / "virtuoso.ini"
-    ini.write_text(_VIRTUOSO_INI.format(d=directory, sql_port=free_port(), http_port=http_port))
+    ini.write_text(
+        _VIRTUOSO_INI.format(d=directory, sql_port=free_port(), http_port=http_port, max_rows=max_rows)
+    )
     netrc = directory / "netrc"  # never the real home's
     netrc.write_text("machine 127.0.0.1 login dba password dba\n")
     netrc.chmod(0o600)
@@ -125,3 +133,33 @@ def virtuoso_url(
         patch.undo()
         process.kill()
         process.wait()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_url(tmp_path_factory: pytest.TempPathFactory, dataset_path: Path) -> Iterator[str]:
+    """A Virtuoso whose row limit (100,000) is above the build's size."""
+    yield from _virtuoso(tmp_path_factory.mktemp("virtuoso"), dataset_path, 100_000)
+
+
+@pytest.fixture()
+def short_lived_oxigraph(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """An empty Oxigraph server's query URL and its process, for a test to stop."""
+    url, process = start_oxigraph(tmp_path)
+    yield url + "/query", process
+    process.kill()
+    process.wait()
+
+
+@pytest.fixture(scope="session")
+def capped_rows() -> int:
+    """A row limit below the build's size, as Debian's stock virtuoso.ini has one (10,000) below
+    a larger build's."""
+    return 1000
+
+
+@pytest.fixture(scope="session")
+def capped_virtuoso_url(
+    tmp_path_factory: pytest.TempPathFactory, dataset_path: Path, capped_rows: int
+) -> Iterator[str]:
+    """A Virtuoso whose row limit (capped_rows) is below the build's size."""
+    yield from _virtuoso(tmp_path_factory.mktemp("virtuoso-capped"), dataset_path, capped_rows)

@@ -4,6 +4,7 @@ Virtuoso's dialect differs where the test says so (xfail, strict: a fixed engine
 """
 
 import json
+import subprocess
 import threading
 from pathlib import Path
 
@@ -14,12 +15,13 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from kg.errors import KgError
+from kg.errors import KgError, QueryError, QueryTimeout
 from kg.namespaces import GRAPH
 from kg.push import MERGED_GRAPH, graphs_of, push, query_url_for, remote_count
 from kg.querying import list_named_queries
-from kg.remote_http import RemoteClient, RemoteUnreachable
+from kg.remote_http import RemoteClient, RemoteFailed, RemoteUnreachable
 from kg.web.app import create_app
+from kg.web.remote_evaluation import refusal_for_the_client
 from kg.web.settings import Settings
 
 JSON = "application/sparql-results+json"
@@ -177,8 +179,9 @@ def test_push_removes_kgs_graphs_no_longer_in_the_build_and_no_other(
 
 
 def test_unreachable_store_is_one_line_error() -> None:
-    with pytest.raises(RemoteUnreachable, match=r"^http://127.0.0.1:9/query: unreachable: "):
+    with pytest.raises(RemoteUnreachable) as raised:
         create_app(Settings(store="http://127.0.0.1:9/query"))
+    assert str(raised.value) == "http://127.0.0.1:9/query: unreachable: connection refused"
 
 
 @pytest.mark.parametrize(
@@ -248,6 +251,8 @@ def test_a_query_refused_with_an_html_page_is_kgs_400_without_the_page() -> None
     def store(request: Request) -> Response:
         if "SELECT DISTINCT ?g" in request.form.get("query", ""):  # the graphs asked at start-up
             return Response(graphs, 200, content_type=JSON)
+        if "VALUES ?v0" in request.form.get("query", ""):  # the row limit asked at start-up: none
+            return Response("v0\r\n0\r\n", 200, content_type="text/csv")
         return Response("<!DOCTYPE html>\n<html><body>Bad query</body></html>", 400, content_type="text/html")
 
     server = make_server("127.0.0.1", 0, store, threaded=True)
@@ -263,3 +268,138 @@ def test_a_query_refused_with_an_html_page_is_kgs_400_without_the_page() -> None
         )
     finally:
         server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def virtuoso(virtuoso_url: str) -> FlaskClient:
+    return create_app(Settings(store=virtuoso_url + "/sparql", answer_cache_bytes=0)).test_client()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("ASK { FILTER(1/0 = 1) }", "the store refused the query: Virtuoso 22012 Error SR084: Division by 0."),
+        (
+            'SELECT * WHERE { ?s ?p ?o FILTER(REGEX(STR(?s), "(")) }',
+            "the store refused the query: Virtuoso 2201B Error SR098: regexp error at '(' column 1 (missing ))",
+        ),
+        # Its line is the client's, not counted from kg's prologue (BASE and the PREFIXes).
+        (
+            "# the query:\nSELEC * WHERE { ?s ?p ?o }",
+            "the store refused the query: Virtuoso 37000 Error SP030: SPARQL compiler, line 2: syntax "
+            "error at 'SELEC'",
+        ),
+    ],
+)
+def test_a_query_virtuoso_cannot_run_is_a_400_with_its_reason(
+    virtuoso: FlaskClient, virtuoso_url: str, text: str, message: str
+) -> None:
+    response = virtuoso.post("/sparql", data={"query": text}, headers={"Accept": JSON})
+    assert response.status_code == 400, response.get_data(as_text=True)
+    got = response.json["error"]["message"]
+    assert got.startswith(message), got
+    assert virtuoso_url not in got
+
+
+def test_a_store_gone_since_the_start_is_a_503_that_does_not_name_it(
+    short_lived_oxigraph: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    url, process = short_lived_oxigraph
+    client = create_app(Settings(store=url, answer_cache_bytes=0)).test_client()
+    process.kill()
+    process.wait()
+    response = client.post("/sparql", data={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": JSON})
+    assert response.status_code == 503
+    assert response.json["error"]["message"] == (
+        "the SPARQL store behind this endpoint cannot be reached (connection refused); retry later"
+    )
+
+
+VIRTRDF = "http://www.openlinksw.com/schemas/virtrdf#"  # one of Virtuoso's own graphs
+
+
+@pytest.mark.parametrize(
+    ("text", "dataset"),
+    [
+        (f"SELECT (COUNT(*) AS ?n) FROM <{VIRTRDF}> WHERE {{ ?s ?p ?o }}", {}),
+        (f"SELECT (COUNT(*) AS ?n) FROM <{MERGED_GRAPH}> WHERE {{ ?s ?p ?o }}", {}),
+        (f"SELECT (COUNT(*) AS ?n) FROM <{GRAPH}derived> WHERE {{ ?s ?p ?o }}", {}),
+        (f"SELECT (COUNT(*) AS ?n) FROM <{GRAPH}derived> FROM <{VIRTRDF}> WHERE {{ ?s ?p ?o }}", {}),
+        (
+            f"SELECT ?g (COUNT(*) AS ?n) FROM NAMED <{VIRTRDF}> FROM NAMED <{GRAPH}derived> "
+            "WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+            {},
+        ),
+        # Written with the project's prefix, and after a CONSTRUCT's template.
+        ("CONSTRUCT { ?s ?p ?o } FROM graph:derived WHERE { ?s ?p ?o }", {}),
+        (f"CONSTRUCT {{ ?s ?p ?o }} FROM <{VIRTRDF}> WHERE {{ ?s ?p ?o }}", {}),
+        # The protocol's parameters replace the query's FROM clauses.
+        (f"SELECT (COUNT(*) AS ?n) FROM <{GRAPH}derived> WHERE {{ ?s ?p ?o }}", {"default-graph-uri": VIRTRDF}),
+        ("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", {"named-graph-uri": VIRTRDF}),
+    ],
+)
+def test_the_graphs_a_query_names_are_those_of_the_local_store(
+    remote: FlaskClient, local: FlaskClient, text: str, dataset: dict[str, str]
+) -> None:
+    answers = [
+        c.post("/sparql", data={"query": text, **dataset}, headers={"Accept": f"{JSON}, application/n-triples"})
+        for c in (remote, local)
+    ]
+    assert [a.status_code for a in answers] == [200, 200], answers[0].get_data(as_text=True)
+    if text.startswith("CONSTRUCT"):
+        assert set(answers[0].get_data(as_text=True).splitlines()) == set(answers[1].get_data(as_text=True).splitlines())
+    else:
+        assert answers[0].json["results"] == answers[1].json["results"]
+
+
+def test_status_says_the_store_is_unreachable_while_it_is(
+    short_lived_oxigraph: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    url, process = short_lived_oxigraph
+    client = create_app(Settings(store=url, answer_cache_bytes=0)).test_client()
+    assert client.get("/status").get_json()["status"] == "ok"
+    process.kill()
+    process.wait()
+    assert client.get("/readyz").status_code == 503
+    assert client.get("/status").get_json()["status"] == "store unreachable"
+    assert client.get("/").status_code == 503  # the home page reads the store too
+
+
+@pytest.mark.parametrize(
+    ("status", "remote_message", "kind", "message"),
+    [
+        # As Virtuoso 7.2 answers past MaxQueryCostEstimationTime (seen with a limit of 1 s).
+        (500, "Virtuoso 42000 Error The estimated execution time 105862 (sec) exceeds the limit of 1 (sec).",
+         QueryTimeout, "the store estimated that the query would run 105862 s, past its limit of 1 s, and "
+         "did not run it; narrow it down (more specific patterns, LIMIT) and retry"),
+        (500, "Virtuoso 22012 Error SR084: Division by 0.", QueryError,
+         "the store refused the query: Virtuoso 22012 Error SR084: Division by 0."),
+        (400, "Virtuoso 37000 Error SP030: SPARQL compiler, line 35: syntax error at 'SELEC' before '*'",
+         QueryError, "the store refused the query: Virtuoso 37000 Error SP030: SPARQL compiler, line 1: "
+         "syntax error at 'SELEC' before '*'"),
+        (500, "Virtuoso 40001 Error SR172: Transaction deadlocked", RemoteFailed,
+         "the SPARQL store behind this endpoint failed to answer (HTTP 500); retry later"),
+        (502, "Bad Gateway", RemoteFailed,
+         "the SPARQL store behind this endpoint failed to answer (HTTP 502); retry later"),
+    ],
+)
+def test_the_stores_refusals_are_the_querys_fault_or_the_stores(
+    status: int, remote_message: str, kind: type, message: str
+) -> None:
+    failure = RemoteFailed(f"http://10.0.0.1:8890/sparql: {status}: {remote_message}", status, remote_message)
+    error = refusal_for_the_client(failure, shift=34)
+    assert (type(error), str(error)) == (kind, message)
+
+
+@pytest.mark.parametrize(("text", "answer"), [("ASK { ?s ?p ?o }", True), ("ASK { ?s <urn:x-none> ?o }", False)])
+def test_ask_is_answered_true_or_false_as_by_the_local_store(
+    remote: FlaskClient, local: FlaskClient, text: str, answer: bool
+) -> None:
+    for client in (remote, local):
+        response = client.post("/sparql", data={"query": text}, headers={"Accept": JSON})
+        assert (response.status_code, response.json["boolean"]) == (200, answer)
+
+
+def test_a_reachable_store_is_ready_and_its_status_ok(remote: FlaskClient) -> None:
+    assert remote.get("/readyz").get_data(as_text=True) == "ready\n"
+    assert remote.get("/status").get_json()["status"] == "ok"

@@ -20,6 +20,13 @@ def _checked_base_iri(ctx: click.Context, param: click.Parameter, value: str) ->
     return value
 
 
+def _checked_store_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    # As for --base-iri: Settings refuses it too, with a traceback's ValueError.
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise click.BadParameter(f"{value!r} is not an http(s) URL (the store's SPARQL query URL)")
+    return value
+
+
 def _help(name: str) -> str:
     # The help text lives with the setting itself (settings.py), so the two cannot drift apart.
     return next(f for f in dataclasses.fields(Settings) if f.name == name).metadata["help"]
@@ -51,7 +58,9 @@ def _setting_option(
     help=_help("data") + " Repeat for several files. "
     "[default: the project's build, rebuilt first if an input changed]",
 )
-@click.option("--store", "store", default=None, metavar="QUERY_URL", help=_help("store"))
+@click.option(
+    "--store", "store", default=None, metavar="QUERY_URL", help=_help("store"), callback=_checked_store_url
+)
 @_setting_option("query_timeout", click.FloatRange(min=0, min_open=True), "SECONDS")
 @_setting_option("max_rows", click.IntRange(min=1), "N")
 @_setting_option("workers", click.IntRange(min=1), "N")
@@ -101,6 +110,12 @@ def serve_command(
     if options["store"] is not None:
         if data:
             raise click.UsageError("--store and --data exclude each other: the store holds the data")
+        given = [flag for flag, on in (("--as-is", as_is), ("--no-reasoning", no_reasoning),
+                                       ("--no-validation", no_validation)) if on]
+        if given:
+            raise click.UsageError(
+                f"{given[0]} is for --data, not --store: the store holds a build already made"
+            )
     elif not (data and as_is):
         rebuild = RebuildSpec(tuple(data) or None, not no_reasoning, not no_validation)
         data = (_built(list(data) or None, no_reasoning, no_validation),)

@@ -5,7 +5,9 @@ answers 200 only when the server can do its job; plain text, never cached) and F
 endpoints: $/ping (cheap, plain text, not cached) is our /healthz; $/server (version, start time,
 uptime, datasets) and $/stats (requests, good, bad, failed) are folded into /status. /status
 says which build is served and how the last rebuild went (kg.web.rebuilding: SIGHUP, --watch),
-with the validation report's first problems when it failed.
+with the validation report's first problems when it failed. Served from a remote store
+(kg serve --store), its "status" is "store unreachable" while the store does not answer the
+readiness query (as /readyz is 503), else "ok".
 """
 
 import multiprocessing
@@ -147,7 +149,7 @@ def status_document() -> dict[str, Any]:
             "problems": [],
         }
     return {
-        "status": "ok",
+        "status": _serving_state(state.settings.store is not None),
         "version": __version__,
         "build": build,
         "generation": generation,
@@ -162,6 +164,11 @@ def status_document() -> dict[str, Any]:
         ),
         "process": os.getpid(),
     }
+
+
+def _serving_state(remote: bool) -> str:
+    # A local build is loaded before the app starts and stays; a remote store may go away.
+    return "store unreachable" if remote and _readiness_problem() is not None else "ok"
 
 
 def _readiness_problem() -> str | None:

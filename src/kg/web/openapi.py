@@ -189,7 +189,7 @@ def document() -> dict[str, Any]:
                 "required": ["status", "version", "build", "rebuilding", "last_rebuild", "sandbox", "started",
                              "uptime_seconds", "requests", "process"],
                 "properties": {
-                    "status": {"const": "ok"},
+                    "status": {"enum": ["ok", "store unreachable"]},
                     "generation": {"type": ["integer", "null"]},
                     "rebuilding": {"oneOf": [
                         {"type": "null"},

@@ -7,10 +7,27 @@ or N-Triples; they are parsed with pyoxigraph and written again in the format th
 cut at --max-rows, as the local workers write them. The timeout is the client's: past it the
 request is abandoned, and the client gets kg's 503.
 
-Dataset: a query naming no graphs (no FROM, FROM NAMED or dataset parameters) is sent with the
-pushed merge (kg.push.MERGED_GRAPH) as its default graph and the build's graphs as its named
-graphs, so engines that add graphs of their own (Virtuoso's system graphs) show none of them.
-A query naming its graphs is sent as it is: the engine then makes its default graph its own way.
+A store's own row limit (Virtuoso's ResultSetMaxRows) cuts answers silently but for a header on
+SELECT answers (kg.remote_store.ROW_LIMIT_HEADER); a CONSTRUCT's cut says nothing, so the limit is
+learnt once at start, from a SELECT of --max-rows + 1 generated rows. An answer the store cut is
+served only as kg's own cut, flagged (X-KG-Truncated): when the store stopped at --max-rows or
+past it. Otherwise it is refused, 503 StoreRowLimit.
+
+A query the store refuses is the query's fault, 400 with the engine's one-line reason: a syntax
+error (Oxigraph's and Virtuoso's line numbers moved back over kg's prologue), or one Virtuoso
+cannot evaluate (a 500 with an SQL state of class 22, 37 or 42: division by zero, a bad regular
+expression). Virtuoso's refusal of a query it estimates to run past MaxQueryCostEstimationTime is
+a 503, as kg's own timeout is. Any other failure, and an unreachable store, is a 503 that does not
+name the store's URL (kg.remote_store.for_the_client).
+
+Dataset: the one the query would see on the local store. A query naming no graphs (no FROM,
+FROM NAMED or dataset parameters) is sent with the pushed merge (kg.push.MERGED_GRAPH) as its
+default graph and the build's graphs as its named graphs, so engines that add graphs of their own
+(Virtuoso's system graphs) show none of them. The graphs a query names, in its FROM clauses or
+the protocol's parameters (which replace them), are sent as the protocol's parameters, and those
+not of the build (the merge included, an engine's own graphs) as a graph that holds nothing:
+Virtuoso ignores the parameters when the query has FROM clauses, so those are blanked out of the
+text sent (kg.screening.without_dataset_clauses, lines and columns kept).
 """
 
 import itertools
@@ -22,15 +39,19 @@ import pyoxigraph
 import requests
 
 from kg.dataset import DatasetInfo
-from kg.errors import QueryError, QueryTimeout, UnsupportedFormat
+from kg.errors import KgError, QueryError, QueryTimeout, UnsupportedFormat
 from kg.namespaces import GRAPH, PREFIXES
 from kg.push import MERGED_GRAPH
 from kg.query_forms import ResultKind
-from kg.screening import dataset_clauses, screen
-from kg.remote_store import EMPTY_GRAPH, RemoteStore
+from kg.dataset_selection import resolved_graphs
+from kg.screening import dataset_clauses, screen, without_dataset_clauses
+from kg.remote_store import (
+    EMPTY_GRAPH, RemoteStore, StoreRowLimit, for_the_client, store_row_limit, unreachable_reason,
+)
 from kg.remote_http import RemoteClient, RemoteFailed, RemoteUnreachable
 from kg.store import syntax_error_message
 from kg.web.negotiation import acceptable
+from kg.web.page_queries import PAGE_ROWS
 from kg.web.query_worker import Answer, QueryJob
 from kg.web.results import boolean_document, graph_document, solutions_document
 from kg.web.services import Services
@@ -39,28 +60,35 @@ from kg.web.settings import Settings
 # Asked by the query's form: offered both, Virtuoso answers a CONSTRUCT in SPARQL JSON results.
 _ACCEPT_SOLUTIONS = "application/sparql-results+json"
 _ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.8"
-_FROM_NAMED = re.compile(r"\bFROM\s+NAMED\b", re.IGNORECASE)
-# A comment: a # at a line's start or after a space (inside an IRI it follows no space).
-_COMMENT = re.compile(r"(?:^|(?<=\s))#[^\n]*", re.MULTILINE)
 _OXIGRAPH_SYNTAX = re.compile(r"error at (\d+):(\d+):")
+# Virtuoso 7.2 answers an ASK as one solution of this variable (1: true), or none (false).
+_VIRTUOSO_ASK = "__ASK_RETVAL"
+_VIRTUOSO_LINE = re.compile(r"(SPARQL compiler, line )(\d+)")
+# "Virtuoso 22012 Error SR084: Division by 0.": an SQL state whose class is the query's fault
+# (22 data exception, 37 syntax, 42 access rule or syntax).
+_VIRTUOSO_QUERY_FAULT = re.compile(r"Virtuoso (?:22|37|42)\w{3} Error ")
+_VIRTUOSO_ESTIMATE = re.compile(r"estimated execution time (\d+) \(sec\) exceeds the limit of (\d+)")
 
 
 class RemoteEvaluator:
     """Queries sent to one remote SPARQL endpoint; thread-safe, one HTTP session per process."""
 
-    def __init__(self, query_url: str, *, timeout: float, client: RemoteClient | None = None) -> None:
+    def __init__(
+        self, query_url: str, *, timeout: float, max_rows: int, client: RemoteClient | None = None
+    ) -> None:
         self._url = query_url
         self._timeout = timeout
         self._client = client or RemoteClient()
         self.named_graphs = self._kg_graphs()
+        self.row_limit = self._row_limit(max_rows + 1)
 
     def evaluate(self, job: QueryJob) -> Answer:
         """The serialized answer, or a KgError (400, 406, 503) saying why there is none."""
         deadline = time.monotonic() + self._timeout
         prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
         base = f"BASE <{job.base_iri}>\n" if job.base_iri else ""
-        form: dict[str, object] = {"query": base + prologue + job.text}
-        form.update(self._dataset(job))
+        text, dataset = self._dataset(job)
+        form: dict[str, object] = {"query": base + prologue + text, **dataset}
         try:
             response = self._client.request(
                 "POST", self._url, data=form, headers={"Accept": _accept(job.text)}, timeout=self._timeout,
@@ -69,12 +97,15 @@ class RemoteEvaluator:
         except requests.Timeout:
             raise self._overran() from None
         except RemoteFailed as err:
-            if err.status == 400:
-                shift = form["query"].count("\n") - job.text.count("\n")  # type: ignore[union-attr]
-                raise QueryError(_reason(err.remote_message, shift)) from None
-            raise
+            shift = form["query"].count("\n") - job.text.count("\n")  # type: ignore[union-attr]
+            raise refusal_for_the_client(err, shift) from None
+        except RemoteUnreachable as err:
+            raise for_the_client(err) from None
         with response:
-            return self._answer(response, job, deadline)
+            try:
+                return self._answer(response, job, deadline)
+            except (RemoteFailed, RemoteUnreachable) as err:
+                raise for_the_client(err) from None
 
     def warm(self) -> None:
         """Nothing to start: connections open on the first query."""
@@ -90,17 +121,41 @@ class RemoteEvaluator:
         )
         return tuple(sorted(b["g"]["value"] for b in response.json()["results"]["bindings"]))
 
-    def _dataset(self, job: QueryJob) -> dict[str, object]:
+    def _row_limit(self, rows: int) -> int | None:
+        """The store's own row limit if it is at most `rows`, else None (none, or a larger one)."""
+        digits = len(str(rows))  # 10 ** digits generated rows, more than `rows`
+        values = " ".join(f"VALUES ?v{i} {{ 0 1 2 3 4 5 6 7 8 9 }}" for i in range(digits))
+        response = self._client.request(
+            "POST", self._url, data={"query": f"SELECT ?v0 WHERE {{ {values} }} LIMIT {rows}"},
+            timeout=self._timeout, headers={"Accept": "text/csv"}, stream=True,
+        )
+        with response:
+            return store_row_limit(response)
+
+    def _dataset(self, job: QueryJob) -> tuple[str, dict[str, list[str]]]:
+        """The query's text to send and its dataset, as protocol parameters."""
+        clauses = dataset_clauses(job.text)
         if job.default_graphs is not None or job.named_graphs is not None:
-            # The protocol's lists replace the query's; a list not given is empty, and an empty
-            # list is sent as a graph that holds nothing (no parameter would mean "the query's").
-            return {
-                "default-graph-uri": list(job.default_graphs or ()) or [EMPTY_GRAPH],
-                "named-graph-uri": list(job.named_graphs or ()) or [EMPTY_GRAPH],
-            }
-        if dataset_clauses(job.text).default_graphs or _FROM_NAMED.search(_COMMENT.sub("", job.text)):
-            return {}
-        return {"default-graph-uri": [MERGED_GRAPH], "named-graph-uri": list(self.named_graphs)}
+            default: list[str] | None = list(job.default_graphs or ())
+            named: list[str] | None = list(job.named_graphs or ())
+        elif clauses.spans:
+            default, named = (
+                [g.value for g in graphs] if graphs is not None else None
+                for graphs in (
+                    resolved_graphs(names, clauses, job.base_iri, PREFIXES)
+                    for names in (clauses.default_graphs, clauses.named_graphs)
+                )
+            )
+            if default is None or named is None:
+                return job.text, {}  # a name that does not resolve: the engine says why
+        else:
+            return job.text, {"default-graph-uri": [MERGED_GRAPH], "named-graph-uri": list(self.named_graphs)}
+        # A list not given is empty, sent as a graph that holds nothing (no parameter would mean
+        # "the engine's default").
+        return without_dataset_clauses(job.text, clauses), {
+            "default-graph-uri": [g for g in default if g in self.named_graphs] or [EMPTY_GRAPH],
+            "named-graph-uri": [g for g in named if g in self.named_graphs] or [EMPTY_GRAPH],
+        }
 
     def _answer(self, response: requests.Response, job: QueryJob, deadline: float) -> Answer:
         media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
@@ -112,18 +167,32 @@ class RemoteEvaluator:
         else:
             results_format = pyoxigraph.QueryResultsFormat.from_media_type(media_type)
             if results_format is None:
-                raise RemoteFailed(f"{self._url}: answered in {media_type!r}", 200, media_type)
+                raise RemoteFailed(f"{self._url}: answered in {media_type!r}", 200, media_type)  # logged, not sent
             results = pyoxigraph.parse_query_results(body, format=results_format)
-            kind = ResultKind.BOOLEAN if isinstance(results, pyoxigraph.QueryBoolean) else ResultKind.SOLUTIONS
+            if isinstance(results, pyoxigraph.QueryBoolean):
+                results = bool(results)
+            elif (
+                [v.value for v in results.variables] == [_VIRTUOSO_ASK]  # type: ignore[union-attr]
+                and screen(job.text).kind is ResultKind.BOOLEAN  # not a SELECT of that name
+            ):
+                results = any(row[0] is not None and row[0].value not in ("0", "false") for row in results)
+            kind = ResultKind.BOOLEAN if isinstance(results, bool) else ResultKind.SOLUTIONS
         format_name = job.formats.get(kind)
         if format_name is None:
             raise UnsupportedFormat(
                 f"no acceptable format for {kind.value} results; this endpoint offers {acceptable(kind)}"
             )
-        if isinstance(results, pyoxigraph.QueryBoolean):
-            return Answer(kind, format_name, boolean_document(bool(results), format_name), False)
+        if isinstance(results, bool):
+            return Answer(kind, format_name, boolean_document(results, format_name), False)
         items = list(itertools.islice(results, job.max_rows + 1))  # type: ignore[call-overload]
         truncated = len(items) > job.max_rows
+        cut_at = store_row_limit(response) if kind is ResultKind.SOLUTIONS else self.row_limit
+        if cut_at is not None and len(items) >= cut_at:
+            if cut_at < job.max_rows:
+                raise StoreRowLimit(cut_at, f"--max-rows ({job.max_rows})")
+            # Stopped at --max-rows or past it: kg's own cut, flagged. (The store says "cut" of an
+            # answer exactly as long as its limit too: that one is flagged though it is whole.)
+            truncated = True
         del items[job.max_rows :]
         if isinstance(results, pyoxigraph.QuerySolutions):
             variables = [v.value for v in results.variables]
@@ -139,19 +208,36 @@ class RemoteEvaluator:
         )
 
 
+def refusal_for_the_client(err: RemoteFailed, shift: int) -> KgError:
+    """The error the client gets for the store's refusal of the query (its prologue `shift` lines)."""
+    estimate = _VIRTUOSO_ESTIMATE.search(err.remote_message)
+    if estimate:
+        return QueryTimeout(
+            f"the store estimated that the query would run {estimate.group(1)} s, past its limit "
+            f"of {estimate.group(2)} s, and did not run it; narrow it down (more specific "
+            "patterns, LIMIT) and retry"
+        )
+    if err.status == 400 or (err.status == 500 and _VIRTUOSO_QUERY_FAULT.match(err.remote_message)):
+        return QueryError(_reason(err.remote_message, shift))
+    return for_the_client(err)
+
+
 def _accept(text: str) -> str:
     return _ACCEPT_GRAPH if screen(text).kind is ResultKind.GRAPH else _ACCEPT_SOLUTIONS
 
 
 def _reason(remote_message: str, shift: int) -> str:
-    """The remote's message; Oxigraph's syntax errors positioned in the client's own text."""
+    """The remote's message; its syntax errors positioned in the client's own text."""
     match = _OXIGRAPH_SYNTAX.match(remote_message)
     if match:
         line = int(match.group(1)) - shift
         moved = f"error at {line}:{match.group(2)}:" + remote_message[match.end():]
         return "syntax error in " + syntax_error_message("query", moved)
     # An HTML error page leaves no message (kg.remote_http): the status says it all.
-    return f"the store refused the query: {remote_message}" if remote_message else "the store refused the query"
+    if not remote_message:
+        return "the store refused the query"
+    moved = _VIRTUOSO_LINE.sub(lambda m: m.group(1) + str(int(m.group(2)) - shift), remote_message, count=1)
+    return f"the store refused the query: {moved}"
 
 
 class _DeadlineReader:
@@ -183,7 +269,15 @@ class _DeadlineReader:
 def remote_services(settings: Settings) -> Services:
     """The app's services over the remote store at `settings.store`: queries and page lookups."""
     assert settings.store is not None
-    evaluator = RemoteEvaluator(settings.store, timeout=settings.query_timeout)
+    # The most rows any job asks for: the endpoint's (--max-rows) or the pages' figures'.
+    most_rows = max(settings.max_rows, PAGE_ROWS)
+    try:
+        evaluator = RemoteEvaluator(settings.store, timeout=settings.query_timeout, max_rows=most_rows)
+    except RemoteUnreachable as err:
+        if err.__cause__ is None:  # refused credentials: its message says so already
+            raise
+        # For the operator, who may see the URL: a few words, not the socket error's whole chain.
+        raise RemoteUnreachable(f"{settings.store}: unreachable: {unreachable_reason(err.__cause__)}") from err
     info = DatasetInfo(named_graphs=evaluator.named_graphs)
     store = RemoteStore(settings.store, evaluator.named_graphs)
     return Services(settings, evaluator, info, store)
