@@ -684,6 +684,10 @@ def test_without_pyshacl_turbo_pyshacl_validates_up_to_its_own_limit(tmp_path, m
     ("arguments", "message"),
     [
         (["--store", "not a url"], "Invalid value for '--store': 'not a url' is not an http(s) URL"),
+        (
+            ["--store", "http://dba:s3cret@127.0.0.1:9/query"],
+            "Invalid value for '--store': the URL holds a password: put the credentials in ~/.netrc",
+        ),
         (["--store", "http://127.0.0.1:9/query", "--as-is"], "Error: --as-is is for --data, not --store"),
         (["--store", "http://127.0.0.1:9/query", "--no-reasoning"], "Error: --no-reasoning is for --data, not --store"),
     ],

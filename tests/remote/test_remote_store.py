@@ -20,6 +20,7 @@ from kg.namespaces import GRAPH
 from kg.push import MERGED_GRAPH, graphs_of, push, query_url_for, remote_count
 from kg.querying import list_named_queries
 from kg.remote_http import RemoteClient, RemoteFailed, RemoteUnreachable
+from kg.remote_store import StoreRowLimit
 from kg.web.app import create_app
 from kg.web.remote_evaluation import refusal_for_the_client
 from kg.web.settings import Settings
@@ -244,6 +245,57 @@ def test_void_counts_the_remote_as_the_local_store(remote: FlaskClient, local: F
     assert isomorphic(*graphs)
 
 
+def test_an_answer_pyoxigraph_cannot_read_is_a_503_in_one_line() -> None:
+    graphs = json.dumps({"head": {"vars": ["g"]}, "results": {"bindings": []}})
+    # As Virtuoso writes IRI("urn:a b"): a space in an IRI, which pyoxigraph refuses to read.
+    broken = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [
+        {"x": {"type": "uri", "value": "urn:a b"}}]}})
+
+    @Request.application
+    def store(request: Request) -> Response:
+        query = request.form.get("query", "")
+        if "SELECT DISTINCT ?g" in query:  # the graphs asked at start-up
+            return Response(graphs, 200, content_type=JSON)
+        if "VALUES ?v0" in query:  # the row limit asked at start-up: none
+            return Response("v0\r\n0\r\n", 200, content_type="text/csv")
+        return Response(broken, 200, content_type=JSON)
+
+    server = make_server("127.0.0.1", 0, store, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = create_app(Settings(store=f"http://127.0.0.1:{server.port}/query", answer_cache_bytes=0)).test_client()
+        response = client.post("/sparql", data={"query": "SELECT ?x WHERE { BIND(IRI(\"urn:a b\") AS ?x) }"},
+                               headers={"Accept": JSON})
+        assert (response.status_code, response.json["error"]["message"]) == (
+            503, "the SPARQL store behind this endpoint failed to answer (HTTP 502); retry later",
+        )
+    finally:
+        server.shutdown()
+
+
+def test_a_store_too_slow_at_start_is_one_line() -> None:
+    answered = threading.Event()
+
+    @Request.application
+    def store(request: Request) -> Response:
+        answered.wait(5)  # longer than the time limit: the start-up queries time out
+        return Response("", 500)
+
+    server = make_server("127.0.0.1", 0, store, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.port}/query"
+    try:
+        with pytest.raises(RemoteUnreachable) as caught:
+            create_app(Settings(store=url, query_timeout=0.2))
+        assert str(caught.value) == (
+            f"{url}: no answer within --query-timeout (0.2 s) to the queries asked at start (the "
+            "build's graphs, the store's row limit)"
+        )
+    finally:
+        answered.set()
+        server.shutdown()
+
+
 def test_a_query_refused_with_an_html_page_is_kgs_400_without_the_page() -> None:
     graphs = json.dumps({"head": {"vars": ["g"]}, "results": {"bindings": []}})
 
@@ -330,6 +382,8 @@ VIRTRDF = "http://www.openlinksw.com/schemas/virtrdf#"  # one of Virtuoso's own 
             "WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
             {},
         ),
+        # A graph named twice is one graph of the dataset (Oxigraph's server counted it twice).
+        (f"SELECT (COUNT(*) AS ?n) FROM <{GRAPH}curation> FROM <{GRAPH}curation> WHERE {{ ?s ?p ?o }}", {}),
         # Written with the project's prefix, and after a CONSTRUCT's template.
         ("CONSTRUCT { ?s ?p ?o } FROM graph:derived WHERE { ?s ?p ?o }", {}),
         (f"CONSTRUCT {{ ?s ?p ?o }} FROM <{VIRTRDF}> WHERE {{ ?s ?p ?o }}", {}),
@@ -381,6 +435,13 @@ def test_status_says_the_store_is_unreachable_while_it_is(
          "the SPARQL store behind this endpoint failed to answer (HTTP 500); retry later"),
         (502, "Bad Gateway", RemoteFailed,
          "the SPARQL store behind this endpoint failed to answer (HTTP 502); retry later"),
+        # Virtuoso's row limit met by a sort (ORDER BY … OFFSET past ResultSetMaxRows): the
+        # store's limit, not the query's fault.
+        (500, "Virtuoso 22023 Error SR353: Sorted TOP clause indicates more than 10000 rows. "
+              "Only 10000 are allowed", StoreRowLimit,
+         "the store stopped this answer at its own row limit of 10000 rows (Virtuoso: "
+         "ResultSetMaxRows in the [SPARQL] section of virtuoso.ini), so it may be incomplete and "
+         "is not served; raise that limit to the rows the query sorts or more"),
     ],
 )
 def test_the_stores_refusals_are_the_querys_fault_or_the_stores(

@@ -4,7 +4,9 @@ The capped Virtuoso (its limit: the capped_rows fixture) holds the build, which 
 """
 
 import json
+from pathlib import Path
 
+import pyoxigraph
 import pytest
 import requests
 from flask.testing import FlaskClient
@@ -14,6 +16,7 @@ from kg.web.app import create_app
 from kg.web.settings import Settings
 
 JSON = "application/sparql-results+json"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 def refusal(limit: int) -> str:
@@ -85,9 +88,14 @@ def test_a_query_the_store_cut_at_or_past_max_rows_is_kgs_flagged_truncation(
         assert len(response.get_data(as_text=True).splitlines()) == max_rows + 1
 
 
-def test_an_answer_within_the_limit_is_served(capped: FlaskClient) -> None:
+def test_an_answer_within_the_limit_is_served(capped: FlaskClient, dataset_path: Path) -> None:
+    # The default graph is the merge: each triple once, whatever graphs state it.
+    merged_triples = len({(q.subject, q.predicate, q.object)
+                          for q in pyoxigraph.parse(path=str(dataset_path), format=pyoxigraph.RdfFormat.N_QUADS)})
     text = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     response = capped.post("/sparql", data={"query": text}, headers={"Accept": JSON})
     assert response.status_code == 200
     assert "X-KG-Truncated" not in response.headers
+    assert response.json["results"]["bindings"] == [{"n": {
+        "type": "literal", "value": str(merged_triples), "datatype": f"{XSD}integer"}}]
 

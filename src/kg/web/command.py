@@ -1,6 +1,7 @@
 """`kg serve`: the click command; cli.py registers it with `main.add_command(serve_command)`."""
 
 import dataclasses
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,12 @@ def _checked_store_url(ctx: click.Context, param: click.Parameter, value: str | 
     # As for --base-iri: Settings refuses it too, with a traceback's ValueError.
     if value is not None and not value.startswith(("http://", "https://")):
         raise click.BadParameter(f"{value!r} is not an http(s) URL (the store's SPARQL query URL)")
+    if value is not None and urllib.parse.urlsplit(value).password is not None:
+        # It would show in the process list and in /status; ~/.netrc is where they go.
+        raise click.BadParameter(
+            "the URL holds a password: put the credentials in ~/.netrc (or the file $NETRC "
+            "names), never on the command line"
+        )
     return value
 
 

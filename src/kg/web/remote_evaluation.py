@@ -67,6 +67,9 @@ _VIRTUOSO_LINE = re.compile(r"(SPARQL compiler, line )(\d+)")
 # "Virtuoso 22012 Error SR084: Division by 0.": an SQL state whose class is the query's fault
 # (22 data exception, 37 syntax, 42 access rule or syntax).
 _VIRTUOSO_QUERY_FAULT = re.compile(r"Virtuoso (?:22|37|42)\w{3} Error ")
+# "SR353: Sorted TOP clause … Only 10000 are allowed": its state is a data exception's (22023),
+# but the fault is the store's row limit (ResultSetMaxRows), not the query's.
+_VIRTUOSO_ROW_LIMIT = re.compile(r"Virtuoso 22023 Error SR353:.*?Only (\d+) are allowed")
 _VIRTUOSO_ESTIMATE = re.compile(r"estimated execution time (\d+) \(sec\) exceeds the limit of (\d+)")
 
 
@@ -106,6 +109,10 @@ class RemoteEvaluator:
                 return self._answer(response, job, deadline)
             except (RemoteFailed, RemoteUnreachable) as err:
                 raise for_the_client(err) from None
+            except SyntaxError as err:  # pyoxigraph could not read what the store sent
+                raise for_the_client(RemoteFailed(
+                    f"{self._url}: an answer pyoxigraph cannot read: {err}", 502, str(err)
+                )) from None
 
     def warm(self) -> None:
         """Nothing to start: connections open on the first query."""
@@ -153,8 +160,9 @@ class RemoteEvaluator:
         # A list not given is empty, sent as a graph that holds nothing (no parameter would mean
         # "the engine's default").
         return without_dataset_clauses(job.text, clauses), {
-            "default-graph-uri": [g for g in default if g in self.named_graphs] or [EMPTY_GRAPH],
-            "named-graph-uri": [g for g in named if g in self.named_graphs] or [EMPTY_GRAPH],
+            # Once each: a graph named twice is one graph of the dataset (Oxigraph counts it twice).
+            "default-graph-uri": [g for g in dict.fromkeys(default) if g in self.named_graphs] or [EMPTY_GRAPH],
+            "named-graph-uri": [g for g in dict.fromkeys(named) if g in self.named_graphs] or [EMPTY_GRAPH],
         }
 
     def _answer(self, response: requests.Response, job: QueryJob, deadline: float) -> Answer:
@@ -210,6 +218,9 @@ class RemoteEvaluator:
 
 def refusal_for_the_client(err: RemoteFailed, shift: int) -> KgError:
     """The error the client gets for the store's refusal of the query (its prologue `shift` lines)."""
+    row_limit = _VIRTUOSO_ROW_LIMIT.search(err.remote_message)
+    if row_limit:
+        return StoreRowLimit(int(row_limit.group(1)), "the rows the query sorts")
     estimate = _VIRTUOSO_ESTIMATE.search(err.remote_message)
     if estimate:
         return QueryTimeout(
@@ -273,6 +284,11 @@ def remote_services(settings: Settings) -> Services:
     most_rows = max(settings.max_rows, PAGE_ROWS)
     try:
         evaluator = RemoteEvaluator(settings.store, timeout=settings.query_timeout, max_rows=most_rows)
+    except requests.Timeout:
+        raise RemoteUnreachable(
+            f"{settings.store}: no answer within --query-timeout ({settings.query_timeout:g} s) to "
+            "the queries asked at start (the build's graphs, the store's row limit)"
+        ) from None
     except RemoteUnreachable as err:
         if err.__cause__ is None:  # refused credentials: its message says so already
             raise
