@@ -6,6 +6,8 @@ Virtuoso's dialect differs where the test says so (xfail, strict: a fixed engine
 import json
 import subprocess
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -245,11 +247,11 @@ def test_void_counts_the_remote_as_the_local_store(remote: FlaskClient, local: F
     assert isomorphic(*graphs)
 
 
-def test_an_answer_pyoxigraph_cannot_read_is_a_503_in_one_line() -> None:
+@contextmanager
+def fake_store(answer: Response) -> Iterator[FlaskClient]:
+    """kg serve --store over a store that knows no graph and no row limit, and gives every other
+    query `answer`."""
     graphs = json.dumps({"head": {"vars": ["g"]}, "results": {"bindings": []}})
-    # As Virtuoso writes IRI("urn:a b"): a space in an IRI, which pyoxigraph refuses to read.
-    broken = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [
-        {"x": {"type": "uri", "value": "urn:a b"}}]}})
 
     @Request.application
     def store(request: Request) -> Response:
@@ -258,19 +260,35 @@ def test_an_answer_pyoxigraph_cannot_read_is_a_503_in_one_line() -> None:
             return Response(graphs, 200, content_type=JSON)
         if "VALUES ?v0" in query:  # the row limit asked at start-up: none
             return Response("v0\r\n0\r\n", 200, content_type="text/csv")
-        return Response(broken, 200, content_type=JSON)
+        return answer
 
     server = make_server("127.0.0.1", 0, store, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        client = create_app(Settings(store=f"http://127.0.0.1:{server.port}/query", answer_cache_bytes=0)).test_client()
-        response = client.post("/sparql", data={"query": "SELECT ?x WHERE { BIND(IRI(\"urn:a b\") AS ?x) }"},
-                               headers={"Accept": JSON})
-        assert (response.status_code, response.json["error"]["message"]) == (
-            503, "the SPARQL store behind this endpoint failed to answer (HTTP 502); retry later",
-        )
+        settings = Settings(store=f"http://127.0.0.1:{server.port}/query", answer_cache_bytes=0)
+        yield create_app(settings).test_client()
     finally:
         server.shutdown()
+
+
+def test_an_answer_pyoxigraph_cannot_read_is_a_503_in_one_line() -> None:
+    # As Virtuoso writes IRI("urn:a b"): a space in an IRI, which pyoxigraph refuses to read.
+    broken = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [
+        {"x": {"type": "uri", "value": "urn:a b"}}]}})
+    with fake_store(Response(broken, 200, content_type=JSON)) as client:
+        response = client.post("/sparql", data={"query": "SELECT ?x WHERE { BIND(IRI(\"urn:a b\") AS ?x) }"},
+                               headers={"Accept": JSON})
+    assert (response.status_code, response.json["error"]["message"]) == (
+        503, "the SPARQL store behind this endpoint failed to answer (HTTP 502); retry later",
+    )
+
+
+def test_a_query_refused_with_an_html_page_is_kgs_400_without_the_page() -> None:
+    page = Response("<!DOCTYPE html>\n<html><body>Bad query</body></html>", 400, content_type="text/html")
+    with fake_store(page) as client:
+        response = client.post("/sparql", data={"query": "SELECT * WHERE { ?s ?p ?o }"},
+                               headers={"Accept": JSON})
+    assert (response.status_code, response.json["error"]["message"]) == (400, "the store refused the query")
 
 
 def test_a_store_too_slow_at_start_is_one_line() -> None:
@@ -293,32 +311,6 @@ def test_a_store_too_slow_at_start_is_one_line() -> None:
         )
     finally:
         answered.set()
-        server.shutdown()
-
-
-def test_a_query_refused_with_an_html_page_is_kgs_400_without_the_page() -> None:
-    graphs = json.dumps({"head": {"vars": ["g"]}, "results": {"bindings": []}})
-
-    @Request.application
-    def store(request: Request) -> Response:
-        if "SELECT DISTINCT ?g" in request.form.get("query", ""):  # the graphs asked at start-up
-            return Response(graphs, 200, content_type=JSON)
-        if "VALUES ?v0" in request.form.get("query", ""):  # the row limit asked at start-up: none
-            return Response("v0\r\n0\r\n", 200, content_type="text/csv")
-        return Response("<!DOCTYPE html>\n<html><body>Bad query</body></html>", 400, content_type="text/html")
-
-    server = make_server("127.0.0.1", 0, store, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        settings = Settings(store=f"http://127.0.0.1:{server.port}/query", answer_cache_bytes=0)
-        client = create_app(settings).test_client()
-        response = client.post("/sparql", data={"query": "SELECT * WHERE { ?s ?p ?o }"},
-                               headers={"Accept": JSON})
-        assert (response.status_code, response.json["error"]["message"]) == (
-            400, "the store refused the query",
-        )
-    finally:
         server.shutdown()
 
 
