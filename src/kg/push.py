@@ -107,17 +107,21 @@ def write_graph(
 
 
 def stale_graphs(client: RemoteClient, query_url: str, graphs: Collection[str]) -> list[str]:
-    """kg's graphs on the store (its graph namespace, its merge's name) that are not in `graphs`."""
+    """kg's graphs on the store that are not in `graphs`."""
+    return sorted(set(kg_graphs_on_store(client, query_url, 60.0)) - set(graphs))
+
+
+def kg_graphs_on_store(client: RemoteClient, query_url: str, timeout: float) -> list[str]:
+    """kg's graphs the store holds, sorted: those under its graph namespace, and its merge."""
     text = (
         f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} '
         f'FILTER(STRSTARTS(STR(?g), "{GRAPH}") || ?g = <{MERGED_GRAPH}>) }}'
     )
     response = client.request(
-        "POST", query_url, data={"query": text}, timeout=60.0,
+        "POST", query_url, data={"query": text}, timeout=timeout,
         headers={"Accept": "application/sparql-results+json"},
     )
-    found = {b["g"]["value"] for b in response.json()["results"]["bindings"]}
-    return sorted(found - set(graphs))
+    return sorted(b["g"]["value"] for b in response.json()["results"]["bindings"])
 
 
 def remote_count(client: RemoteClient, query_url: str, graph: str) -> int:

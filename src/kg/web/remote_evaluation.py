@@ -40,8 +40,8 @@ import requests
 
 from kg.dataset import DatasetInfo
 from kg.errors import KgError, QueryError, QueryTimeout, UnsupportedFormat
-from kg.namespaces import GRAPH, PREFIXES
-from kg.push import MERGED_GRAPH
+from kg.namespaces import PREFIXES
+from kg.push import MERGED_GRAPH, kg_graphs_on_store
 from kg.query_forms import ResultKind
 from kg.dataset_selection import resolved_graphs
 from kg.screening import dataset_clauses, screen, without_dataset_clauses
@@ -121,12 +121,9 @@ class RemoteEvaluator:
         """Nothing to stop."""
 
     def _kg_graphs(self) -> tuple[str, ...]:
-        text = f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{GRAPH}")) }}'
-        response = self._client.request(
-            "POST", self._url, data={"query": text}, timeout=self._timeout,
-            headers={"Accept": "application/sparql-results+json"},
-        )
-        return tuple(sorted(b["g"]["value"] for b in response.json()["results"]["bindings"]))
+        """The build's graphs on the store (the merge is only ever a query's default graph)."""
+        graphs = kg_graphs_on_store(self._client, self._url, self._timeout)
+        return tuple(g for g in graphs if g != MERGED_GRAPH)
 
     def _row_limit(self, rows: int) -> int | None:
         """The store's own row limit if it is at most `rows`, else None (none, or a larger one)."""
