@@ -16,17 +16,17 @@ from kg.web import (
 )
 from kg.web.caching import with_answer_cache
 from kg.web.content_policy import add_page_policy
-from kg.web.compression import Compression, may_gzip
+from kg.web.compression import Compression
 from kg.web.evaluation import Evaluator
 from kg.web.generations import SHARED_STORE_KEY
 from kg.web.problems import install_error_handlers
 from kg.web.remote_evaluation import remote_services
 from kg.web.services import EXTENSION_KEY, Services
 from kg.web.settings import Settings
+from kg.web.shared_headers import shared_headers, varies_on
+from kg.web.sparql_shortcut import DEFERRED_ERROR, SparqlShortcut
 
-_EXPOSED_HEADERS = f"{sparql.TRUNCATED_HEADER}, {sparql.MAX_ROWS_HEADER}"
 _METHOD_ORDER = ("GET", "HEAD", "POST", "OPTIONS")
-_VARY, _VARY_GZIP = ("Accept",), ("Accept", "Accept-Encoding")
 
 
 def create_app(settings: Settings) -> Flask:
@@ -38,6 +38,7 @@ def create_app(settings: Settings) -> Flask:
     else:
         app.extensions[EXTENSION_KEY], app.extensions[SHARED_STORE_KEY] = _local_services(settings)
     install_error_handlers(app)
+    app.before_request(_raise_deferred_error)
     app.before_request(_refuse_large_bodies)
     app.after_request(_shared_headers)
     app.after_request(add_page_policy)
@@ -50,8 +51,10 @@ def create_app(settings: Settings) -> Flask:
         app.register_blueprint(figures.blueprint)
     app.register_blueprint(search.blueprint)
     app.register_blueprint(openapi.blueprint)
-    # Around Flask, so a repeated query is answered before Flask is involved at all; compression
-    # outside it, so the cache keeps one plain answer for every client.
+    # A plain GET with a query is answered without Flask's dispatch; a repeated one before even
+    # that, from the cache around it; compression outside both, so the cache keeps one plain
+    # answer for every client.
+    app.wsgi_app = SparqlShortcut(app.wsgi_app, app)  # type: ignore[method-assign]
     app.wsgi_app = with_answer_cache(app.wsgi_app, settings.answer_cache_bytes)  # type: ignore[method-assign]
     app.wsgi_app = Compression(app.wsgi_app)  # type: ignore[method-assign]
     return app
@@ -84,19 +87,22 @@ def _refuse_large_bodies() -> None:
         raise RequestEntityTooLarge(f"the body has {length} bytes; the limit is {limit}")
 
 
+def _raise_deferred_error() -> None:
+    # An error met by kg.web.sparql_shortcut, raised here so that it is rendered as every other.
+    error = request.environ.get(DEFERRED_ERROR)
+    if error is not None:
+        raise error
+
+
 def _shared_headers(response: Response) -> Response:
-    # Every answer is negotiated on Accept (errors too), so caches must key on it; most may be
-    # gzipped (kg.web.compression), said here so that kept answers and their 304s say it too.
     headers = response.headers
-    varies = _VARY_GZIP if may_gzip(response.content_type) else _VARY
-    if "Vary" in headers:
-        for name in varies:
+    own_vary = headers.get("Vary")
+    for name, value in shared_headers(response.content_type):
+        headers[name] = value
+    if own_vary is not None:  # a view's own Vary, kept, with what every answer varies on
+        headers["Vary"] = own_vary
+        for name in varies_on(response.content_type):
             response.vary.add(name)
-    else:  # the common case, written at once: response.vary parses and rewrites it per add
-        headers["Vary"] = ", ".join(varies)
-    # Open data, read-only, no credentials: any web page may query it.
-    headers["Access-Control-Allow-Origin"] = "*"
-    headers["Access-Control-Expose-Headers"] = _EXPOSED_HEADERS
     if request.method == "OPTIONS":
         # What this URL takes (Flask's preflight answer lists it in Allow): POST only on /sparql.
         allowed = set(response.allow) or {"GET", "HEAD", "OPTIONS"}

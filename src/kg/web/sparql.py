@@ -19,7 +19,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import NoReturn
 
-from flask import Blueprint, Response, redirect, request, url_for
+from flask import Blueprint, Flask, Response, current_app, redirect, request, url_for
 from pyoxigraph import NamedNode
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest, Forbidden, UnsupportedMediaType
@@ -45,8 +45,8 @@ from kg.web.negotiation import (
 from kg.web.query_worker import Answer, QueryJob
 from kg.web.representations import HTML
 from kg.web.results import graph_document
-from kg.screening import MAX_NESTING, screen
-from kg.web.services import services
+from kg.screening import MAX_NESTING, glance, screen
+from kg.web.services import EXTENSION_KEY, Services, services
 from kg.web.site import site
 
 blueprint = Blueprint("sparql", __name__)
@@ -114,8 +114,8 @@ def _read_operation() -> Operation | None:
         raise BadRequest("the query is empty")
     return Operation(
         text=texts[0],
-        default_graphs=_graph_iris(params, "default-graph-uri"),
-        named_graphs=_graph_iris(params, "named-graph-uri"),
+        default_graphs=graph_iris(params, "default-graph-uri"),
+        named_graphs=graph_iris(params, "named-graph-uri"),
         requested_format=params.get("format"),
     )
 
@@ -133,7 +133,7 @@ def _body_text() -> str:
         raise BadRequest(f"the body is not valid UTF-8 (byte {err.start})") from None
 
 
-def _graph_iris(params: MultiDict[str, str], name: str) -> tuple[str, ...]:
+def graph_iris(params: MultiDict[str, str], name: str) -> tuple[str, ...]:
     iris = tuple(params.getlist(name))
     for iri in iris:
         try:
@@ -143,8 +143,55 @@ def _graph_iris(params: MultiDict[str, str], name: str) -> tuple[str, ...]:
     return iris
 
 
+@dataclass(frozen=True)
+class Evaluated:
+    """A query's answer as the endpoint sends it, before HTTP: its bytes, type, validator and cut."""
+
+    body: bytes
+    content_type: str
+    etag: str
+    truncated: bool
+    max_rows: int
+    keepable: bool  # the answer cache may replay it (kg.web.caching)
+
+    def headers(self) -> list[tuple[str, str]]:
+        """Its headers, Content-Type and Content-Length aside."""
+        # The answer stands as long as this server runs; caches may keep it if they check back.
+        headers = [("Cache-Control", "no-cache"), ("ETag", self.etag)]
+        if self.truncated:
+            headers += [(TRUNCATED_HEADER, "true"), (MAX_ROWS_HEADER, str(self.max_rows))]
+        return headers
+
+
 def _answer(operation: Operation) -> Response:
-    screening = screen(operation.text)
+    # The request proxy resolved once: each attribute read through it looks the context up again.
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    headers = current.headers
+    evaluated = evaluate_operation(
+        current_app,
+        operation,
+        headers.get("Accept"),
+        endpoint_url(current.scheme, current.host, current.root_path),
+    )
+    response = Response(
+        evaluated.body, 200, headers=evaluated.headers(), content_type=evaluated.content_type
+    )
+    current.environ[KEEPABLE] = evaluated.keepable
+    if "If-None-Match" in headers or "If-Modified-Since" in headers:
+        return response.make_conditional(current)
+    return response
+
+
+def evaluate_operation(
+    app: Flask, operation: Operation, accept: str | None, endpoint: str
+) -> Evaluated:
+    """Screen, negotiate and evaluate a query for `app`; KgError or HTTPException if refused.
+
+    Needs no request context: kg.web.sparql_shortcut calls it outside Flask. `endpoint` is this
+    endpoint's URL as the client reached it, linked from an answer cut at the row limit.
+    """
+    # Most queries are read at a glance; the others, token by token (kg.screening).
+    screening = glance(operation.text) or screen(operation.text)
     if screening.is_update:
         raise Forbidden(READ_ONLY)
     if screening.uses_service:
@@ -154,25 +201,21 @@ def _answer(operation: Operation) -> Response:
             f"the query nests brackets {screening.nesting} deep; this endpoint takes at most "
             f"{MAX_NESTING}"
         )
-    # The request proxy resolved once: each attribute read through it looks the context up again.
-    current = request._get_current_object()  # type: ignore[attr-defined]
-    headers = current.headers
-    chosen = formats_by_kind(headers.get("Accept"), operation.requested_format)
+    chosen = formats_by_kind(accept, operation.requested_format)
     formats = dict(chosen)
     if screening.kind is not None and formats[screening.kind] is None:
-        _refuse_unsendable(operation.text, screening.kind)
-    state = services()
+        _refuse_unsendable(app, operation.text, screening.kind)
+    state: Services = app.extensions[EXTENSION_KEY]
     settings = state.settings
     given_dataset = bool(operation.default_graphs or operation.named_graphs)
     job = QueryJob(
         text=operation.text,
         formats={kind: f.name if f else None for kind, f in chosen},
         max_rows=settings.max_rows,
-        base_iri=site().iri_space.data_base,  # the store's IRIs, not the public ones
+        base_iri=site(app).iri_space.data_base,  # the store's IRIs, not the public ones
         default_graphs=operation.default_graphs if given_dataset else None,
         named_graphs=operation.named_graphs if given_dataset else None,
-        truncation_link=_endpoint_url(current.scheme, current.host, current.root_path)
-        + TRUNCATION_FRAGMENT,
+        truncation_link=endpoint + TRUNCATION_FRAGMENT,
     )
     answer = state.evaluator.evaluate(job)
     media_format = formats[answer.kind]
@@ -180,21 +223,12 @@ def _answer(operation: Operation) -> Response:
     content_type = media_format.content_type
     # Strong validators differ between representations (RFC 9110, 8.8.3): the type is hashed too.
     etag = quote_etag(hashlib.sha1(content_type.encode() + b"\0" + answer.body).hexdigest())
-    # The answer stands as long as this server runs; caches may keep it if they check back.
-    response = Response(
-        answer.body,
-        200,
-        headers=[("Cache-Control", "no-cache"), ("ETag", etag)],
-        content_type=content_type,
+    return Evaluated(
+        answer.body, content_type, etag, answer.truncated, settings.max_rows, screening.is_repeatable
     )
-    flag_truncation(response, answer, settings.max_rows)
-    current.environ[KEEPABLE] = screening.is_repeatable
-    if "If-None-Match" in headers or "If-Modified-Since" in headers:
-        return response.make_conditional(current)
-    return response
 
 
-def _refuse_unsendable(text: str, kind: ResultKind) -> NoReturn:
+def _refuse_unsendable(app: Flask, text: str, kind: ResultKind) -> NoReturn:
     """406 for a query of a kind the client accepts no format for, once it is known to parse.
 
     Syntax comes before negotiation: a query that does not parse is a 400 with its line and
@@ -207,12 +241,12 @@ def _refuse_unsendable(text: str, kind: ResultKind) -> NoReturn:
         text=text,
         formats=dict.fromkeys(ResultKind),
         max_rows=0,
-        base_iri=site().iri_space.data_base,
+        base_iri=site(app).iri_space.data_base,
         default_graphs=(),
         named_graphs=(),
     )
     try:
-        services().evaluator.evaluate(parse_only)
+        app.extensions[EXTENSION_KEY].evaluator.evaluate(parse_only)
     except UnsupportedFormat:
         pass  # it parses: the worker found no format for its kind, as this process did
     raise UnsupportedFormat(_not_acceptable(kind))
@@ -226,7 +260,7 @@ def flag_truncation(response: Response, answer: Answer, max_rows: int) -> None:
 
 
 @functools.lru_cache(maxsize=64)
-def _endpoint_url(scheme: str, host: str, root_path: str) -> str:
+def endpoint_url(scheme: str, host: str, root_path: str) -> str:
     """This endpoint's URL as the client reached it (request.base_url, computed once per host)."""
     return get_current_url(scheme, host, root_path, "/sparql")
 
