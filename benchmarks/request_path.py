@@ -19,6 +19,9 @@ same store, a WSGI callable that evaluates nothing under granian with `kg serve`
 (answering bytes as many as the query's answer: granian's hop into Python and back), and
 `kg serve` itself, each for `ASK {}` and for the query; beside them pyoxigraph direct and the query
 worker's round trip alone. Whatever kg does in Python comes on top of the bare callable's time.
+`--before REV` adds `kg serve` as it was at a git revision (checked out in a scratch worktree, its
+`src/` first on the path, the same build and store), taking turns with today's: a change to the
+request path measured before and after in one run.
 """
 
 import argparse
@@ -70,6 +73,8 @@ def main() -> None:
     parser.add_argument("--query", default="editorial-notes", help="a named query (queries/*.rq)")
     parser.add_argument("--over-http", action="store_true", help="also measure the floor over HTTP")
     parser.add_argument("--seconds", type=float, default=10, help="per query over HTTP")
+    parser.add_argument("--before", metavar="REV", help="with --over-http: kg serve at this git "
+                        "revision too, taking turns with today's")
     parser.add_argument("--bare-granian", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_granian:
@@ -186,11 +191,17 @@ def _report_over_http(
             scratch / "project", args.triples, args.seed), "/sparql"),
     }
     servers: dict[str, Any] = {}
+    before = scratch / "before"
     try:
         with growth._environment(KG_ROOT=str(scratch / "project")):
             for name, command in commands.items():
                 url, process, _ = endpoint._start(command, growth.PROBE)
                 servers[name] = (url, process)
+            if args.before:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q",
+                                str(before), args.before], check=True)
+                with growth._environment(PYTHONPATH=str(before / "src")):
+                    servers["before"] = endpoint._start(commands["kg"], growth.PROBE)[:2]
         store = pyoxigraph.Store.read_only(str(store_path))
         columns = {"ASK {}": "ASK {}", f"`{args.query}`": text}
         medians: dict[str, dict[str, float]] = {}
@@ -205,9 +216,13 @@ def _report_over_http(
         for _, process in servers.values():
             process.terminate()
             process.wait(timeout=30)
+        if before.exists():
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(before)],
+                           check=False)
     labels = {
         "oxigraph": "Oxigraph's server (`oxigraph serve-read-only`), the same store",
         "bare": "a WSGI callable that evaluates nothing, under granian with kg serve's options",
+        **({"before": f"`kg serve` at {args.before}, never asked before"} if args.before else {}),
         "kg": "`kg serve`, never asked before",
         "direct": "pyoxigraph direct, in-process: query and JSON",
         "worker": "the query worker's round trip alone, in-process (its evaluation included)",
