@@ -265,6 +265,11 @@ def glance(text: str) -> Screening | None:
     )
 
 
+def quick_screen(text: str) -> Screening:
+    """The query's screening: at a glance when it is plain (`glance`), else token by token."""
+    return glance(text) or screen(text)
+
+
 class _Brackets:
     """The brackets open so far, each a group, a collection or path, or an expression."""
 

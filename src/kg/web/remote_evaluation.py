@@ -44,7 +44,7 @@ from kg.namespaces import PREFIXES
 from kg.push import MERGED_GRAPH, kg_graphs_on_store
 from kg.query_forms import ResultKind
 from kg.dataset_selection import resolved_graphs
-from kg.screening import dataset_clauses, screen, without_dataset_clauses
+from kg.screening import dataset_clauses, quick_screen, without_dataset_clauses
 from kg.remote_store import (
     EMPTY_GRAPH, RemoteStore, StoreRowLimit, for_the_client, store_row_limit, unreachable_reason,
 )
@@ -178,7 +178,7 @@ class RemoteEvaluator:
                 results = bool(results)
             elif (
                 [v.value for v in results.variables] == [_VIRTUOSO_ASK]  # type: ignore[union-attr]
-                and screen(job.text).kind is ResultKind.BOOLEAN  # not a SELECT of that name
+                and quick_screen(job.text).kind is ResultKind.BOOLEAN  # not a SELECT of that name
             ):
                 results = any(row[0] is not None and row[0].value not in ("0", "false") for row in results)
             kind = ResultKind.BOOLEAN if isinstance(results, bool) else ResultKind.SOLUTIONS
@@ -231,7 +231,7 @@ def refusal_for_the_client(err: RemoteFailed, shift: int) -> KgError:
 
 
 def _accept(text: str) -> str:
-    return _ACCEPT_GRAPH if screen(text).kind is ResultKind.GRAPH else _ACCEPT_SOLUTIONS
+    return _ACCEPT_GRAPH if quick_screen(text).kind is ResultKind.GRAPH else _ACCEPT_SOLUTIONS
 
 
 def _reason(remote_message: str, shift: int) -> str:

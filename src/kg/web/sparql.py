@@ -45,7 +45,7 @@ from kg.web.negotiation import (
 from kg.web.query_worker import Answer, QueryJob
 from kg.web.representations import HTML
 from kg.web.results import graph_document
-from kg.screening import MAX_NESTING, glance, screen
+from kg.screening import MAX_NESTING, quick_screen
 from kg.web.services import EXTENSION_KEY, Services, services
 from kg.web.site import site
 
@@ -190,8 +190,7 @@ def evaluate_operation(
     Needs no request context: kg.web.sparql_shortcut calls it outside Flask. `endpoint` is this
     endpoint's URL as the client reached it, linked from an answer cut at the row limit.
     """
-    # Most queries are read at a glance; the others, token by token (kg.screening).
-    screening = glance(operation.text) or screen(operation.text)
+    screening = quick_screen(operation.text)
     if screening.is_update:
         raise Forbidden(READ_ONLY)
     if screening.uses_service:
