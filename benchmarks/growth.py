@@ -119,13 +119,26 @@ def main() -> None:
                         help="a query pyoxigraph takes longer on is timed once, direct only")
     parser.add_argument("--results", type=Path, default=None,
                         help="JSON file keeping the rows across runs (read, updated, written)")
-    parser.add_argument("--plot", type=Path, default=ROOT / "docs" / "images" / "growth.png")
+    parser.add_argument("--plot", type=Path, default=ROOT / "docs" / "images" / "growth.png",
+                        help="the PNG to draw (the README's by default)")
     parser.add_argument("--build-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.build_child:
         _build_child(Path(args.build_child[0]), int(args.build_child[1]), int(args.build_child[2]))
         return
+    # Said before measuring, not after half an hour of it.
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        parser.exit(2, "growth.py: matplotlib is needed to draw the curves: make bench, or "
+                       ".venv/bin/pip install -e '.[bench]' (oxigraph's server and matplotlib)\n")
+    if args.sizes and not (BIN / "oxigraph").exists():
+        parser.exit(2, f"growth.py: Oxigraph's server is needed ({BIN / 'oxigraph'}): make bench, "
+                       "or .venv/bin/pip install -e '.[bench]'\n")
     rows = _read_rows(args.results)
+    if not rows and not args.sizes:
+        parser.exit(2, "growth.py: nothing to print or draw: give --sizes, or --results with "
+                       "rows kept by an earlier run\n")
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix=f"kg-growth-{size}-") as folder:
             rows[size] = measure(Path(folder), size, args, _too_slow(rows, size, args.query_budget))
