@@ -96,7 +96,9 @@ class Row:
     warm_start_s: float | None = None
     store_mib: float | None = None
     nquads_mib: float | None = None
-    memory_mib: dict[str, list[float]] = field(default_factory=dict)  # role: [count, PSS MiB]
+    # role: [count, PSS MiB], once the named queries have run, and just after the first answer
+    memory_mib: dict[str, list[float]] = field(default_factory=dict)
+    start_memory_mib: dict[str, list[float]] = field(default_factory=dict)
     oxigraph_mib: float | None = None
     queries: dict[str, QueryTimes] = field(default_factory=dict)
     load_average: list[float] = field(default_factory=list)
@@ -205,6 +207,7 @@ def measure(
                 endpoint.Server("kg", _kg_command(project, size, args.seed), "/sparql"), PROBE
             )
         servers.append(kg_process)
+        row.start_memory_mib = _memory_mib(kg_process.pid)
         _say(f"{size:,}: kg serve warm start {row.warm_start_s:.2f} s")
         ox_url, ox_process, _ = endpoint._start(
             endpoint.Server("oxigraph", [
@@ -224,9 +227,7 @@ def measure(
             _say(f"{size:,}: {name}: {times.rows} rows, "
                  + ", ".join(f"{way} {ms:.2f} ms" for way, ms in times.p50_ms.items())
                  + ("" if times.agree else "  ANSWERS DIFFER"))
-        row.memory_mib = {
-            role: [count, pss / MIB] for role, (count, pss) in soak._memory(kg_process.pid).items()
-        }
+        row.memory_mib = _memory_mib(kg_process.pid)
         row.oxigraph_mib = soak._pss(ox_process.pid) / MIB
     finally:
         for process in servers:
@@ -476,7 +477,8 @@ def _complete(row: Row) -> list[QueryTimes]:
 def summary_table(rows: list[Row]) -> str:
     out = [
         "| input triples | quads | " + " | ".join(STAGES) + " | cold build | build peak RSS "
-        "| store on disk | warm start | PSS per HTTP process | PSS per query worker "
+        "| store on disk | warm start | PSS per HTTP process (at start → after the queries) "
+        "| PSS per query worker (likewise) "
         "| median p50 direct / kg / kg cached / oxigraph | kg ÷ direct (≤ 1.5) "
         "| kg ÷ oxigraph req/s (≥ 0.8) |",
         "|---:|---:|" + "---:|" * len(STAGES) + "---:|---:|---:|---:|---:|---:|---|---|---|",
@@ -505,8 +507,17 @@ def summary_table(rows: list[Row]) -> str:
 
 
 def _per_process(row: Row, role: str) -> str:
+    """PSS per process of a role: at start (once answering), then after the named queries."""
     count, mib = row.memory_mib.get(role, [0, 0.0])
-    return f"{mib / count:.0f} MiB × {count:.0f}" if count else "–"
+    if not count:
+        return "–"
+    at_start, started = row.start_memory_mib.get(role, [0, 0.0])
+    start = f"{started / at_start:.0f} → " if at_start else ""
+    return f"{start}{mib / count:.0f} MiB × {count:.0f}"
+
+
+def _memory_mib(pid: int) -> dict[str, list[float]]:
+    return {role: [count, pss / MIB] for role, (count, pss) in soak._memory(pid).items()}
 
 
 def query_table(rows: list[Row]) -> str:
