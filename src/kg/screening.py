@@ -224,8 +224,16 @@ _PLAIN_PROLOGUE = re.compile(
     r"(?:[ \t\r\n]+|#[^\r\n]*(?=[\r\n]|\Z)|(?i:PREFIX|BASE)(?![A-Za-z0-9_:.\-])"
     r"|(?:[A-Za-z](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?)?:(?=[ \t\r\n<#])"
     r"""|<[^<>"{}|^`\\\x00-\x20]*>)*"""
-    r"(?i:(SELECT|CONSTRUCT|DESCRIBE|ASK))(?=[ \t\r\n*?${(<#]|\Z)"
+    r"(?i:(SELECT|CONSTRUCT|DESCRIBE|ASK))(?=[ \t\r\n*?${(<#]|\Z)",
+    # ASCII case only: Unicode's folds `ſ` to s, `ı` and `İ` to i and the Kelvin sign to k, which
+    # the screen (and pyoxigraph) read as no keyword at all.
+    re.ASCII,
 )
+# Where the screen may be unsure of a text that pyoxigraph accepts: a \u escape that a reader
+# decoding escapes first would take for the end of its string or IRI (_ends_early, looked for
+# anywhere in the text), and `~`, which begins no SPARQL 1.1 token but an RDF 1.2 reifier that
+# pyoxigraph may read. Such a text is read token by token, which says whether it can be replayed.
+_UNSURE = ("~",)
 # The words `screen` looks for past the prologue, as a word of their own: a letter before one
 # makes it part of a longer token (words, variables, names and tags read letters greedily), a
 # letter, digit or `_` after one too. In strings and comments as well: a glance does not know.
@@ -240,15 +248,19 @@ def glance(text: str) -> Screening | None:
 
     A plain query: its prologue plain (_PLAIN_PROLOGUE) before SELECT, CONSTRUCT, DESCRIBE or
     ASK; none of SERVICE, NOW, RAND, UUID, STRUUID or BNODE anywhere in the text as a word, in
-    strings and comments too; at most MAX_NESTING brackets opened in all. Such a query is that
-    form, no update, calls no SERVICE and nothing fresh each time, and nests within bounds, as
-    `screen` reads it; `nesting` is then the number of brackets it opens (at least the depth), and
-    `is_repeatable` holds whatever `screen` would make of its other tokens, since no call whose
-    value changes can hide in a text without these words. Two regex scans and a few counts in C:
-    about a tenth of `screen`'s time (tests/test_screening_glance.py checks it against `screen`).
+    strings and comments too; no \\u escape that would end a token and no `~` (_UNSURE); at most
+    MAX_NESTING brackets opened in all. Such a query is that form, no update, calls no SERVICE
+    and nothing fresh each time, and nests within bounds, as `screen` reads it; `nesting` is then
+    the number of brackets it opens (at least the depth). `is_repeatable` is True: no call whose
+    value changes can hide in a text without these words, and the screen is unsure only of texts
+    that _UNSURE keeps out or that pyoxigraph refuses (an error is never kept). Two regex scans
+    and a few counts in C: about a tenth of `screen`'s time (tests/test_screening_glance.py
+    holds it to `screen`'s verdicts, with pyoxigraph as the judge of what it refuses).
     """
     prologue = _PLAIN_PROLOGUE.match(text)
-    if prologue is None:
+    if prologue is None or any(character in text for character in _UNSURE):
+        return None
+    if "\\" in text and _ends_early(text):
         return None
     lowered = text.encode("ascii", "replace").lower()
     if any(word in lowered for word in _SCREENED) and _SCREENED_WORDS.search(lowered):

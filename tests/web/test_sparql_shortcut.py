@@ -142,9 +142,29 @@ def test_the_answer_cache_keeps_what_it_answers(make_app: Callable[..., Flask]) 
     client = make_app().test_client()
     statuses = [
         client.get(get(query)).headers["Cache-Status"]
-        for query in (SELECT, SELECT, "SELECT (NOW() AS ?t) {}", "SELECT (NOW() AS ?t) {}")
+        for query in (
+            SELECT, SELECT, "SELECT (NOW() AS ?t) {}", "SELECT (NOW() AS ?t) {}",
+            # An escape the screen cannot read with certainty: not kept either.
+            'SELECT ("\\u0022" AS ?x) {}', 'SELECT ("\\u0022" AS ?x) {}',
+        )
     ]
-    assert statuses == ["kg; fwd=miss; stored", "kg; hit", "kg; fwd=miss", "kg; fwd=miss"]
+    assert statuses == [
+        "kg; fwd=miss; stored", "kg; hit", "kg; fwd=miss", "kg; fwd=miss", "kg; fwd=miss", "kg; fwd=miss"
+    ]
+
+
+@pytest.mark.parametrize("text", ["AS\u212a {}", "DESCR\u0130BE <http://e/>"])
+def test_a_form_word_with_a_letter_beyond_ascii_is_a_syntax_error(
+    make_app: Callable[..., Flask], text: str
+) -> None:
+    response = make_app().test_client().get(get(text), headers={"Accept": JSON})
+    assert response.status_code == 400
+
+
+def test_a_get_with_too_large_a_body_is_refused_either_way(two_ways: tuple[Client, Client]) -> None:
+    body = b"x" * (1024 * 1024 + 1)
+    headers = {"Accept": JSON, "Content-Type": "application/octet-stream"}
+    assert [c.get(get("ASK {}"), headers=headers, data=body).status_code for c in two_ways] == [413, 413]
 
 
 def werkzeug_args(query_string: str) -> list[tuple[str, str]]:

@@ -38,8 +38,8 @@ def create_app(settings: Settings) -> Flask:
     else:
         app.extensions[EXTENSION_KEY], app.extensions[SHARED_STORE_KEY] = _local_services(settings)
     install_error_handlers(app)
-    app.before_request(_raise_deferred_error)
     app.before_request(_refuse_large_bodies)
+    app.before_request(_raise_deferred_error)
     app.after_request(_shared_headers)
     app.after_request(add_page_policy)
     app.register_blueprint(sparql.blueprint)

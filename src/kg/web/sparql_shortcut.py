@@ -7,8 +7,8 @@ the one request that matters most for speed, a plain GET with a query, this midd
 query string itself, calls the endpoint's own `evaluate_operation` (the same screen, negotiation,
 worker, limits and ETag) and writes the headers the app's hooks would have written.
 
-Anything else goes to Flask as it is: POSTs, HEAD, OPTIONS, conditional requests, a GET without a
-query or with `update`, a query string it cannot decode with certainty. An error raised on the way
+Anything else goes to Flask as it is: POSTs, HEAD, OPTIONS, conditional requests, a GET with a
+body, a GET without a query or with `update`, a query string it cannot decode with certainty. An error raised on the way
 (a refusal, a syntax error, a timeout, a bug) is handed to Flask with the request, and Flask
 raises it again from its first hook, so that every error keeps the one shape `web.problems`
 gives it; the query is not evaluated twice. A test sends the same requests both ways and compares
@@ -69,6 +69,9 @@ class SparqlShortcut:
             environ.get("PATH_INFO") != _PATH
             or environ.get("REQUEST_METHOD") != "GET"
             or any(name in environ for name in _CONDITIONAL)
+            # A GET with a body: Flask's path checks its size (413) as for any request.
+            or environ.get("CONTENT_LENGTH") not in (None, "", "0")
+            or "HTTP_TRANSFER_ENCODING" in environ
         ):
             return None
         params = query_parameters(environ.get("QUERY_STRING", ""))
