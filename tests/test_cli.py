@@ -350,3 +350,14 @@ def test_a_bad_bind_exits_2_in_one_line(root, bind, stderr):
 
     assert result.exit_code == 2
     assert result.stderr.startswith(stderr) and result.stderr.count("\n") == 1
+
+
+def test_ctrl_c_exits_130_not_the_1_of_a_failed_validation(root, monkeypatch):
+    # click turns KeyboardInterrupt into "Aborted!" and exit 1: a CI script read it as violations.
+    def interrupted(**kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("kg.cli.run_build", interrupted)
+    result = kg("build")
+
+    assert (result.exit_code, result.stdout, result.stderr) == (130, "", "kg: interrupted\n")
