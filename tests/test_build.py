@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 import kg.build
 import kg.build_cache
+import kg.validation_report
 import kg.web.serving
 from kg.build import (
     DERIVE,
@@ -496,6 +497,27 @@ def test_kg_build_exits_1_on_a_violation_and_says_what(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert "atlantis" in result.stderr
     assert result.stderr.splitlines()[-1].startswith("kg: error: the build violates the shapes")
+
+
+def test_kg_build_caps_the_violations_it_prints_and_says_how_many_more(tmp_path, monkeypatch):
+    root = project(tmp_path, shapes=True)
+    (root / "data" / "extra.trig").write_text(UNSOURCED)
+    monkeypatch.setenv("KG_ROOT", str(root))
+    monkeypatch.chdir(root)
+    monkeypatch.setattr(kg.validation_report, "SHOWN_PER_SEVERITY", 1)
+
+    result = CliRunner().invoke(main, ["build"])
+
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert sum(line.startswith("    Violation: ") for line in lines) == 1
+    more = [line for line in lines if line.startswith("  … and")]
+    assert more == [
+        "  … and 2 more violations; `kg validate --format json` lists them all",
+        "  … and 19 more warnings; `kg validate --format json` lists them all",
+    ]
+    assert lines[-3:-1] == [more[1], "  Does not conform: 3 violations, 20 warnings."]
+    assert lines[-1].startswith("kg: error: the build violates the shapes")
 
 
 def test_served_data_are_built_apart_reasoned_and_validated(tmp_path):
