@@ -408,3 +408,42 @@ def test_the_json_report_keeps_every_result_of_a_long_report() -> None:
     document = json.loads(render_report(_made_up_outcome(violations=4, warnings=820), "json"))
 
     assert (document["violations"], document["warnings"], len(document["results"])) == (4, 820, 824)
+
+
+def test_the_large_graph_validation_says_every_few_seconds_that_pyshacl_turbo_still_runs(monkeypatch) -> None:
+    pytest.importorskip("pyshacl_turbo")
+    import re
+    import threading
+
+    import pyoxigraph
+
+    import kg.validation
+    from kg.validation import validate_store
+
+    shapes = Graph().parse(format="turtle", data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <http://example.org/> .
+        ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ; sh:property [ sh:path ex:value ; sh:minCount 1 ] .
+    """)
+    store = pyoxigraph.Store()
+    store.add(pyoxigraph.Quad(*(pyoxigraph.NamedNode(f"http://example.org/{n}") for n in ("a", "b", "c", "g"))))
+    heard, said = threading.Event(), []
+    engine = kg.validation._turbo_report
+
+    def slow_engine(*args):
+        # pyshacl-turbo at 10^6 triples: done only once the heartbeat has spoken twice.
+        assert heard.wait(30), "no heartbeat came"
+        return engine(*args)
+
+    def progress(message: str) -> None:
+        said.append(message)
+        if sum("still running" in m for m in said) == 2:
+            heard.set()
+
+    monkeypatch.setattr(kg.validation, "_turbo_report", slow_engine)
+    monkeypatch.setattr(kg.validation, "HEARTBEAT_SECONDS", 0.01)
+    assert validate_store(store, shapes, progress=progress).results == ()
+
+    # Two heartbeats at least: more may come while the engine finishes.
+    assert said[:2] == ["pyshacl-turbo: 1 node shapes, beside pyoxigraph", "waiting for pyshacl-turbo"]
+    assert len(said) >= 4 and all(re.fullmatch(r"pyshacl-turbo still running \(\d+ s\)", m) for m in said[2:])
