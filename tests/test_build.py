@@ -29,6 +29,7 @@ from kg.build import (
     REASON,
     STAGES,
     VALIDATE,
+    WRITE,
     BuildOptions,
     build,
     open_build,
@@ -468,7 +469,33 @@ def test_every_stage_is_reported_and_large_inputs_show_progress(root, monkeypatc
 
     monkeypatch.setattr(kg.build, "LARGE_INPUT_BYTES", 0)
     build(root, force=True, reporter=Reporter())
-    assert set(progress) == {LOAD, REASON, DERIVE}
+    assert set(progress) == {LOAD, REASON, DERIVE, WRITE}
+
+
+def test_a_large_build_says_when_its_write_tail_sorts_and_names_the_store(root, monkeypatch):
+    # At 10^6 generated triples this tail runs ~30 s, and said nothing.
+    said = []
+
+    class Reporter:
+        def stage(self, name: str, seconds: float, summary: str) -> None:
+            pass
+
+        def progress(self, stage: str, message: str) -> None:
+            if stage == WRITE:
+                said.append(message)
+
+    monkeypatch.setattr(kg.build, "LARGE_INPUT_BYTES", 0)
+    monkeypatch.chdir(root)  # paths show as the CLI shows them
+    result = build(root, reporter=Reporter())
+
+    quads = sum(1 for _ in build_store(result))
+    store = current_store(root)
+    assert said[0] == f"sorting {quads:,} quads for build/dataset.nq"
+    assert said[1:] in (
+        [f"naming the store build/{store} and writing build/dataset.nq"],
+        ["waiting for the store and search index being written",
+         f"naming the store build/{store} and writing build/dataset.nq"],
+    )
 
 
 def test_kg_build_prints_stage_timings_then_reuses(root, monkeypatch):
