@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 import kg.build
 import kg.build_cache
+import kg.validation_report
 import kg.web.serving
 from kg.build import (
     DERIVE,
@@ -28,6 +29,7 @@ from kg.build import (
     REASON,
     STAGES,
     VALIDATE,
+    WRITE,
     BuildOptions,
     build,
     open_build,
@@ -467,7 +469,33 @@ def test_every_stage_is_reported_and_large_inputs_show_progress(root, monkeypatc
 
     monkeypatch.setattr(kg.build, "LARGE_INPUT_BYTES", 0)
     build(root, force=True, reporter=Reporter())
-    assert set(progress) == {LOAD, REASON, DERIVE}
+    assert set(progress) == {LOAD, REASON, DERIVE, WRITE}
+
+
+def test_a_large_build_says_when_its_write_tail_sorts_and_names_the_store(root, monkeypatch):
+    # At 10^6 generated triples this tail runs ~30 s, and said nothing.
+    said = []
+
+    class Reporter:
+        def stage(self, name: str, seconds: float, summary: str) -> None:
+            pass
+
+        def progress(self, stage: str, message: str) -> None:
+            if stage == WRITE:
+                said.append(message)
+
+    monkeypatch.setattr(kg.build, "LARGE_INPUT_BYTES", 0)
+    monkeypatch.chdir(root)  # paths show as the CLI shows them
+    result = build(root, reporter=Reporter())
+
+    quads = sum(1 for _ in build_store(result))
+    store = current_store(root)
+    assert said[0] == f"sorting {quads:,} quads for build/dataset.nq"
+    assert said[1:] in (
+        [f"naming the store build/{store} and writing build/dataset.nq"],
+        ["waiting for the store and search index being written",
+         f"naming the store build/{store} and writing build/dataset.nq"],
+    )
 
 
 def test_kg_build_prints_stage_timings_then_reuses(root, monkeypatch):
@@ -496,6 +524,27 @@ def test_kg_build_exits_1_on_a_violation_and_says_what(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert "atlantis" in result.stderr
     assert result.stderr.splitlines()[-1].startswith("kg: error: the build violates the shapes")
+
+
+def test_kg_build_caps_the_violations_it_prints_and_says_how_many_more(tmp_path, monkeypatch):
+    root = project(tmp_path, shapes=True)
+    (root / "data" / "extra.trig").write_text(UNSOURCED)
+    monkeypatch.setenv("KG_ROOT", str(root))
+    monkeypatch.chdir(root)
+    monkeypatch.setattr(kg.validation_report, "SHOWN_PER_SEVERITY", 1)
+
+    result = CliRunner().invoke(main, ["build"])
+
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert sum(line.startswith("    Violation: ") for line in lines) == 1
+    more = [line for line in lines if line.startswith("  … and")]
+    assert more == [
+        "  … and 2 more violations; `kg validate --format json` lists them all",
+        "  … and 19 more warnings; `kg validate --format json` lists them all",
+    ]
+    assert lines[-3:-1] == [more[1], "  Does not conform: 3 violations, 20 warnings."]
+    assert lines[-1].startswith("kg: error: the build violates the shapes")
 
 
 def test_served_data_are_built_apart_reasoned_and_validated(tmp_path):

@@ -303,6 +303,40 @@ def test_bind_types_the_value_as_the_named_query_declares(root):
     assert (result.exit_code, result.stdout) == (0, "year\n1961\n")
 
 
+@pytest.mark.parametrize("value", ["x", "75", "1975-01", "1975 "])
+def test_a_value_that_is_not_of_the_declared_type_is_bad_usage(root, value):
+    # Bound as an ill-typed literal it matched nothing: "(0 rows)" and exit 0, a silent wrong answer.
+    (root / "queries" / "by_year.rq").write_text(
+        "# title: By year\n# description: What happened in a year.\n# param: year xsd:gYear\n"
+        "SELECT ?year WHERE { FILTER (BOUND(?year)) }\n"
+    )
+    result = kg("query", "--name", "by_year", "--bind", f"year={value}")
+
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", f"kg: error: --bind 'year={value}': ?year takes an xsd:gYear (such as 1975), "
+        f"and {value!r} is not one\n"
+    )
+
+
+def test_a_parameter_of_a_type_kg_cannot_check_is_refused_where_it_is_declared(root):
+    # The engine casts only to SPARQL's core types: a value of xsd:nonNegativeInteger, say -1,
+    # would be bound unchecked, and answer nothing.
+    (root / "queries" / "by_count.rq").write_text(
+        "# title: By count\n# description: Counts.\n# param: n xsd:nonNegativeInteger\n"
+        "SELECT ?n WHERE {}\n"
+    )
+    result = kg("query", "--name", "by_count", "--bind", "n=-1")
+
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "kg: error: queries/by_count.rq:3: kg cannot check --bind values of "
+        "xsd:nonNegativeInteger in '# param:'; declare one of xsd:string, xsd:boolean, "
+        "xsd:integer, xsd:decimal, xsd:float, xsd:double, xsd:dateTime, xsd:date, xsd:time, "
+        "xsd:gYear, xsd:gYearMonth, xsd:gMonth, xsd:gMonthDay, xsd:gDay, xsd:duration, "
+        "xsd:yearMonthDuration, xsd:dayTimeDuration\n",
+    )
+
+
 @pytest.mark.parametrize(
     ("bind", "stderr"),
     [
@@ -316,3 +350,14 @@ def test_a_bad_bind_exits_2_in_one_line(root, bind, stderr):
 
     assert result.exit_code == 2
     assert result.stderr.startswith(stderr) and result.stderr.count("\n") == 1
+
+
+def test_ctrl_c_exits_130_not_the_1_of_a_failed_validation(root, monkeypatch):
+    # click turns KeyboardInterrupt into "Aborted!" and exit 1: a CI script read it as violations.
+    def interrupted(**kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("kg.cli.run_build", interrupted)
+    result = kg("build")
+
+    assert (result.exit_code, result.stdout, result.stderr) == (130, "", "kg: interrupted\n")

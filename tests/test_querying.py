@@ -10,7 +10,9 @@ from kg.errors import InputError, NotFound, QueryError, UnsupportedFormat
 from kg.loading import load_dataset
 from kg.namespaces import PREFIXES
 from solutions import solution_rows
+import kg.querying
 from kg.querying import (
+    bindings,
     format_results,
     get_named_query,
     list_named_queries,
@@ -256,3 +258,14 @@ def test_a_syntax_error_names_the_characters_expected_in_words(text, message):
         run_query(pyoxigraph.Store(), text, source="query")
 
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("datatype", sorted(kg.querying._CHECKED_DATATYPES))
+def test_each_declarable_datatype_takes_its_example_and_refuses_a_word(datatype):
+    example = kg.querying._CHECKED_DATATYPES[datatype]
+    bound = bindings([f"v={example}"], {"v": datatype})
+
+    assert bound == {pyoxigraph.Variable("v"): pyoxigraph.Literal(example, datatype=pyoxigraph.NamedNode(datatype))}
+    if datatype != PREFIXES["xsd"] + "string":
+        with pytest.raises(InputError, match=r"^--bind 'v=nowhere': \?v takes an xsd:"):
+            bindings(["v=nowhere"], {"v": datatype})

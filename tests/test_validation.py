@@ -17,7 +17,7 @@ from kg.errors import InputError
 from kg.loading import load_dataset
 from kg.namespaces import GRAPH, KGO, SHAPES
 from kg.project import data_files, ontology_files, shape_files
-from kg.validation import load_shapes, validate_dataset
+from kg.validation import ValidationOutcome, ValidationResult, load_shapes, validate_dataset
 from kg.validation_report import compact, render_report, render_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -351,3 +351,99 @@ def test_the_large_graph_validation_reads_a_blank_node_labelled_beyond_ascii() -
         (BNode("coopération"), Literal("Bamako"), (URIRef("http://example.org/graph/a"),)),
         (URIRef("http://example.org/x"), Literal("voir _:coopération ."), (URIRef("http://example.org/graph/a"),)),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# A long report: violations first, each severity capped
+
+
+def _made_up_result(number: int, severity: URIRef) -> ValidationResult:
+    return ValidationResult(
+        focus=URIRef(f"https://w3id.org/kg-mali/id/person/p-{number:03}"), path=None, value=None,
+        message=f"problem {number}", severity=severity, source_shape=SHAPES["S"],
+        component=SH.MinCountConstraintComponent, source_constraint=None, graphs=(),
+        files=(Path("data/big.trig"),), evidence=(),
+    )
+
+
+def _made_up_outcome(violations: int, warnings: int) -> ValidationOutcome:
+    # Sorted by focus node, as validation gives them: here every warning before the violations.
+    results = [_made_up_result(n, SH.Warning) for n in range(warnings)]
+    results += [_made_up_result(n, SH.Violation) for n in range(1000, 1000 + violations)]
+    return ValidationOutcome(tuple(results), Graph())
+
+
+def _shown(text: str) -> list[str]:
+    return [line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("  Violation:")
+            or line.startswith("  Warning:")]
+
+
+def test_the_text_report_puts_violations_before_warnings() -> None:
+    text = render_text(_made_up_outcome(violations=2, warnings=3))
+
+    assert _shown(text) == ["problem 1000", "problem 1001", "problem 0", "problem 1", "problem 2"]
+    assert text.endswith("\nDoes not conform: 2 violations, 3 warnings.\n")
+
+
+def test_the_text_report_shows_twenty_results_per_severity_and_counts_the_rest() -> None:
+    # 4 violations among 820 warnings once made 5,786 lines, the violations near line 5,300.
+    text = render_text(_made_up_outcome(violations=4, warnings=820))
+
+    assert _shown(text) == [f"problem {n}" for n in (1000, 1001, 1002, 1003, *range(20))]
+    assert text.endswith(
+        "\n… and 800 more warnings; `kg validate --format json` lists them all\n"
+        "Does not conform: 4 violations, 820 warnings.\n"
+    )
+    assert len(text.splitlines()) == 24 * 5 + 2  # four lines and a blank per node, then two
+
+
+def test_a_capped_violation_list_says_how_many_more_in_the_singular_too() -> None:
+    text = render_text(_made_up_outcome(violations=21, warnings=0))
+
+    assert "\n… and 1 more violation; `kg validate --format json` lists them all\n" in text
+    assert len(_shown(text)) == 20
+
+
+def test_the_json_report_keeps_every_result_of_a_long_report() -> None:
+    document = json.loads(render_report(_made_up_outcome(violations=4, warnings=820), "json"))
+
+    assert (document["violations"], document["warnings"], len(document["results"])) == (4, 820, 824)
+
+
+def test_the_large_graph_validation_says_every_few_seconds_that_pyshacl_turbo_still_runs(monkeypatch) -> None:
+    pytest.importorskip("pyshacl_turbo")
+    import re
+    import threading
+
+    import pyoxigraph
+
+    import kg.validation
+    from kg.validation import validate_store
+
+    shapes = Graph().parse(format="turtle", data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <http://example.org/> .
+        ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ; sh:property [ sh:path ex:value ; sh:minCount 1 ] .
+    """)
+    store = pyoxigraph.Store()
+    store.add(pyoxigraph.Quad(*(pyoxigraph.NamedNode(f"http://example.org/{n}") for n in ("a", "b", "c", "g"))))
+    heard, said = threading.Event(), []
+    engine = kg.validation._turbo_report
+
+    def slow_engine(*args):
+        # pyshacl-turbo at 10^6 triples: done only once the heartbeat has spoken twice.
+        assert heard.wait(30), "no heartbeat came"
+        return engine(*args)
+
+    def progress(message: str) -> None:
+        said.append(message)
+        if sum("still running" in m for m in said) == 2:
+            heard.set()
+
+    monkeypatch.setattr(kg.validation, "_turbo_report", slow_engine)
+    monkeypatch.setattr(kg.validation, "HEARTBEAT_SECONDS", 0.01)
+    assert validate_store(store, shapes, progress=progress).results == ()
+
+    # Two heartbeats at least: more may come while the engine finishes.
+    assert said[:2] == ["pyshacl-turbo: 1 node shapes, beside pyoxigraph", "waiting for pyshacl-turbo"]
+    assert len(said) >= 4 and all(re.fullmatch(r"pyshacl-turbo still running \(\d+ s\)", m) for m in said[2:])

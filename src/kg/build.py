@@ -257,9 +257,17 @@ def _make(
             with _stage(VALIDATE, timings, reporter) as note:
                 note(_validate(store, loaded.graph_files, files("shapes"), options, progress(VALIDATE)))
             with _stage(WRITE, timings, reporter) as note:
+                said = progress(WRITE)
                 # Sorted while the store may still be loading: validation's memory is freed.
+                if said:
+                    said(f"sorting {len(store):,} quads for {display_path(directory / DATASET_FILE)}")
                 dataset = _sorted_nquads(store)
+                if said and not beside.done():
+                    said("waiting for the store and search index being written")
                 temporary, index, seconds = beside.result()
+                if said:
+                    said(f"naming the store {display_path(directory / store_name)} "
+                         f"and writing {display_path(directory / DATASET_FILE)}")
                 commit_store(directory, temporary, store_name, index)
                 write_dataset(directory, dataset)
                 beside_what = "reason, derive and validate" if asserted else "validate"

@@ -31,7 +31,8 @@ from kg.screening import MAX_NESTING, screen
 
 
 class KgGroup(click.Group):
-    """A command group that reports kg's errors as one line on stderr, never a traceback."""
+    """A command group that reports kg's errors as one line on stderr, never a traceback, and
+    Ctrl-C as exit 130."""
 
     def invoke(self, ctx: click.Context) -> object:
         _log_warnings_as_lines()
@@ -43,6 +44,11 @@ class KgGroup(click.Group):
                 click.echo(f"  {line}", err=True)
             click.echo(f"kg: error: {err}", err=True)
             ctx.exit(err.exit_code)
+        except KeyboardInterrupt:
+            # click would say "Aborted!" and exit 1, a failed validation's code; 128 + SIGINT is
+            # the shell's, which scripts can tell apart.
+            click.echo("kg: interrupted", err=True)
+            ctx.exit(130)
 
 
 class _OneLineWarnings(logging.Handler):

@@ -345,11 +345,13 @@ def _rdflib_error_position(err: Exception) -> tuple[int | None, str]:
 
 def _bad_syntax_line(err: Exception) -> int:
     # BadSyntax.lines runs ahead when the parser has skipped whitespace looking for the next
-    # token; counting newlines up to the error's offset in the parsed text is exact.
+    # token; counting newlines up to the error's offset in the parsed text is exact. BadSyntax
+    # keeps that text encoded as UTF-8 but the offset in characters: decoded, they agree again.
     text, index = getattr(err, "_str", None), getattr(err, "_i", None)
-    if isinstance(text, (str, bytes)) and isinstance(index, int):
-        newline = b"\n" if isinstance(text, bytes) else "\n"
-        return text.count(newline, 0, index) + 1
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="surrogateescape")
+    if isinstance(text, str) and isinstance(index, int):
+        return text.count("\n", 0, index) + 1
     return int(getattr(err, "lines", 0)) + 1
 
 

@@ -35,6 +35,29 @@ _RESULTS_FORMATS = {
 }
 _PARAM = re.compile(r"#\s*param:\s*(?P<name>[A-Za-z_]\w*)\s+(?P<datatype>\S+)")
 _VARIABLE = re.compile(r"[A-Za-z_]\w*")
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+# The datatypes a '# param:' line may declare: those SPARQL's engine casts to, so that it can
+# refuse a --bind value outside them (a value it cannot read is bound as an ill-typed literal,
+# which equals nothing: a silent empty answer). Each with a value to show as an example.
+_CHECKED_DATATYPES: dict[str, str] = {
+    _XSD + "string": "Mali",
+    _XSD + "boolean": "true",
+    _XSD + "integer": "3",
+    _XSD + "decimal": "2.5",
+    _XSD + "float": "2.5",
+    _XSD + "double": "2.5",
+    _XSD + "dateTime": "1975-05-04T12:00:00Z",
+    _XSD + "date": "1975-05-04",
+    _XSD + "time": "12:00:00",
+    _XSD + "gYear": "1975",
+    _XSD + "gYearMonth": "1975-05",
+    _XSD + "gMonth": "--05",
+    _XSD + "gMonthDay": "--05-04",
+    _XSD + "gDay": "---04",
+    _XSD + "duration": "P1Y2M",
+    _XSD + "yearMonthDuration": "P1Y2M",
+    _XSD + "dayTimeDuration": "PT36H",
+}
 _HEADER_FIELD = re.compile(r"#\s*(?P<key>[a-z][a-z_-]*):\s*(?P<value>.*)")
 # Turtle's PN_LOCAL, simplified, plus "/" (an IRI under id/ of no known kind reads better as
 # id:kind/slug than whole in a terminal); IRIs whose local part is not of this shape are shown whole.
@@ -92,7 +115,7 @@ def bindings(assignments: Iterable[str], declared: Mapping[str, str]) -> dict[Va
             raise InputError(f"--bind {assignment!r}: expected NAME=VALUE, e.g. year=1975")
         try:
             if name in declared:
-                values[Variable(name)] = Literal(value, datatype=NamedNode(declared[name]))
+                values[Variable(name)] = _typed_value(assignment, name, value, declared[name])
             elif value.startswith("<") and value.endswith(">"):
                 values[Variable(name)] = NamedNode(value[1:-1])
             else:
@@ -100,6 +123,27 @@ def bindings(assignments: Iterable[str], declared: Mapping[str, str]) -> dict[Va
         except ValueError as err:
             raise InputError(f"--bind {assignment!r}: {err}") from err
     return values
+
+
+def _typed_value(assignment: str, name: str, value: str, datatype: str) -> Literal:
+    """The value as a literal of the declared datatype; bad usage if it is not one."""
+    if not _is_of_datatype(value, datatype):
+        example = _CHECKED_DATATYPES.get(datatype)
+        such_as = f" (such as {example})" if example is not None else ""
+        raise InputError(
+            f"--bind {assignment!r}: ?{name} takes an {shorten_iri(datatype)}{such_as}, "
+            f"and {value!r} is not one"
+        )
+    return Literal(value, datatype=NamedNode(datatype))
+
+
+def _is_of_datatype(value: str, datatype: str) -> bool:
+    """Whether the engine reads the text as a value of the datatype (its SPARQL cast succeeds)."""
+    [solution] = pyoxigraph.Store().query(
+        f"SELECT ?text (<{datatype}>(?text) AS ?value) WHERE {{}}",
+        substitutions={Variable("text"): Literal(value)},
+    )
+    return solution["value"] is not None
 
 
 def _declared_params(text: str, source: str) -> dict[str, str]:
@@ -117,10 +161,18 @@ def _declared_params(text: str, source: str) -> dict[str, str]:
 def _expanded(name: str, where: str) -> str:
     prefix, colon, local = name.partition(":")
     if name.startswith("<") and name.endswith(">"):
-        return name[1:-1]
-    if colon and prefix in PREFIXES:
-        return PREFIXES[prefix] + local
-    raise InputError(f"{where}: unknown datatype {name!r} in '# param:' (use xsd:… or <iri>)")
+        iri = name[1:-1]
+    elif colon and prefix in PREFIXES:
+        iri = PREFIXES[prefix] + local
+    else:
+        raise InputError(f"{where}: unknown datatype {name!r} in '# param:' (use xsd:… or <iri>)")
+    if iri not in _CHECKED_DATATYPES:
+        # A value kg cannot check would be bound as given, and a wrong one answer nothing.
+        known = ", ".join(shorten_iri(datatype) for datatype in _CHECKED_DATATYPES)
+        raise InputError(
+            f"{where}: kg cannot check --bind values of {name} in '# param:'; declare one of {known}"
+        )
+    return iri
 
 
 def _header_fields(text: str) -> dict[str, str]:

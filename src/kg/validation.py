@@ -25,7 +25,8 @@ import codecs
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,10 @@ INFERENCE_MODES: tuple[str, ...] = ("none", "rdfs", "owlrl")
 # pySHACL is the engine of record. pyshacl-turbo, an independent implementation in Rust (an
 # optional dependency), gives the second opinion the tests compare against.
 ENGINES: tuple[str, ...] = ("pyshacl", "pyshacl-turbo")
+
+# How often validate_store says that pyshacl-turbo is still at work, in seconds: at 10^6
+# generated triples it runs ~100 s past pyoxigraph's constraints, and silence looks like a hang.
+HEARTBEAT_SECONDS = 10.0
 
 SEVERITY_NAMES: dict[URIRef, str] = {
     SH.Violation: "Violation",
@@ -215,6 +220,7 @@ def validate_store(
     # GIL held by the loop of queries.
     text, blank_nodes = _ascii_union(store)
     with ThreadPoolExecutor(max_workers=1) as pool:
+        started = time.monotonic()
         turbo = pool.submit(_turbo_report, pyshacl_turbo, text, blank_nodes, core)
         del text  # the thread holds it while pyshacl-turbo reads it, and no longer
         sparql_report = Graph()
@@ -226,6 +232,7 @@ def validate_store(
             _add_sparql_results(sparql_report, store, shapes, shape, constraint, whole_graph=whole)
         if progress and not turbo.done():
             progress("waiting for pyshacl-turbo")
+            _wait_with_heartbeat(turbo, started, progress)
         report = turbo.result()
     _merge_report(report, sparql_report)
     _bind_prefixes(report)
@@ -259,6 +266,12 @@ def _run_engine(engine: str, data: Dataset, shapes: Graph) -> Graph:
         _, report, _ = pyshacl_turbo.validate(data, shacl_graph=shapes, inference="none")
         return report
     raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+
+
+def _wait_with_heartbeat(turbo: Future[Graph], started: float, progress: Callable[[str], None]) -> None:
+    """Wait for pyshacl-turbo, saying every HEARTBEAT_SECONDS how long it has run."""
+    while not wait([turbo], timeout=HEARTBEAT_SECONDS).done:
+        progress(f"pyshacl-turbo still running ({time.monotonic() - started:.0f} s)")
 
 
 def _turbo_report(pyshacl_turbo: Any, text: str, blank_nodes: dict[str, BNode], core: Graph) -> Graph:
