@@ -698,3 +698,56 @@ def test_kg_serve_store_refuses_bad_usage_in_one_line(arguments, message):
     assert result.exit_code == 2
     assert message in result.stderr.splitlines()[-1]
     assert "Traceback" not in result.output
+
+
+def test_kg_serve_serves_a_store_folder_as_built_without_building(root, monkeypatch, apps_over):
+    good = build(root)
+    with (root / "data" / "background.trig").open("a") as data:
+        data.write(ATLANTIS)  # would make a new build, were one made
+    monkeypatch.setenv("KG_ROOT", str(root))
+    monkeypatch.chdir(root)
+    served = []
+    monkeypatch.setattr(kg.web.serving, "serve", lambda settings, rebuild: served.append((settings, rebuild)))
+
+    result = CliRunner().invoke(main, ["serve", "--data", str(good.store_path.relative_to(root))])
+
+    assert result.exit_code == 0, result.output
+    [(settings, rebuild)] = served
+    assert settings.data == (Path("build") / good.store_path.name,)
+    assert rebuild is None
+    assert [line.split(":")[1].strip() for line in result.stderr.splitlines()] == ["query sandbox"]
+    assert read_manifest(root / "build") == good.manifest
+    assert ask(apps_over(good.store_path), is_inferred_a_country("atlantis")) is False
+
+
+def test_kg_serve_refuses_a_folder_that_is_not_a_store_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("KG_ROOT", str(project(tmp_path / "project")))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes").mkdir()
+
+    result = CliRunner().invoke(main, ["serve", "--data", "notes"])
+
+    assert result.exit_code == 2
+    opening, error = result.stderr.splitlines()
+    assert opening.startswith("kg: query sandbox: ")
+    assert error.startswith("kg: error: notes: cannot open the store: ")
+    assert error.endswith("; a folder given as --data must be a store `kg build` wrote (build/store-…)")
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--data", "STORE", "--data", "extra.trig"], "--data STORE is a folder: a store is served alone, not with files"),
+        (["--data", "STORE", "--no-validation"], "--no-validation is for data files: a store folder holds a build already made"),
+        (["--data", "STORE", "--watch"], "--watch needs a build to redo: not with --store, --as-is nor a store folder"),
+    ],
+)
+def test_kg_serve_refuses_a_store_folder_with_what_builds_in_one_line(root, monkeypatch, arguments, message):
+    store = build(root).store_path
+    monkeypatch.setenv("KG_ROOT", str(root))
+    monkeypatch.setattr(kg.web.serving, "serve", lambda settings, rebuild: pytest.fail("served"))
+
+    result = CliRunner().invoke(main, ["serve", *(str(store) if a == "STORE" else a for a in arguments)])
+
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == f"Error: {message.replace('STORE', str(store))}"
