@@ -414,6 +414,10 @@ def test_a_violation_fails_the_build_and_keeps_the_last_good_one(tmp_path):
 
     assert failed.value.exit_code == 1
     assert str(failed.value).startswith("the build violates the shapes (Does not conform:")
+    assert str(failed.value).endswith(
+        f"; the last good build is kept: `kg serve --data {root / 'build' / current_store(root)}` "
+        "serves it while the data are fixed"
+    )
     assert any("atlantis" in line for line in failed.value.details)
     assert snapshot(root) == before
 
@@ -496,6 +500,28 @@ def test_kg_build_exits_1_on_a_violation_and_says_what(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert "atlantis" in result.stderr
     assert result.stderr.splitlines()[-1].startswith("kg: error: the build violates the shapes")
+    assert result.stderr.splitlines()[-1].endswith("; there is no earlier good build to keep")
+
+
+def test_a_failed_build_names_the_kept_store_and_kg_serve_serves_it(tmp_path, monkeypatch):
+    root = project(tmp_path, shapes=True)
+    monkeypatch.setenv("KG_ROOT", str(root))
+    monkeypatch.chdir(root)
+    good = build(root)
+    (root / "data" / "extra.trig").write_text(UNSOURCED)
+
+    failed = CliRunner().invoke(main, ["build"])
+
+    error = failed.stderr.splitlines()[-1]
+    shown = f"build/{good.store_path.name}"
+    assert error.endswith(
+        f"; the last good build is kept: `kg serve --data {shown}` serves it while the data are fixed"
+    )
+    served = []
+    monkeypatch.setattr(kg.web.serving, "serve", lambda settings, rebuild: served.append(settings))
+    result = CliRunner().invoke(main, ["serve", "--data", shown])
+    assert result.exit_code == 0, result.output
+    assert [settings.data for settings in served] == [(Path(shown),)]
 
 
 def test_served_data_are_built_apart_reasoned_and_validated(tmp_path):

@@ -36,8 +36,8 @@ from rdflib import URIRef
 
 from kg.build_cache import (
     DATASET_FILE, LOAD_THREADS, InputFile, StoreText, build_key, commit_store, discard_store,
-    exclusive, fill_store, input_files, make_manifest, new_store_name, read_manifest,
-    remove_leftovers, write_dataset, write_manifest,
+    exclusive, fill_store, input_files, make_manifest, manifest_store, new_store_name,
+    read_manifest, remove_leftovers, write_dataset, write_manifest,
 )
 from kg.derivation import derive, read_rules
 from kg.errors import BuildFailed, KgError
@@ -182,8 +182,12 @@ def build(
         if reused is not None:
             return reused
         remove_leftovers(directory)
+        kept = manifest_store(directory)
         with _no_cyclic_collection(_is_large(inputs)):
-            return _make(directory, inputs, key, options, reporter)
+            try:
+                return _make(directory, inputs, key, options, reporter)
+            except BuildFailed as failed:
+                raise BuildFailed(failed.reason, failed.details, _kept(directory, kept)) from failed
 
 
 def open_build(root: Path | None = None, reporter: Reporter = SilentReporter()) -> Build:
@@ -196,6 +200,14 @@ def open_build(root: Path | None = None, reporter: Reporter = SilentReporter()) 
     if manifest is not None and manifest["key"] == build_key(input_files(root), options.as_json()):
         return Build(directory, manifest, reused=True)
     return build(root, options, reporter=reporter)
+
+
+def _kept(directory: Path, store: str | None) -> str:
+    """What a failed build says of the last good one: where its store is and how to serve it."""
+    if store is None:
+        return "there is no earlier good build to keep"
+    shown = display_path(directory / store)
+    return f"the last good build is kept: `kg serve --data {shown}` serves it while the data are fixed"
 
 
 def _matching_build(directory: Path, key: str) -> Build | None:
@@ -380,7 +392,7 @@ def _reason(
     if closure.inconsistencies:
         raise BuildFailed(
             f"the data are inconsistent: {len(closure.inconsistencies)} OWL 2 RL "
-            "inconsistencies; the last good build is kept",
+            "inconsistencies",
             _shown(closure.inconsistencies),
         )
     return closure.inferred
@@ -424,7 +436,7 @@ def _validate(
         )
     if not outcome.conforms:
         raise BuildFailed(
-            f"the build violates the shapes ({summary_line(outcome)}); the last good build is kept",
+            f"the build violates the shapes ({summary_line(outcome)})",
             tuple(render_text(outcome).splitlines()),
         )
     return summary_line(outcome)
