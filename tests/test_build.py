@@ -630,8 +630,9 @@ def test_kg_serve_rebuilds_a_stale_build_before_serving(root, monkeypatch, apps_
     [settings] = served
     assert settings.data == (root / "build" / current_store(root),)
     assert read_manifest(root / "build")["key"] != stale_key
-    opening, *lines = result.stderr.splitlines()
+    opening, changed, *lines = result.stderr.splitlines()
     assert opening.startswith("kg: query sandbox: ")
+    assert changed == "kg: data changed since the last build; rebuilding…"
     assert [line.split()[0] for line in lines] == [*STAGES, "build/dataset.nq:"]
     assert ask(apps_over(settings.data[0]), is_inferred_a_country("atlantis")) is True
 
@@ -647,8 +648,9 @@ def test_kg_serve_on_a_fresh_checkout_builds_then_serves(root, monkeypatch, kg_s
         with urllib.request.urlopen(request) as response:
             assert json.load(response)["boolean"] is True
 
-    opening, *log = server.log.read_text().splitlines()
+    opening, first, *log = server.log.read_text().splitlines()
     assert opening.startswith("kg: query sandbox: ")
+    assert first == "kg: no complete build yet; building…"
     assert [line.split()[0] for line in log[: len(STAGES) + 1]] == [*STAGES, f"{root}/build/dataset.nq:"]
     assert read_manifest(root / "build") is not None
 

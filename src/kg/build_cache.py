@@ -466,14 +466,20 @@ def tool_versions() -> dict[str, str]:
 
 
 @contextmanager
-def exclusive(directory: Path) -> Iterator[None]:
-    """One build at a time per build folder, across processes (readers need no lock)."""
+def exclusive(directory: Path, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+    """One build at a time per build folder, across processes (readers need no lock); `waiting`
+    is called, once, if another holds it."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise KgError(f"{display_path(directory)}: cannot create: {err.strerror}") from err
     with open(directory / LOCK_FILE, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting is not None:
+                waiting()
+            fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
         finally:
