@@ -466,6 +466,9 @@ def test_every_stage_is_reported_and_large_inputs_show_progress(root, monkeypatc
         def progress(self, stage: str, message: str) -> None:
             progress.append(stage)
 
+        def note(self, message: str) -> None:
+            pass
+
     build(root, reporter=Reporter())
     assert (stages, progress) == (list(STAGES), [])
 
