@@ -416,6 +416,10 @@ def test_a_violation_fails_the_build_and_keeps_the_last_good_one(tmp_path):
 
     assert failed.value.exit_code == 1
     assert str(failed.value).startswith("the build violates the shapes (Does not conform:")
+    assert str(failed.value).endswith(
+        f"; the last good build is kept: `kg serve --data {root / 'build' / current_store(root)}` "
+        "serves it while the data are fixed"
+    )
     assert any("atlantis" in line for line in failed.value.details)
     assert snapshot(root) == before
 
@@ -463,6 +467,9 @@ def test_every_stage_is_reported_and_large_inputs_show_progress(root, monkeypatc
 
         def progress(self, stage: str, message: str) -> None:
             progress.append(stage)
+
+        def note(self, message: str) -> None:
+            pass
 
     build(root, reporter=Reporter())
     assert (stages, progress) == (list(STAGES), [])
@@ -524,6 +531,28 @@ def test_kg_build_exits_1_on_a_violation_and_says_what(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert "atlantis" in result.stderr
     assert result.stderr.splitlines()[-1].startswith("kg: error: the build violates the shapes")
+    assert result.stderr.splitlines()[-1].endswith("; there is no earlier good build to keep")
+
+
+def test_a_failed_build_names_the_kept_store_and_kg_serve_serves_it(tmp_path, monkeypatch):
+    root = project(tmp_path, shapes=True)
+    monkeypatch.setenv("KG_ROOT", str(root))
+    monkeypatch.chdir(root)
+    good = build(root)
+    (root / "data" / "extra.trig").write_text(UNSOURCED)
+
+    failed = CliRunner().invoke(main, ["build"])
+
+    error = failed.stderr.splitlines()[-1]
+    shown = f"build/{good.store_path.name}"
+    assert error.endswith(
+        f"; the last good build is kept: `kg serve --data {shown}` serves it while the data are fixed"
+    )
+    served = []
+    monkeypatch.setattr(kg.web.serving, "serve", lambda settings, rebuild: served.append(settings))
+    result = CliRunner().invoke(main, ["serve", "--data", shown])
+    assert result.exit_code == 0, result.output
+    assert [settings.data for settings in served] == [(Path(shown),)]
 
 
 def test_kg_build_caps_the_violations_it_prints_and_says_how_many_more(tmp_path, monkeypatch):
@@ -653,8 +682,9 @@ def test_kg_serve_rebuilds_a_stale_build_before_serving(root, monkeypatch, apps_
     [settings] = served
     assert settings.data == (root / "build" / current_store(root),)
     assert read_manifest(root / "build")["key"] != stale_key
-    opening, *lines = result.stderr.splitlines()
+    opening, changed, *lines = result.stderr.splitlines()
     assert opening.startswith("kg: query sandbox: ")
+    assert changed == "kg: data changed since the last build; rebuilding…"
     assert [line.split()[0] for line in lines] == [*STAGES, "build/dataset.nq:"]
     assert ask(apps_over(settings.data[0]), is_inferred_a_country("atlantis")) is True
 
@@ -670,8 +700,9 @@ def test_kg_serve_on_a_fresh_checkout_builds_then_serves(root, monkeypatch, kg_s
         with urllib.request.urlopen(request) as response:
             assert json.load(response)["boolean"] is True
 
-    opening, *log = server.log.read_text().splitlines()
+    opening, first, *log = server.log.read_text().splitlines()
     assert opening.startswith("kg: query sandbox: ")
+    assert first == "kg: no complete build yet; building…"
     assert [line.split()[0] for line in log[: len(STAGES) + 1]] == [*STAGES, f"{root}/build/dataset.nq:"]
     assert read_manifest(root / "build") is not None
 
@@ -747,3 +778,56 @@ def test_kg_serve_store_refuses_bad_usage_in_one_line(arguments, message):
     assert result.exit_code == 2
     assert message in result.stderr.splitlines()[-1]
     assert "Traceback" not in result.output
+
+
+def test_kg_serve_serves_a_store_folder_as_built_without_building(root, monkeypatch, apps_over):
+    good = build(root)
+    with (root / "data" / "background.trig").open("a") as data:
+        data.write(ATLANTIS)  # would make a new build, were one made
+    monkeypatch.setenv("KG_ROOT", str(root))
+    monkeypatch.chdir(root)
+    served = []
+    monkeypatch.setattr(kg.web.serving, "serve", lambda settings, rebuild: served.append((settings, rebuild)))
+
+    result = CliRunner().invoke(main, ["serve", "--data", str(good.store_path.relative_to(root))])
+
+    assert result.exit_code == 0, result.output
+    [(settings, rebuild)] = served
+    assert settings.data == (Path("build") / good.store_path.name,)
+    assert rebuild is None
+    assert [line.split(":")[1].strip() for line in result.stderr.splitlines()] == ["query sandbox"]
+    assert read_manifest(root / "build") == good.manifest
+    assert ask(apps_over(good.store_path), is_inferred_a_country("atlantis")) is False
+
+
+def test_kg_serve_refuses_a_folder_that_is_not_a_store_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("KG_ROOT", str(project(tmp_path / "project")))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes").mkdir()
+
+    result = CliRunner().invoke(main, ["serve", "--data", "notes"])
+
+    assert result.exit_code == 2
+    opening, error = result.stderr.splitlines()
+    assert opening.startswith("kg: query sandbox: ")
+    assert error.startswith("kg: error: notes: cannot open the store: ")
+    assert error.endswith("; a folder given as --data must be a store `kg build` wrote (build/store-…)")
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--data", "STORE", "--data", "extra.trig"], "--data STORE is a folder: a store is served alone, not with files"),
+        (["--data", "STORE", "--no-validation"], "--no-validation is for data files: a store folder holds a build already made"),
+        (["--data", "STORE", "--watch"], "--watch needs a build to redo: not with --store, --as-is nor a store folder"),
+    ],
+)
+def test_kg_serve_refuses_a_store_folder_with_what_builds_in_one_line(root, monkeypatch, arguments, message):
+    store = build(root).store_path
+    monkeypatch.setenv("KG_ROOT", str(root))
+    monkeypatch.setattr(kg.web.serving, "serve", lambda settings, rebuild: pytest.fail("served"))
+
+    result = CliRunner().invoke(main, ["serve", *(str(store) if a == "STORE" else a for a in arguments)])
+
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == f"Error: {message.replace('STORE', str(store))}"

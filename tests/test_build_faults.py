@@ -4,6 +4,7 @@ included, and the next build removes what the failed one left."""
 from __future__ import annotations
 
 import errno
+import json
 import re
 import os
 import shutil
@@ -15,11 +16,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import kg.build
 import kg.build_cache
 from kg.build import build, open_build
 from kg.build_cache import DATASET_FILE, MANIFEST_FILE, read_manifest
 from kg.cli import main
-from kg.dataset import open_query_store
+from kg.dataset import open_query_store, open_store
 from kg.search_index import index_name
 from kg.store import run_query
 
@@ -183,3 +185,37 @@ def test_a_real_full_disk_keeps_the_last_good_build(small_disk, monkeypatch):
     assert read_manifest(small_disk / "build") == good.manifest
     assert triples(small_disk) == answer
     assert not list((small_disk / "build").glob(".*.tmp"))
+
+
+def renamed_but_never_described(root: Path) -> None:
+    """The state a build killed between the rename of its dataset and that of its manifest
+    leaves: build/dataset.nq another file than the one the manifest describes."""
+    dataset = root / "build" / DATASET_FILE
+    shutil.copy(dataset, root / "build" / "x")
+    os.replace(root / "build" / "x", dataset)
+
+
+def test_a_failed_build_after_a_crash_between_dataset_and_manifest_keeps_the_last_good_store(
+    root, monkeypatch
+):
+    good = build(root)
+    answer = triples(root)
+    renamed_but_never_described(root)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("crash while deriving")
+
+    monkeypatch.setattr(kg.build, "derive", crash)
+    with pytest.raises(RuntimeError):
+        build(root)
+    with pytest.raises(RuntimeError):
+        build(root, force=True)
+    monkeypatch.undo()
+
+    assert json.loads((root / "build" / MANIFEST_FILE).read_text())["store"] == good.manifest["store"]
+    assert [p.name for p in (root / "build").glob("store-*")] == [good.store_path.name]
+    [row] = run_query(open_store(good.store_path), COUNT, union_default_graph=False)
+    assert int(row["n"].value) == answer
+    again = build(root)
+    assert again.manifest["store"]["previous"] == good.store_path.name
+    assert good.store_path.is_dir() and again.store_path.is_dir()

@@ -1,7 +1,11 @@
 """The `kg` command line: exact output, exact exit codes, one-line errors."""
 
+import fcntl
 import json
+import select
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,11 +13,13 @@ from click.testing import CliRunner
 from rdflib import Dataset
 from rdflib.compare import isomorphic
 
+from kg.build import STAGES, build
 from kg.cli import main
 from kg.loading import named_graphs
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ID = "https://w3id.org/kg-mali/id/"
+CHANGED = "kg: data changed since the last build; rebuilding…"
 
 COUNTRIES_TABLE = (
     "country    label\n"
@@ -31,11 +37,13 @@ COUNTRIES_QUERY = (
 
 @pytest.fixture
 def root(tmp_path, monkeypatch) -> Path:
-    """A copy of the fixture project as KG_ROOT, and the working folder, so paths show short."""
+    """A copy of the fixture project as KG_ROOT, and the working folder, so paths show short;
+    built, so that a read command says nothing on stderr unless its data change."""
     root = tmp_path / "project"
     shutil.copytree(FIXTURES / "project", root)
     monkeypatch.setenv("KG_ROOT", str(root))
     monkeypatch.chdir(root)
+    build(root)
     return root
 
 
@@ -175,6 +183,7 @@ def test_a_broken_data_file_is_reported_at_its_line_without_traceback(root):
 
     assert result.exit_code == 2
     assert result.stderr == (
+        f"{CHANGED}\n"
         "kg: error: data/broken_syntax_line_7.trig:7: bad syntax: "
         "expected '.' or '}' or ']' at end of statement\n"
     )
@@ -196,7 +205,7 @@ def test_a_data_file_with_other_than_one_named_graph_exits_2(root, fixture, stde
 
     result = kg("stats")
 
-    assert (result.exit_code, result.stderr) == (2, stderr)
+    assert (result.exit_code, result.stderr) == (2, f"{CHANGED}\n{stderr}")
 
 
 def test_a_kg_root_that_is_not_a_folder_exits_2(monkeypatch, tmp_path):
@@ -216,7 +225,10 @@ def test_an_ill_typed_literal_loads_without_a_warning(root):
 
     result = kg("query", "ASK { ?s <http://example.org/count> ?n }")
 
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "true\n", "")
+    assert (result.exit_code, result.stdout) == (0, "true\n")
+    # The rebuild's lines, and no warning among them.
+    changed, *stages = result.stderr.splitlines()
+    assert (changed, [line.split()[0] for line in stages]) == (CHANGED, list(STAGES))
 
 
 def test_export_to_stdout_defaults_to_trig(root):
@@ -361,3 +373,54 @@ def test_ctrl_c_exits_130_not_the_1_of_a_failed_validation(root, monkeypatch):
     result = kg("build")
 
     assert (result.exit_code, result.stdout, result.stderr) == (130, "", "kg: interrupted\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "stdout"),
+    [(["query", COUNTRIES_QUERY], COUNTRIES_TABLE), (["stats", "--format", "json"], None)],
+    ids=["query", "stats"],
+)
+def test_a_read_command_says_on_stderr_that_it_rebuilds_and_keeps_stdout_clean(root, args, stdout):
+    unchanged = kg(*args).stdout
+    with (root / "data" / "essor-2021-09-30.trig").open("a") as data:
+        data.write("\n# edited\n")
+
+    result = kg(*args)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == unchanged == (stdout or unchanged)
+    changed, *stages = result.stderr.splitlines()
+    assert (changed, [line.split()[0] for line in stages]) == (CHANGED, list(STAGES))
+
+
+def test_a_read_command_in_a_project_never_built_says_it_builds(root):
+    shutil.rmtree(root / "build")
+
+    result = kg("query", COUNTRIES_QUERY)
+
+    assert (result.exit_code, result.stdout) == (0, COUNTRIES_TABLE)
+    first, *stages = result.stderr.splitlines()
+    assert (first, [line.split()[0] for line in stages]) == (
+        "kg: no complete build yet; building…", list(STAGES)
+    )
+
+
+def test_a_build_waiting_for_another_says_so(root):
+    with open(root / "build" / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as a build under way holds it
+        with subprocess.Popen(
+            [sys.executable, "-m", "kg.cli", "build", "--force"], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+        ) as waiting:
+            # Its first line on stderr, read before the lock is let go: it waits, and says so
+            # (a build waiting in silence would keep this test waiting: bounded, then killed).
+            ready, _, _ = select.select([waiting.stderr], [], [], 60)
+            if not ready:
+                waiting.kill()
+            first = waiting.stderr.readline()
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            out, rest = waiting.communicate(timeout=120)
+
+    assert first == "kg: another build of build/ is under way; waiting for it to end…\n"
+    assert (waiting.returncode, rest) == (0, "")
+    assert out.splitlines()[-1].startswith("build/dataset.nq: written; ")

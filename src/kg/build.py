@@ -36,8 +36,8 @@ from rdflib import URIRef
 
 from kg.build_cache import (
     DATASET_FILE, LOAD_THREADS, InputFile, StoreText, build_key, commit_store, discard_store,
-    exclusive, fill_store, input_files, make_manifest, new_store_name, read_manifest,
-    remove_leftovers, write_dataset, write_manifest,
+    exclusive, fill_store, input_files, make_manifest, manifest_store, new_store_name,
+    read_manifest, remove_leftovers, write_dataset, write_manifest,
 )
 from kg.derivation import derive, read_rules
 from kg.errors import BuildFailed, KgError
@@ -112,11 +112,14 @@ class Build:
 
 
 class Reporter(Protocol):
-    """Where a build says what it does: one line per finished stage, and progress within one."""
+    """Where a build says what it does: one line per finished stage, progress within one, and
+    notes on the build as a whole (why it is made, that it waits for another)."""
 
     def stage(self, name: str, seconds: float, summary: str) -> None: ...
 
     def progress(self, stage: str, message: str) -> None: ...
+
+    def note(self, message: str) -> None: ...
 
 
 class SilentReporter:
@@ -126,9 +129,12 @@ class SilentReporter:
     def progress(self, stage: str, message: str) -> None:
         pass
 
+    def note(self, message: str) -> None:
+        pass
+
 
 class PrintingReporter:
-    """Stage lines to `out` ("reason  0.03 s  fast: 1244 inferred"), progress lines to `err`."""
+    """Stage lines to `out` ("reason  0.03 s  fast: 1244 inferred"), progress and notes to `err`."""
 
     def __init__(self, out: Callable[[str], None], err: Callable[[str], None]) -> None:
         self._out, self._err = out, err
@@ -138,6 +144,9 @@ class PrintingReporter:
 
     def progress(self, stage: str, message: str) -> None:
         self._err(f"kg: {stage}: {message}")
+
+    def note(self, message: str) -> None:
+        self._err(f"kg: {message}")
 
 
 def stage_line(name: str, seconds: float, summary: str) -> str:
@@ -176,14 +185,19 @@ def build(
         reused = _matching_build(directory, key)
         if reused is not None:
             return reused
-    with exclusive(directory):
+    waiting = f"another build of {display_path(directory)}/ is under way; waiting for it to end…"
+    with exclusive(directory, lambda: reporter.note(waiting)):
         # Another process may have made this very build while we waited for the lock.
         reused = None if force else _matching_build(directory, key)
         if reused is not None:
             return reused
         remove_leftovers(directory)
+        kept = manifest_store(directory)
         with _no_cyclic_collection(_is_large(inputs)):
-            return _make(directory, inputs, key, options, reporter)
+            try:
+                return _make(directory, inputs, key, options, reporter)
+            except BuildFailed as failed:
+                raise BuildFailed(failed.reason, failed.details, _kept(directory, kept)) from failed
 
 
 def open_build(root: Path | None = None, reporter: Reporter = SilentReporter()) -> Build:
@@ -192,10 +206,30 @@ def open_build(root: Path | None = None, reporter: Reporter = SilentReporter()) 
     directory = build_dir(root)
     manifest = read_manifest(directory)
     options = BuildOptions.from_manifest(manifest) if manifest else BuildOptions()
+    inputs = input_files(root)
     # Checked here rather than by build(), which would read and hash the dataset a second time.
-    if manifest is not None and manifest["key"] == build_key(input_files(root), options.as_json()):
+    if manifest is not None and manifest["key"] == build_key(inputs, options.as_json()):
         return Build(directory, manifest, reused=True)
+    # Said before a build a read command or a server makes unasked: 13 s at 10^5 triples.
+    reporter.note(_why_built(manifest, inputs))
     return build(root, options, reporter=reporter)
+
+
+def _why_built(manifest: dict[str, Any] | None, inputs: list[InputFile]) -> str:
+    if manifest is None:
+        return "no complete build yet; building…"
+    described = [[i.get("role"), i.get("path"), i.get("sha256")] for i in manifest.get("inputs", [])]
+    if described == [[f.role, f.relative, f.sha256] for f in inputs]:
+        return "kg or its tools changed since the last build; rebuilding…"
+    return "data changed since the last build; rebuilding…"
+
+
+def _kept(directory: Path, store: str | None) -> str:
+    """What a failed build says of the last good one: where its store is and how to serve it."""
+    if store is None:
+        return "there is no earlier good build to keep"
+    shown = display_path(directory / store)
+    return f"the last good build is kept: `kg serve --data {shown}` serves it while the data are fixed"
 
 
 def _matching_build(directory: Path, key: str) -> Build | None:
@@ -388,7 +422,7 @@ def _reason(
     if closure.inconsistencies:
         raise BuildFailed(
             f"the data are inconsistent: {len(closure.inconsistencies)} OWL 2 RL "
-            "inconsistencies; the last good build is kept",
+            "inconsistencies",
             _shown(closure.inconsistencies),
         )
     return closure.inferred
@@ -432,7 +466,7 @@ def _validate(
         )
     if not outcome.conforms:
         raise BuildFailed(
-            f"the build violates the shapes ({summary_line(outcome)}); the last good build is kept",
+            f"the build violates the shapes ({summary_line(outcome)})",
             tuple(render_text(outcome).splitlines()),
         )
     return summary_line(outcome)

@@ -375,11 +375,13 @@ def discard_store(directory: Path, name: str) -> None:
 def remove_leftovers(directory: Path) -> None:
     """Remove what killed builds left and the stores no build needs; call under `exclusive`.
 
-    Kept: the store of the current manifest, the one it replaced, and any store a process still
-    reads (a server finishing requests on an older build); a later build removes those.
+    Kept: the store the manifest on disk names, the one it replaced, and any store a process
+    still reads (a server finishing requests on an older build); a later build removes those.
+    The manifest's store is kept even when the dataset beside it is no longer the manifest's (a
+    build killed between the two renames): until a newer manifest names another, it is the last
+    good build.
     """
-    manifest = read_manifest(directory)
-    kept = {manifest["store"]["path"], manifest["store"].get("previous")} if manifest else set()
+    kept = {manifest_store(directory), _manifest_stores(directory).get("previous")}
     for path in directory.glob(f"{STORE_PREFIX}*"):
         if path.name not in kept and not _read_by_a_process(path):
             shutil.rmtree(path, ignore_errors=True)
@@ -396,6 +398,22 @@ def remove_leftovers(directory: Path) -> None:
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)
+
+
+def manifest_store(directory: Path) -> str | None:
+    """The name of the store folder the manifest on disk names, if that folder is there: the last
+    good build's, whether or not the dataset beside the manifest is still its own."""
+    name = _manifest_stores(directory).get("path")
+    return name if isinstance(name, str) and name and (directory / name).is_dir() else None
+
+
+def _manifest_stores(directory: Path) -> dict[str, Any]:
+    """The "store" entry of the manifest on disk, as written, unchecked; {} if there is none."""
+    try:
+        store = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))["store"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return store if isinstance(store, dict) else {}
 
 
 def _read_by_a_process(store: Path) -> bool:
@@ -431,11 +449,9 @@ def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
         manifest["dataset"]["inode"] = (directory / DATASET_FILE).stat().st_ino
     except OSError as err:
         raise KgError(f"{display_path(directory / DATASET_FILE)}: cannot read: {err.strerror}") from err
-    try:
-        replaced = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
-        manifest["store"]["previous"] = replaced["store"]["path"]
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    replaced = _manifest_stores(directory).get("path")
+    if replaced is not None:
+        manifest["store"]["previous"] = replaced
     _write_atomically(directory / MANIFEST_FILE, (json.dumps(manifest, indent=2) + "\n").encode())
 
 
@@ -450,14 +466,20 @@ def tool_versions() -> dict[str, str]:
 
 
 @contextmanager
-def exclusive(directory: Path) -> Iterator[None]:
-    """One build at a time per build folder, across processes (readers need no lock)."""
+def exclusive(directory: Path, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+    """One build at a time per build folder, across processes (readers need no lock); `waiting`
+    is called, once, if another holds it."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise KgError(f"{display_path(directory)}: cannot create: {err.strerror}") from err
     with open(directory / LOCK_FILE, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if waiting is not None:
+                waiting()
+            fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
         finally:

@@ -121,7 +121,7 @@ def query(query_text: str | None, query_file: Path | None, name: str | None, lis
         text, source, prefixes = query_text, "query", PREFIXES
     _refuse_what_kg_never_does(text, source)
     substitutions = bindings(binds, declared)
-    store = open_query_store()
+    store = open_query_store(reporter=_build_reporter())
 
     # The query is the user's: it is evaluated only where it can reach no network.
     output = run_sandboxed(
@@ -172,7 +172,7 @@ def _read_query_file(path: Path) -> str:
               "with a SHA256SUMS file.")
 def export(fmt: str, output: Path | None, dumps_dir: Path | None) -> None:
     """Write the whole dataset in one RDF format, in a stable order."""
-    store = open_dataset_store()
+    store = open_dataset_store(reporter=_build_reporter())
     if dumps_dir is not None:
         if output is not None:
             raise click.UsageError("--dumps writes a folder of files; give it without --output.")
@@ -200,7 +200,7 @@ def transfers(output: Path | None) -> None:
     equipment's condition, as in SIPRI's register), comments, then our deal stage, the verbatim
     evidence and the source of each deal.
     """
-    data = transfers_csv(open_query_store())
+    data = transfers_csv(open_query_store(reporter=_build_reporter()))
     if output is None:
         click.get_binary_stream("stdout").write(data)
         return
@@ -215,7 +215,8 @@ def transfers(output: Path | None) -> None:
               show_default=True, help="Output format.")
 def stats(fmt: str) -> None:
     """Count triples per graph, entities per class and triples per property."""
-    click.echo(format_stats(compute_stats(open_dataset_store()), fmt), nl=False)
+    store = open_dataset_store(reporter=_build_reporter())
+    click.echo(format_stats(compute_stats(store), fmt), nl=False)
 
 
 @main.command()
@@ -291,9 +292,15 @@ def push(graph_store_url: str, query_url: str | None) -> None:
     from kg.build import open_build
     from kg.push import push as push_graphs
 
-    dataset = open_build(reporter=PrintingReporter(_to_stderr, _to_stderr)).dataset_path
+    dataset = open_build(reporter=_build_reporter()).dataset_path
     counts = push_graphs(dataset, graph_store_url, query_url, report=click.echo)
     click.echo(f"pushed {len(counts)} graphs, {sum(counts.values())} triples; counts checked")
+
+
+def _build_reporter() -> PrintingReporter:
+    """For a read command's build, made first if an input changed: all of it on stderr, so that
+    the results on stdout stay clean."""
+    return PrintingReporter(_to_stderr, _to_stderr)
 
 
 def _to_stderr(line: str) -> None:

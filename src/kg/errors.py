@@ -55,14 +55,16 @@ class UnsupportedFormat(KgError):
 class BuildFailed(KgError):
     """The inputs load but do not make a good build: an inconsistency or a shape violation.
 
-    `details` are the lines that say what is wrong, for the CLI to show before the message.
+    `details` are the lines that say what is wrong, for the CLI to show before the message;
+    `kept`, what became of the last good build, follows the `reason` in the message.
     """
 
     exit_code = 1
     http_status = 500
 
-    def __init__(self, message: str, details: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
+    def __init__(self, reason: str, details: tuple[str, ...] = (), kept: str = "") -> None:
+        super().__init__(f"{reason}; {kept}" if kept else reason)
+        self.reason = reason
         self.details = details
 
 

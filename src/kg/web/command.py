@@ -61,8 +61,8 @@ def _setting_option(
     "data",
     multiple=True,
     metavar="PATH",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help=_help("data") + " Repeat for several files. "
+    type=click.Path(path_type=Path),
+    help=_help("data") + " Repeat for several files (a store folder goes alone). "
     "[default: the project's build, rebuilt first if an input changed]",
 )
 @click.option(
@@ -95,7 +95,8 @@ def serve_command(
 
     With --data, the files go through the build first (reasoned with the project's ontology,
     derived with its rules, validated with its shapes; cached in build/served/), unless
-    --no-reasoning, --no-validation or --as-is says otherwise.
+    --no-reasoning, --no-validation or --as-is says otherwise. A store folder (build/store-…)
+    is served as it was built: the last good build, say, while the data are being fixed.
 
     Served from a build, SIGHUP rebuilds and serves the new build once it is good, without a
     restart; --watch does the same whenever an input changes.
@@ -123,13 +124,40 @@ def serve_command(
             raise click.UsageError(
                 f"{given[0]} is for --data, not --store: the store holds a build already made"
             )
+    elif any(path.is_dir() for path in data):
+        _check_store_folder(data, no_reasoning, no_validation)
     elif not (data and as_is):
         rebuild = RebuildSpec(tuple(data) or None, not no_reasoning, not no_validation)
         data = (_built(list(data) or None, no_reasoning, no_validation),)
     if options["watch"] and rebuild is None:
-        raise click.UsageError("--watch needs a build to redo: not with --store nor --as-is")
+        raise click.UsageError(
+            "--watch needs a build to redo: not with --store, --as-is nor a store folder"
+        )
     # A KgError (data missing or unreadable) goes up to the `kg` group, which prints it as one line.
     serve(Settings(data=data, **fields), rebuild)
+
+
+def _check_store_folder(data: tuple[Path, ...], no_reasoning: bool, no_validation: bool) -> None:
+    """A store folder given as --data is served as built: alone, with no build options, and only
+    if it opens as a store (InputError, in one line, if not)."""
+    from kg.dataset import open_store
+    from kg.errors import InputError
+
+    if len(data) > 1:
+        folder = next(path for path in data if path.is_dir())
+        raise click.UsageError(f"--data {folder} is a folder: a store is served alone, not with files")
+    given = [flag for flag, on in (("--no-reasoning", no_reasoning),
+                                   ("--no-validation", no_validation)) if on]
+    if given:
+        raise click.UsageError(
+            f"{given[0]} is for data files: a store folder holds a build already made"
+        )
+    try:
+        open_store(data[0])
+    except InputError as err:
+        raise InputError(
+            f"{err}; a folder given as --data must be a store `kg build` wrote (build/store-…)"
+        ) from err
 
 
 def _built(data: list[Path] | None, no_reasoning: bool, no_validation: bool) -> Path:

@@ -68,7 +68,8 @@ def run_build(spec: RebuildSpec) -> dict[str, Any]:
             options = BuildOptions("fast" if spec.reasoning else "none", validate=spec.validation)
             result = build(options=options, data=list(spec.data))
     except BuildFailed as err:
-        return {"ok": False, "message": str(err), "problems": list(err.details[:PROBLEMS_SHOWN])}
+        # The reason alone: the server keeps serving its build, whatever became of the one on disk.
+        return {"ok": False, "message": err.reason, "problems": list(err.details[:PROBLEMS_SHOWN])}
     except KgError as err:
         return {"ok": False, "message": str(err), "problems": [str(err)]}
     return {"ok": True, "store": str(result.store_path), "reused": result.reused}
