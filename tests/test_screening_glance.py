@@ -129,7 +129,7 @@ PIECES = [
 ]
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=14).map("".join))
 def test_generated_texts(text: str) -> None:
     assert_agrees(text)

@@ -187,7 +187,7 @@ def test_a_stray_percent_or_bytes_beyond_utf8_go_to_werkzeug() -> None:
     assert [query_parameters(qs) for qs in ("q=%zz", "q=%C3", "q=%")] == [None, None, None]
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.tuples(st.text(max_size=12), st.text(max_size=40)), max_size=4),
     st.booleans(),

@@ -23,7 +23,7 @@ from kg.web.problems import install_error_handlers
 from kg.web.remote_evaluation import remote_services
 from kg.web.services import EXTENSION_KEY, Services
 from kg.web.settings import Settings
-from kg.web.shared_headers import shared_headers, varies_on
+from kg.web.shared_headers import CORS_HEADERS, varies_on
 from kg.web.sparql_shortcut import DEFERRED_ERROR, SparqlShortcut
 
 _METHOD_ORDER = ("GET", "HEAD", "POST", "OPTIONS")
@@ -96,13 +96,13 @@ def _raise_deferred_error() -> None:
 
 def _shared_headers(response: Response) -> Response:
     headers = response.headers
-    own_vary = headers.get("Vary")
-    for name, value in shared_headers(response.content_type):
-        headers[name] = value
-    if own_vary is not None:  # a view's own Vary, kept, with what every answer varies on
-        headers["Vary"] = own_vary
+    if "Vary" in headers:  # a view's own Vary, with what every answer varies on
         for name in varies_on(response.content_type):
             response.vary.add(name)
+    else:  # the common case, written at once: response.vary parses and rewrites it per add
+        headers["Vary"] = ", ".join(varies_on(response.content_type))
+    for name, value in CORS_HEADERS:
+        headers[name] = value
     if request.method == "OPTIONS":
         # What this URL takes (Flask's preflight answer lists it in Allow): POST only on /sparql.
         allowed = set(response.allow) or {"GET", "HEAD", "OPTIONS"}

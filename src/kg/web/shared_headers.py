@@ -14,11 +14,13 @@ def varies_on(content_type: str | None) -> tuple[str, ...]:
     return VARY_GZIP if may_gzip(content_type) else VARY
 
 
+# Open data, read-only, no credentials: any web page may query it.
+CORS_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Expose-Headers", EXPOSED_HEADERS),
+)
+
+
 def shared_headers(content_type: str | None) -> list[tuple[str, str]]:
     """Vary and CORS for an answer (not a preflight) that has no Vary header of its own."""
-    return [
-        ("Vary", ", ".join(varies_on(content_type))),
-        # Open data, read-only, no credentials: any web page may query it.
-        ("Access-Control-Allow-Origin", "*"),
-        ("Access-Control-Expose-Headers", EXPOSED_HEADERS),
-    ]
+    return [("Vary", ", ".join(varies_on(content_type))), *CORS_HEADERS]

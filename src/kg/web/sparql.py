@@ -158,9 +158,7 @@ class Evaluated:
         """Its headers, Content-Type and Content-Length aside."""
         # The answer stands as long as this server runs; caches may keep it if they check back.
         headers = [("Cache-Control", "no-cache"), ("ETag", self.etag)]
-        if self.truncated:
-            headers += [(TRUNCATED_HEADER, "true"), (MAX_ROWS_HEADER, str(self.max_rows))]
-        return headers
+        return headers + truncation_headers(self.max_rows) if self.truncated else headers
 
 
 def _answer(operation: Operation) -> Response:
@@ -254,8 +252,12 @@ def _refuse_unsendable(app: Flask, text: str, kind: ResultKind) -> NoReturn:
 def flag_truncation(response: Response, answer: Answer, max_rows: int) -> None:
     """Tell the client, in headers, when the answer stops at the endpoint's row limit."""
     if answer.truncated:
-        response.headers[TRUNCATED_HEADER] = "true"
-        response.headers[MAX_ROWS_HEADER] = str(max_rows)
+        response.headers.extend(truncation_headers(max_rows))
+
+
+def truncation_headers(max_rows: int) -> list[tuple[str, str]]:
+    """The headers of an answer cut at the endpoint's row limit."""
+    return [(TRUNCATED_HEADER, "true"), (MAX_ROWS_HEADER, str(max_rows))]
 
 
 @functools.lru_cache(maxsize=64)
