@@ -16,6 +16,7 @@ know: LIMIT/OFFSET, VALUES or MINUS over $this, SERVICE, a sub-select hiding $th
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -57,6 +58,13 @@ def query_code(select: str) -> str:
 def evaluable_once(select: str, prefixes: Mapping[str, str]) -> bool:
     """Whether the query, run once with the focus nodes joined first, gives each focus node
     exactly the solutions SHACL's pre-binding of $this to it gives."""
+    return _evaluable_once(select, tuple(sorted(prefixes.items())))
+
+
+# rdflib's parser takes about 0.1 s a constraint, read twice by each validation (which to move,
+# then how to run it) and again by every build a server runs: the answer depends on the text alone.
+@functools.lru_cache(maxsize=1024)
+def _evaluable_once(select: str, prefixes: tuple[tuple[str, str], ...]) -> bool:
     if not re.search(r"[?$]this\b", select):
         return False
     try:
