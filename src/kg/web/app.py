@@ -20,7 +20,6 @@ from kg.web.compression import Compression
 from kg.web.evaluation import Evaluator
 from kg.web.generations import SHARED_STORE_KEY
 from kg.web.problems import install_error_handlers
-from kg.web.remote_evaluation import remote_services
 from kg.web.services import EXTENSION_KEY, Services
 from kg.web.settings import Settings
 from kg.web.shared_headers import CORS_HEADERS, varies_on
@@ -34,6 +33,9 @@ def create_app(settings: Settings) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     if settings.store is not None:
+        # requests and the remote evaluator only for a remote store: 80-90 ms of a warm start.
+        from kg.web.remote_evaluation import remote_services
+
         app.extensions[EXTENSION_KEY] = remote_services(settings)
     else:
         app.extensions[EXTENSION_KEY], app.extensions[SHARED_STORE_KEY] = _local_services(settings)
