@@ -134,8 +134,11 @@ def open_served(paths: Iterable[Path | str]) -> SharedStore:
     """What `kg serve` serves: a build's store (a folder), or RDF files loaded into memory."""
     paths = [Path(p) for p in paths]
     if len(paths) == 1 and paths[0].is_dir():
-        open_store(paths[0])  # a store that cannot be opened stops the server before it starts
-        return SharedStore(paths[0])
+        shared = SharedStore(paths[0])
+        # Opened now, so that a store that cannot be opened stops the server before it starts;
+        # the handle then serves the reads made before forking (a RocksDB open is 20 ms).
+        shared.store()
+        return shared
     return SharedStore(memory=merged_store(load_files(paths)))
 
 
