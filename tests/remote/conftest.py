@@ -53,7 +53,9 @@ def start_oxigraph(location: Path) -> tuple[str, subprocess.Popen[bytes]]:
         pytest.skip("the oxigraph server is not installed (pip install oxigraph: the test extra)")
     port = free_port()
     process = subprocess.Popen(
-        [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        # Its own time limit, as the README starts it: a query kg abandons is cancelled there too
+        # (Oxigraph evaluates an abandoned query on; a sorted one held 15 GB until the end).
+        [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}", "--timeout-s", "10"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
