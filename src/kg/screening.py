@@ -90,8 +90,13 @@ _TERMINALS = {
 @functools.cache
 def _tokens() -> re.Pattern[str]:
     """The tokenizer, compiled on first use: its seven Unicode classes take 50 ms to compile,
-    most of a server's import time, and a plain query's glance never needs them."""
+    most of this module's import time, and a plain query's glance never needs them."""
     return re.compile("|".join(f"(?:{regex})(?P<{name}>)" for name, regex in _TERMINALS.items()))
+
+
+def compile_tokenizer() -> None:
+    """Compile the tokenizer now, so that the processes forked from this one inherit it."""
+    _tokens()
 
 
 # A \u escape is decoded by pyoxigraph inside the token; a reader that decodes escapes before

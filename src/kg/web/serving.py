@@ -31,6 +31,7 @@ from flask import Flask
 from granian.constants import Interfaces
 from granian.server import Server
 
+from kg.screening import compile_tokenizer
 from kg.web.access_log import AccessLog
 from kg.web.app import create_app
 from kg.web.generations import SLOT_KEY, BuildSlot, Generations, describe_build
@@ -120,6 +121,9 @@ def _in_worker(app: Flask, settings: Settings, main: int) -> Any:
         generations.current.extensions[EXTENSION_KEY].evaluator.warm()
     else:
         app.extensions[EXTENSION_KEY].evaluator.warm()
+    # Once ready, not before (50 ms of a warm start): the query workers forked from now on
+    # inherit the tokenizer instead of each compiling it for its first query with two FROMs.
+    threading.Thread(target=compile_tokenizer, name="compile-tokenizer", daemon=True).start()
     logging.getLogger(__name__).info("worker %d ready", os.getpid())
     return AccessLog(counting(served, app.extensions[COUNTS_KEY]))
 
