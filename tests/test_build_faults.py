@@ -21,7 +21,8 @@ import kg.build_cache
 from kg.build import build, open_build
 from kg.build_cache import DATASET_FILE, MANIFEST_FILE, read_manifest
 from kg.cli import main
-from kg.dataset import open_query_store, open_store
+from kg.dataset import open_query_store, open_served, open_store
+from kg.errors import InputError
 from kg.search_index import index_name
 from kg.store import run_query
 
@@ -219,3 +220,10 @@ def test_a_failed_build_after_a_crash_between_dataset_and_manifest_keeps_the_las
     again = build(root)
     assert again.manifest["store"]["previous"] == good.store_path.name
     assert good.store_path.is_dir() and again.store_path.is_dir()
+
+
+def test_serving_a_folder_that_holds_no_store_says_so_and_leaves_it_as_it_was(tmp_path):
+    with pytest.raises(InputError, match="cannot open the store"):
+        open_served([tmp_path])
+
+    assert list(tmp_path.iterdir()) == []

@@ -66,12 +66,15 @@ class SharedStore:
         pid = os.getpid()
         handle = self._handles.get(pid)
         if handle is None:
+            created = not (self.path / READERS_FILE).exists()
             reader = hold_as_reader(self.path)
             try:
                 opened = open_store(self.path)
             except InputError:
                 if reader >= 0:
                     os.close(reader)
+                if created:  # a folder that holds no store is left as it was
+                    (self.path / READERS_FILE).unlink(missing_ok=True)
                 raise
             # Threads of a fresh build's first requests open it at once: one lock and one handle
             # are kept (setdefault is atomic), the others let go, or release() would leave a lock
