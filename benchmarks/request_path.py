@@ -346,5 +346,6 @@ def _shares(stats: pstats.Stats, cpu: bool = False) -> list[tuple[float, str]]:
     ]
     return [(seconds / total, part) for seconds, part in parts]
 
+
 if __name__ == "__main__":
     main()

@@ -61,8 +61,9 @@ def evaluable_once(select: str, prefixes: Mapping[str, str]) -> bool:
     return _evaluable_once(select, tuple(sorted(prefixes.items())))
 
 
-# rdflib's parser takes about 0.1 s a constraint, read twice by each validation (which to move,
-# then how to run it) and again by every build a server runs: the answer depends on the text alone.
+# rdflib's parser takes about 0.1 s a constraint, read twice by each validation on the store
+# (which constraints to move, then how to run each) and again by every validation in the same
+# process (the test session's hundreds): the answer depends on the text alone.
 @functools.lru_cache(maxsize=1024)
 def _evaluable_once(select: str, prefixes: tuple[tuple[str, str], ...]) -> bool:
     if not re.search(r"[?$]this\b", select):
