@@ -16,6 +16,7 @@ import pytest
 from flask import Flask
 
 from kg.web.app import create_app
+from processes import child_pids
 from sandboxes import Listener
 from kg.web.settings import Settings
 
@@ -93,9 +94,12 @@ def _running_kg_serve(
         started = _process_tree(process.pid)
         yield RunningServer(url, process, log)
     finally:
-        tree = started | (_process_tree(process.pid) if process.poll() is None else set())
-        process.terminate()
-        process.wait(timeout=30)
+        tree = started
+        try:
+            tree |= _process_tree(process.pid) if process.poll() is None else set()
+        finally:  # stopped whatever happened, or the server outlives the test
+            process.terminate()
+            process.wait(timeout=30)
         assert_all_gone(tree)
 
 
@@ -126,10 +130,8 @@ def _wait_until_answering(url: str, process: subprocess.Popen, limit: float) -> 
 
 def _process_tree(pid: int) -> set[int]:
     found = {pid}
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        children = (task / "children").read_text().split() if (task / "children").exists() else []
-        for child in children:
-            found |= _process_tree(int(child))
+    for child in child_pids(pid):  # a thread that ends while it is read is passed over
+        found |= _process_tree(child)
     return found
 
 
