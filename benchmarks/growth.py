@@ -19,11 +19,11 @@ store:
 - then, as issue 13 measured its starting point, kg serve's and Oxigraph's throughput under load:
   wrk, 8 connections, a fresh comment on every request (benchmarks/fresh_comment.lua), the two
   servers taking turns in three rounds each (this machine's speed drifts by tens of percent
-  within minutes), loaded long enough in all for each connection to get about five answers, at
-  least 2 s a round and at most a minute in all per server. The rate is 8 ÷ the mean latency
-  (Little's law for a closed loop; wrk's own count leaves out the answers still on their way at
-  the end, a large share of them when a query takes seconds). Skipped, with a note, where wrk is
-  not installed (`apt-get install wrk`);
+  within minutes), a round lasting three times a request's expected latency under load and at
+  least 2 s, fewer rounds where three would pass a minute per server. The rate is 8 ÷ the mean
+  latency (Little's law for a closed loop; wrk's own count leaves out the answers still on their
+  way at the end, a large share of them when a query takes seconds). Skipped, with a note, where
+  wrk is not installed (`apt-get install wrk`);
 - the memory of kg's processes is read (proportional set size, as benchmarks/soak.py reads it).
 
 Prints Markdown tables (a row per size, then a row per query and size) and the machine's load;
@@ -85,9 +85,12 @@ MIB = 2**20
 # Under load, as issue 13 measured its starting point: wrk's connections, the answers each
 # connection waits for at least, and the longest a server is loaded per query.
 CONNECTIONS = 8
-ANSWERS_PER_CONNECTION = 5
 LOAD_ROUNDS = 3
 SHORTEST_ROUND_S = 2
+# A round lasts at least this many times a request's expected latency under load: a round
+# shorter than one latency ends before any answer (a 10^6 run lost 8 queries so), and one only
+# a little longer counts the first burst of answers and little else.
+LATENCIES_PER_ROUND = 3
 LONGEST_LOAD_S = 60
 LOADED = ("kg", "oxigraph")
 FRESH_COMMENT = Path(__file__).resolve().parent / "fresh_comment.lua"
@@ -164,7 +167,8 @@ def main() -> None:
         parser.exit(2, f"growth.py: Oxigraph's server is needed ({BIN / 'oxigraph'}): make bench, "
                        "or .venv/bin/pip install -e '.[bench]'\n")
     if args.sizes and not shutil.which("wrk"):
-        _say("wrk is not installed: the throughput under load is not measured (apt-get install wrk)")
+        _say("wrk is not installed: the throughput under load is not measured "
+             "(apt-get install wrk)")
     rows = _read_rows(args.results)
     if not rows and not args.sizes:
         parser.exit(2, "growth.py: nothing to print or draw: give --sizes, or --results with "
@@ -257,9 +261,8 @@ def measure(
                  + ("" if times.agree else "  ANSWERS DIFFER"))
             if len(times.p50_ms) == len(WAYS):
                 _time_under_load(text, {"kg": kg_url, "oxigraph": ox_url}, times)
-                _say(f"{size:,}: {name}: under load, "
-                     + (", ".join(f"{way} {rps:,.1f} req/s" for way, rps in times.loaded_rps.items())
-                        or times.loaded_note))
+                rates = ", ".join(f"{way} {rps:,.1f} req/s" for way, rps in times.loaded_rps.items())
+                _say(f"{size:,}: {name}: under load, {rates or times.loaded_note}")
         row.memory_mib = _memory_mib(kg_process.pid)
         row.oxigraph_mib = soak._pss(ox_process.pid) / MIB
     finally:
@@ -438,20 +441,21 @@ def _time_under_load(text: str, urls: dict[str, str], times: QueryTimes) -> None
     """Each server's requests per second under wrk's CONNECTIONS connections, into `times`.
 
     The servers take turns, LOAD_ROUNDS rounds each (the first to go alternating), so that the
-    machine's drift hits both alike. In all, each is loaded long enough for every connection to
-    get ANSWERS_PER_CONNECTION answers at the pace one request at a time suggests (a request
-    waits for about CONNECTIONS ÷ cores others), at least SHORTEST_ROUND_S a round and at most
-    LONGEST_LOAD_S in all. The rate is CONNECTIONS ÷ the mean latency over every round.
+    machine's drift hits both alike. A request's latency under load is expected to be its
+    one-at-a-time p50 (the slower server's) times CONNECTIONS ÷ cores; a round lasts
+    LATENCIES_PER_ROUND such latencies, and at least SHORTEST_ROUND_S. Fewer rounds when they
+    would take more than LONGEST_LOAD_S in all, and at least one, however long. The rate is
+    CONNECTIONS ÷ the mean latency over every round.
     """
     if not shutil.which("wrk"):
         times.loaded_note = "wrk not installed"
         return
     slowest = max(times.p50_ms[way] for way in LOADED) / 1000
-    waits = slowest * CONNECTIONS / (os.cpu_count() or 1)
-    round_s = math.ceil(min(LONGEST_LOAD_S, ANSWERS_PER_CONNECTION * waits) / LOAD_ROUNDS)
-    round_s = max(SHORTEST_ROUND_S, round_s)
+    latency = slowest * CONNECTIONS / (os.cpu_count() or 1)
+    round_s = math.ceil(max(SHORTEST_ROUND_S, LATENCIES_PER_ROUND * latency))
+    rounds = max(1, min(LOAD_ROUNDS, LONGEST_LOAD_S // round_s))
     answered = {way: [0, 0.0] for way in LOADED}  # answers, and their latencies summed (s)
-    for turn in range(LOAD_ROUNDS):
+    for turn in range(rounds):
         for way in LOADED[turn % 2 :] + LOADED[: turn % 2]:
             count, mean_s, problem = _wrk(urls[way], text, round_s, post_long=way == "oxigraph")
             if problem:
@@ -691,9 +695,11 @@ def plot(rows: list[Row], path: Path) -> None:
            "kg serve warm start")
     queries_ax.set(title="Median p50, named queries timed at every size (one request at a time)",
                    ylabel="ms")
-    for label, index in (("kg ÷ pyoxigraph direct, p50 (goal ≤ 1.5)", 0),
-                         (f"kg ÷ Oxigraph server, req/s under load, c={CONNECTIONS} (goal ≥ 0.8)", 2),
-                         ("kg ÷ Oxigraph server, req/s one request at a time", 1)):
+    for label, index in (
+        ("kg ÷ pyoxigraph direct, p50 (goal ≤ 1.5)", 0),
+        (f"kg ÷ Oxigraph server, req/s under load, c={CONNECTIONS} (goal ≥ 0.8)", 2),
+        ("kg ÷ Oxigraph server, req/s one request at a time", 1),
+    ):
         points = [(r.triples, _ratios(r, common)[index]) for r in measured]
         points = [(x, statistics.median(ratios)) for x, ratios in points if ratios]
         if points:
