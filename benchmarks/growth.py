@@ -16,15 +16,16 @@ store:
   opening the same store read-only, query and JSON serialization; and Oxigraph's own server
   (`oxigraph serve-read-only`, PyPI `oxigraph`) on the same store directory. The answers must
   agree;
-- then, as issue 13 measured its starting point, kg serve's and Oxigraph's throughput under load:
-  wrk, 8 connections, a fresh comment on every request (benchmarks/fresh_comment.lua), the two
-  servers taking turns in three rounds each (this machine's speed drifts by tens of percent
-  within minutes), a round lasting three times a request's expected latency under load and at
-  least 2 s, fewer rounds where three would pass a minute per server. The rate is 8 ÷ the mean
-  latency (Little's law for a closed loop; wrk's own count leaves out the answers still on their
-  way at the end, a large share of them when a query takes seconds). Skipped, with a note, where
+- then kg serve's and Oxigraph's throughput under load, as issue 13 measured its starting point:
+  wrk, 8 connections, a fresh comment on every request (benchmarks/fresh_comment.lua), answers
+  completed ÷ seconds loaded, as wrk counts them. The servers take turns kg, Oxigraph,
+  Oxigraph, kg (this machine's speed drifts by tens of percent within minutes), each round ten
+  times a request's expected latency under load (so the answers never counted, still on their
+  way when it stops, are a tenth at most) and starting once both servers are idle again. A query
+  too slow for that within a minute per server is not loaded (a note says so); nor is any where
   wrk is not installed (`apt-get install wrk`);
-- the memory of kg's processes is read (proportional set size, as benchmarks/soak.py reads it).
+- the memory of kg's processes is read (proportional set size, as benchmarks/soak.py reads it),
+  once kg answers and after all of the above (the load included: up to 8 query workers alive).
 
 Prints Markdown tables (a row per size, then a row per query and size) and the machine's load;
 draws the growth curves with matplotlib, each extended as a power law fitted to the measured
@@ -33,10 +34,9 @@ again replaces its row, and the table and plot show every row kept (`--sizes ""`
 and only prints and draws them).
 
 Goals (issue 13): kg at most 1.5x pyoxigraph direct, and at least 0.8x Oxigraph's server
-throughput for queries never asked before, measured as the issue measured it (wrk, 8 connections,
-a fresh comment on every request). The ratio of the p50s of requests one at a time is beside it:
-there every millisecond of kg's fixed cost per request (HTTP, Python, the query worker's round
-trip) shows whole, where under load the two cores overlap it with other requests' evaluation.
+throughput for queries never asked before, under load (wrk, 8 connections). The ratio of the p50s
+of requests one at a time is beside it: there kg's fixed cost per request shows as latency, the
+threads that slept through the evaluation waking; under load it shows as CPU time.
 """
 
 import argparse
@@ -85,12 +85,11 @@ MIB = 2**20
 # Under load, as issue 13 measured its starting point: wrk's connections, the answers each
 # connection waits for at least, and the longest a server is loaded per query.
 CONNECTIONS = 8
-LOAD_ROUNDS = 3
 SHORTEST_ROUND_S = 2
-# A round lasts at least this many times a request's expected latency under load: a round
-# shorter than one latency ends before any answer (a 10^6 run lost 8 queries so), and one only
-# a little longer counts the first burst of answers and little else.
-LATENCIES_PER_ROUND = 3
+# A round lasts this many times a request's expected latency under load: the answers on their
+# way when it stops are never counted, and a round shorter than one latency counts none (a 10^6
+# run lost 8 queries so).
+LATENCIES_PER_ROUND = 10
 LONGEST_LOAD_S = 60
 LOADED = ("kg", "oxigraph")
 FRESH_COMMENT = Path(__file__).resolve().parent / "fresh_comment.lua"
@@ -260,8 +259,10 @@ def measure(
                  + ", ".join(f"{way} {ms:.2f} ms" for way, ms in times.p50_ms.items())
                  + ("" if times.agree else "  ANSWERS DIFFER"))
             if len(times.p50_ms) == len(WAYS):
-                _time_under_load(text, {"kg": kg_url, "oxigraph": ox_url}, times)
-                rates = ", ".join(f"{way} {rps:,.1f} req/s" for way, rps in times.loaded_rps.items())
+                _time_under_load(text, {"kg": kg_url, "oxigraph": ox_url},
+                                 {"kg": kg_process.pid, "oxigraph": ox_process.pid}, times)
+                rates = ", ".join(f"{way} {rps:,.1f} req/s"
+                                  for way, rps in times.loaded_rps.items())
                 _say(f"{size:,}: {name}: under load, {rates or times.loaded_note}")
         row.memory_mib = _memory_mib(kg_process.pid)
         row.oxigraph_mib = soak._pss(ox_process.pid) / MIB
@@ -437,59 +438,97 @@ def _time_query(
     return times
 
 
-def _time_under_load(text: str, urls: dict[str, str], times: QueryTimes) -> None:
+def _time_under_load(
+    text: str, urls: dict[str, str], pids: dict[str, int], times: QueryTimes
+) -> None:
     """Each server's requests per second under wrk's CONNECTIONS connections, into `times`.
 
-    The servers take turns, LOAD_ROUNDS rounds each (the first to go alternating), so that the
-    machine's drift hits both alike. A request's latency under load is expected to be its
-    one-at-a-time p50 (the slower server's) times CONNECTIONS ÷ cores; a round lasts
-    LATENCIES_PER_ROUND such latencies, and at least SHORTEST_ROUND_S. Fewer rounds when they
-    would take more than LONGEST_LOAD_S in all, and at least one, however long. The rate is
-    CONNECTIONS ÷ the mean latency over every round.
+    As wrk counts them: answers completed ÷ the time loaded. A request's latency under load is
+    expected to be its one-at-a-time p50 (the slower server's) times CONNECTIONS ÷ cores; a round
+    lasts LATENCIES_PER_ROUND such latencies (at least SHORTEST_ROUND_S), so that the answers
+    still on their way when it stops, never counted, are a tenth of the round at most. The servers
+    take turns kg, Oxigraph, Oxigraph, kg (one round each where two would pass LONGEST_LOAD_S per
+    server; none, with a note, where one would), and each round starts once both servers have
+    finished the requests the one before abandoned (neither can stop a query it has started).
     """
     if not shutil.which("wrk"):
         times.loaded_note = "wrk not installed"
         return
     slowest = max(times.p50_ms[way] for way in LOADED) / 1000
-    latency = slowest * CONNECTIONS / (os.cpu_count() or 1)
+    latency = slowest * CONNECTIONS / len(os.sched_getaffinity(0))
     round_s = math.ceil(max(SHORTEST_ROUND_S, LATENCIES_PER_ROUND * latency))
-    rounds = max(1, min(LOAD_ROUNDS, LONGEST_LOAD_S // round_s))
-    answered = {way: [0, 0.0] for way in LOADED}  # answers, and their latencies summed (s)
-    for turn in range(rounds):
-        for way in LOADED[turn % 2 :] + LOADED[: turn % 2]:
-            count, mean_s, problem = _wrk(urls[way], text, round_s, post_long=way == "oxigraph")
-            if problem:
-                times.loaded_note = f"{way}: {problem}"
-                return
-            answered[way][0] += count
-            answered[way][1] += count * mean_s
-    for way, (count, total_s) in answered.items():
-        times.loaded_rps[way] = CONNECTIONS / (total_s / count)
+    if round_s > LONGEST_LOAD_S:
+        times.loaded_note = f"too slow to load: {latency:.1f} s a request expected under load"
+        return
+    order = (*LOADED, *reversed(LOADED)) if 2 * round_s <= LONGEST_LOAD_S else LOADED
+    answered = {way: [0, 0.0] for way in LOADED}  # answers, seconds loaded
+    for way in order:
+        _wait_until_idle(list(pids.values()), limit=max(5.0, 4 * latency))
+        count, seconds, problem = _wrk(urls[way], text, round_s, post_long=way == "oxigraph")
+        if problem:
+            times.loaded_note = f"{way}: {problem}"
+            return
+        answered[way][0] += count
+        answered[way][1] += seconds
+    for way, (count, seconds) in answered.items():
+        times.loaded_rps[way] = count / seconds
+
+
+def _wait_until_idle(pids: list[int], limit: float) -> None:
+    """Wait, up to `limit` seconds, until these processes and their children use no CPU."""
+    deadline = time.monotonic() + limit
+    before = _cpu_ticks(pids)
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = _cpu_ticks(pids)
+        if now - before <= 2:  # 20 ms of CPU in 200 ms: the threads that wake now and then
+            return
+        before = now
+
+
+def _cpu_ticks(pids: list[int]) -> int:
+    """The CPU time (clock ticks) used so far by these processes and their descendants alive."""
+    total, seen, pending = 0, set(), list(pids)
+    while pending:
+        pid = pending.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # it ended meanwhile
+        total += int(fields[11]) + int(fields[12])
+        pending += soak._children(pid)
+    return total
 
 
 def _wrk(url: str, text: str, seconds: int, *, post_long: bool) -> tuple[int, float, str]:
-    """Answers and their mean latency in seconds under wrk's load, or what went wrong."""
+    """Answers completed and seconds loaded under wrk's load, or what went wrong."""
     parsed = urllib.parse.urlsplit(url)
     target = f"{parsed.path}?{urllib.parse.urlencode({'query': text})}"
+    script = {"WRK_RUN": f"{time.time_ns()}", "WRK_ACCEPT": ACCEPT}
     if post_long and len(target) > LONGEST_GET:
-        script = {"WRK_PATH": parsed.path, "WRK_BODY": text}
+        script |= {"WRK_PATH": parsed.path, "WRK_BODY": text}
     else:
-        script = {"WRK_PATH": target}
+        script |= {"WRK_PATH": target}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("WRK_")} | script
     done = subprocess.run(
-        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", f"{QUERY_TIMEOUT}s",
+        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", f"{2 * seconds}s",
          "-s", str(FRESH_COMMENT), f"{parsed.scheme}://{parsed.netloc}"],
-        env={**os.environ, **script}, capture_output=True, text=True, check=False,
+        env=environment, capture_output=True, text=True, check=False,
     )
-    found = re.search(r"fresh-comment requests=(\d+) mean_us=([\d.]+) non2xx=(\d+) "
+    found = re.search(r"fresh-comment requests=(\d+) duration_us=(\d+) errors_4xx_5xx=(\d+) "
                       r"socket_errors=(\d+)", done.stdout)
     if done.returncode or not found:
-        return 0, 0.0, f"wrk failed: {(done.stderr or done.stdout).strip()[:200]}"
-    requests, mean_us, non2xx, errors = found.groups()
-    if int(non2xx) or int(errors):
-        return 0, 0.0, f"{non2xx} answers not 2xx, {errors} socket errors under load"
-    if not int(requests):
+        said = " ".join((done.stderr or done.stdout).split())[:200].replace("|", "/")
+        return 0, 0.0, f"wrk failed: {said}"
+    requests, duration_us, failed, errors = map(int, found.groups())
+    if failed or errors:
+        return 0, 0.0, f"{failed} answers 4xx or 5xx, {errors} socket errors under load"
+    if not requests:
         return 0, 0.0, f"no answer in {seconds} s"
-    return int(requests), float(mean_us) / 1e6, ""
+    return requests, duration_us / 1e6, ""
 
 
 def direct_answer(store: pyoxigraph.Store, text: str) -> bytes:
