@@ -82,8 +82,8 @@ MAX_ROWS = 10_000_000  # kg serve --max-rows: every engine returns the whole ans
 MIN_SAMPLES, MAX_SAMPLES = 3, 2000
 WAYS = ("direct", "kg", "kg cached", "oxigraph")
 MIB = 2**20
-# Under load, as issue 13 measured its starting point: wrk's connections, the answers each
-# connection waits for at least, and the longest a server is loaded per query.
+# Under load, as issue 13 measured its starting point: wrk's connections, the shortest round,
+# and the longest a server is loaded per query.
 CONNECTIONS = 8
 SHORTEST_ROUND_S = 2
 # A round lasts this many times a request's expected latency under load: the answers on their
