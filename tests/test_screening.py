@@ -3,7 +3,7 @@
 import pytest
 
 from kg.query_forms import ResultKind
-from kg.screening import DatasetClauses, dataset_clauses, screen
+from kg.screening import DatasetClauses, dataset_clauses, leading_bases, screen, without_spans
 
 SOLUTIONS, BOOLEAN, GRAPH = ResultKind.SOLUTIONS, ResultKind.BOOLEAN, ResultKind.GRAPH
 
@@ -136,3 +136,15 @@ def test_dataset_clauses_are_read_before_the_first_group_only() -> None:
         default_graphs=("g:a", "<b>", ":d"),
         named_graphs=("<c>",),
     )
+
+
+def test_leading_bases_are_the_base_declarations_before_any_other_token() -> None:
+    text = "# c\nBASE <a/>\nbase<b/> PREFIX p: <x> BASE <c/> SELECT * {}"
+    assert leading_bases(text) == ((4, 13, "a/"), (14, 22, "b/"))
+    assert leading_bases("PREFIX p: <x> BASE <c/> SELECT * {}") == ()
+    assert leading_bases("BASE SELECT * {}") == ()
+
+
+def test_blanked_spans_keep_every_line_and_column() -> None:
+    assert without_spans("BASE <a/>\nSELECT", [(0, 9)]) == " " * 9 + "\nSELECT"
+    assert without_spans("ab\ncd", [(1, 4), (0, 1)]) == "  \n d"

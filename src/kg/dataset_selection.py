@@ -24,7 +24,7 @@ to pyoxigraph, which refuses it.
 """
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -108,7 +108,7 @@ def resolved_graphs(
 ) -> list[NamedNode] | None:
     """The graphs named, resolved as the parser resolves them; None when a name cannot be
     (pyoxigraph's parser will then say why)."""
-    base = urljoin(base_iri or "", _unescaped(clauses.base)) if clauses.base else base_iri
+    base = resolved_base([clauses.base], base_iri) if clauses.base else base_iri
     declared = {**(prefixes or {}), **clauses.prefixes}
     graphs = []
     for name in names:
@@ -124,6 +124,15 @@ def resolved_graphs(
             return None  # relative, with no base to resolve it against
         graphs.append(NamedNode(resolved))
     return graphs
+
+
+def resolved_base(declared: Iterable[str], base_iri: str | None) -> str | None:
+    """The base IRI after the BASE declarations `declared` (IRIs as written, in order), each
+    resolved against the one before, the first against `base_iri`."""
+    base = base_iri
+    for iri in declared:
+        base = urljoin(base or "", _unescaped(iri))
+    return base
 
 
 def _unescaped(iri: str) -> str:

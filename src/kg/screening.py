@@ -31,6 +31,7 @@ still read, so a SERVICE that pyoxigraph would find after it is seen here too.
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kg.query_forms import RESULT_KINDS, ResultKind
@@ -367,7 +368,31 @@ class DatasetClauses:
 
 def without_dataset_clauses(text: str, clauses: DatasetClauses) -> str:
     """The text with its FROM clauses blanked out, every line and column of the rest kept."""
-    for start, end in reversed(clauses.spans):
+    return without_spans(text, clauses.spans)
+
+
+def leading_bases(text: str) -> tuple[tuple[int, int, str], ...]:
+    """The BASE declarations that open the query, before any other token but comments: each
+    (start, end, IRI as written, without its brackets)."""
+    found: list[tuple[int, int, str]] = []
+    start: int | None = None  # where the BASE being read began
+    for match in _tokens().finditer(text):
+        kind, token = match.lastgroup, match.group()
+        if kind == "space" or kind == "comment":
+            continue
+        if start is None and kind == "word" and token.upper() == "BASE":
+            start = match.start()
+        elif start is not None and kind == "iri":
+            found.append((start, match.end(), token[1:-1]))
+            start = None
+        else:
+            break
+    return tuple(found)
+
+
+def without_spans(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """The text with these spans blanked out, every line and column of the rest kept."""
+    for start, end in sorted(spans, reverse=True):
         text = text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
     return text
 

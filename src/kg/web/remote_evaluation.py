@@ -28,6 +28,10 @@ the protocol's parameters (which replace them), are sent as the protocol's param
 not of the build (the merge included, an engine's own graphs) as a graph that holds nothing:
 Virtuoso ignores the parameters when the query has FROM clauses, so those are blanked out of the
 text sent (kg.screening.without_dataset_clauses, lines and columns kept).
+
+kg's prologue (the data's base, the project's prefixes) goes before the query's text. The BASE
+declarations that open a query go first instead, folded into one base (Virtuoso 7.2 refuses a
+BASE after a PREFIX), and are blanked where they stood.
 """
 
 import itertools
@@ -43,8 +47,10 @@ from kg.errors import KgError, QueryError, QueryTimeout, UnsupportedFormat
 from kg.namespaces import PREFIXES
 from kg.push import MERGED_GRAPH, kg_graphs_on_store
 from kg.query_forms import ResultKind
-from kg.dataset_selection import resolved_graphs
-from kg.screening import dataset_clauses, quick_screen, without_dataset_clauses
+from kg.dataset_selection import resolved_base, resolved_graphs
+from kg.screening import (
+    dataset_clauses, leading_bases, quick_screen, without_dataset_clauses, without_spans,
+)
 from kg.remote_store import (
     EMPTY_GRAPH, RemoteStore, StoreRowLimit, for_the_client, store_row_limit, unreachable_reason,
 )
@@ -89,9 +95,10 @@ class RemoteEvaluator:
         """The serialized answer, or a KgError (400, 406, 503) saying why there is none."""
         deadline = time.monotonic() + self._timeout
         prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
-        base = f"BASE <{job.base_iri}>\n" if job.base_iri else ""
         text, dataset = self._dataset(job)
-        form: dict[str, object] = {"query": base + prologue + text, **dataset}
+        base, text = with_its_base_first(text, job.base_iri)
+        base_line = f"BASE <{base}>\n" if base else ""
+        form: dict[str, object] = {"query": base_line + prologue + text, **dataset}
         try:
             response = self._client.request(
                 "POST", self._url, data=form, headers={"Accept": _accept(job.text)}, timeout=self._timeout,
@@ -228,6 +235,22 @@ def refusal_for_the_client(err: RemoteFailed, shift: int) -> KgError:
     if err.status == 400 or (err.status == 500 and _VIRTUOSO_QUERY_FAULT.match(err.remote_message)):
         return QueryError(_reason(err.remote_message, shift))
     return for_the_client(err)
+
+
+def with_its_base_first(text: str, base_iri: str | None) -> tuple[str | None, str]:
+    """The base IRI to declare before kg's prologue, and the text without the BASE declarations
+    that open it (blanked, lines and columns kept), now folded into that base.
+
+    Virtuoso 7.2 refuses a BASE that follows a PREFIX, so a query's own could not follow kg's
+    PREFIX lines; a BASE written after the query's own PREFIXes stays where it is.
+    """
+    if "base" not in text.lower():
+        return base_iri, text
+    declarations = leading_bases(text)
+    if not declarations:
+        return base_iri, text
+    base = resolved_base([iri for _, _, iri in declarations], base_iri)
+    return base, without_spans(text, [(start, end) for start, end, _ in declarations])
 
 
 def _accept(text: str) -> str:
