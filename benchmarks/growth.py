@@ -69,6 +69,7 @@ import endpoint  # noqa: E402
 import soak  # noqa: E402
 import synthetic  # noqa: E402
 from kg.build import STAGES  # noqa: E402
+from kg.build_cache import manifest_store  # noqa: E402
 from kg.namespaces import BASE, PREFIXES  # noqa: E402
 from kg.querying import list_named_queries  # noqa: E402
 
@@ -238,6 +239,14 @@ def measure(
                 endpoint.Server("kg", _kg_command(project, size, args.seed), "/sparql"), PROBE
             )
         servers.append(kg_process)
+        if manifest_store(store_path.parent) != store_path.name:
+            # Its build key covers kg's code: an edit to the checkout since the cold build makes
+            # the "warm" start a build, and every figure of the size another build's.
+            raise SystemExit(
+                f"{size:,}: kg serve built again instead of starting warm on the cold build "
+                f"({store_path.name}): was kg's code changed during the run? Run benchmarks "
+                "from a checkout nobody edits meanwhile."
+            )
         row.start_memory_mib = _memory_mib(kg_process.pid)
         _say(f"{size:,}: kg serve warm start {row.warm_start_s:.2f} s")
         ox_url, ox_process, _ = endpoint._start(
