@@ -304,6 +304,23 @@ def test_an_unchanged_input_set_is_reused_without_reasoning(root, monkeypatch):
     assert len(store) == first.manifest["dataset"]["quads"]
 
 
+def test_a_moved_project_with_a_linked_ontology_reuses_its_build(tmp_path, monkeypatch):
+    shared = tmp_path / "shared-ontology"
+    shutil.copytree(ROOT / "ontology", shared)
+    first_root = tmp_path / "project"
+    for folder in ("data", "rules"):
+        shutil.copytree(ROOT / folder, first_root / folder)
+    (first_root / "ontology").symlink_to(shared)
+    first = build(first_root)
+    moved = first_root.rename(tmp_path / "moved")
+    monkeypatch.setattr(kg.build, "infer_store", no_reasoning_allowed)
+
+    second = build(moved)
+
+    assert (first.reused, second.reused) == (False, True)
+    assert [i["path"] for i in second.manifest["inputs"] if i["role"] == "ontology"] == ["ontology/kg.ttl"]
+
+
 def test_any_change_to_an_input_is_a_new_build(root):
     first = build(root)
     with (root / "rules" / "regime-in-power-of-events.rq").open("a") as rule:

@@ -491,11 +491,23 @@ def _input_file(role: str, path: Path, root: Path) -> InputFile:
         data = path.read_bytes()
     except OSError as err:
         raise InputError(f"{display_path(path)}: cannot read: {err.strerror}") from err
-    try:
-        relative = path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        relative = str(path)
-    return InputFile(role, path, relative, hashlib.sha256(data).hexdigest(), len(data))
+    return InputFile(role, path, _keyed_path(path, root), hashlib.sha256(data).hexdigest(), len(data))
+
+
+def _keyed_path(path: Path, root: Path) -> str:
+    """The path the build key names a file by: relative to the project wherever it can be.
+
+    Read as written first, then with symbolic links followed: a file reached through a linked
+    folder (an ontology shared between projects, data on another disk) keeps the same key when
+    the project is moved or reached by another path, where its absolute path would not.
+    """
+    for written, base in ((Path(os.path.abspath(path)), Path(os.path.abspath(root))),
+                          (path.resolve(), root.resolve())):
+        try:
+            return written.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return str(path)
 
 
 @functools.cache
