@@ -244,8 +244,8 @@ def measure(
             # the "warm" start a build, and every figure of the size another build's.
             raise SystemExit(
                 f"{size:,}: kg serve built again instead of starting warm on the cold build "
-                f"({store_path.name}): was kg's code changed during the run? Run benchmarks "
-                "from a checkout nobody edits meanwhile."
+                f"({store_path.name}): were kg's code, its ontology or rules, or a tool changed "
+                "during the run? Run benchmarks from a checkout nobody edits meanwhile."
             )
         row.start_memory_mib = _memory_mib(kg_process.pid)
         _say(f"{size:,}: kg serve warm start {row.warm_start_s:.2f} s")

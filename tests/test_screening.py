@@ -131,7 +131,7 @@ def test_dataset_clauses_are_read_before_the_first_group_only() -> None:
         "FROM g:a FROM\n#c\n<b> FROM NAMED <c> FROM :d WHERE { ?s ?p ?o } VALUES ?x { <z> }"
     )
     assert found == DatasetClauses(
-        base="http://b/x",
+        bases=("http://b/x",),
         prefixes={"g": "http://g/", "": "http://e/"},
         default_graphs=("g:a", "<b>", ":d"),
         named_graphs=("<c>",),

@@ -358,7 +358,7 @@ def _ends_early(token: str) -> bool:
 class DatasetClauses:
     """What a query's prologue and dataset clauses say, as written (IRIs still to resolve)."""
 
-    base: str | None  # the last BASE, without its angle brackets
+    bases: tuple[str, ...]  # each BASE in order, without its angle brackets
     prefixes: dict[str, str]  # PREFIX declarations, prefix -> namespace as written
     default_graphs: tuple[str, ...]  # each FROM (not FROM NAMED): "<iri>" or "prefix:local"
     named_graphs: tuple[str, ...] = ()  # each FROM NAMED, written likewise
@@ -404,7 +404,7 @@ def dataset_clauses(text: str) -> DatasetClauses:
     skipped, and a CONSTRUCT's template) and the WHERE clause, so reading stops at the first other
     `{` outside brackets: the rest of a long query is never tokenized.
     """
-    base: str | None = None
+    bases: list[str] = []
     prefixes: dict[str, str] = {}
     graphs: list[str] = []
     named: list[str] = []
@@ -428,7 +428,7 @@ def dataset_clauses(text: str) -> DatasetClauses:
             continue
         if waiting is not None and kind == "iri":
             if waiting == "BASE":
-                base = token[1:-1]
+                bases.append(token[1:-1])
             elif waiting == "PREFIX" and prefix is not None:
                 prefixes[prefix] = token[1:-1]
         if waiting == "FROM" and kind in ("iri", "pname"):
@@ -450,4 +450,4 @@ def dataset_clauses(text: str) -> DatasetClauses:
         elif kind == "word" and depth == 0 and token.upper() in ("BASE", "PREFIX", "FROM"):
             waiting = token.upper()
             start = match.start()
-    return DatasetClauses(base, prefixes, tuple(graphs), tuple(named), tuple(spans))
+    return DatasetClauses(tuple(bases), prefixes, tuple(graphs), tuple(named), tuple(spans))

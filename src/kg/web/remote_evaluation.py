@@ -242,14 +242,19 @@ def with_its_base_first(text: str, base_iri: str | None) -> tuple[str | None, st
     that open it (blanked, lines and columns kept), now folded into that base.
 
     Virtuoso 7.2 refuses a BASE that follows a PREFIX, so a query's own could not follow kg's
-    PREFIX lines; a BASE written after the query's own PREFIXes stays where it is.
+    PREFIX lines, and a second BASE, so they are folded into one. A BASE written after the
+    query's own PREFIXes stays where it is; so does one that is not an IRI or cannot be resolved,
+    for the engine to refuse at its place in the client's text.
     """
     if "base" not in text.lower():
         return base_iri, text
     declarations = leading_bases(text)
     if not declarations:
         return base_iri, text
-    base = resolved_base([iri for _, _, iri in declarations], base_iri)
+    try:
+        base = resolved_base([iri for _, _, iri in declarations], base_iri)
+    except SyntaxError:
+        return base_iri, text
     return base, without_spans(text, [(start, end) for start, end, _ in declarations])
 
 
