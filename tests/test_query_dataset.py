@@ -33,3 +33,13 @@ def test_the_merge_is_no_named_graph() -> None:
         0,
         b"g\r\nhttps://w3id.org/kg-mali/graph/tass-2021-10-01\r\n",
     )
+
+
+def test_relative_from_clauses_resolve_against_every_base_before_them() -> None:
+    query = (
+        "BASE <https://w3id.org/kg-mali/graph/> BASE <x/> SELECT (COUNT(*) AS ?n) "
+        "FROM <../essor-2021-09-30> "
+        "FROM <../tass-2021-10-01> { ?s ?p ?o }"
+    )
+    result = CliRunner().invoke(main, ["query", "--format", "csv", query])
+    assert (result.exit_code, result.stdout_bytes) == (0, b"n\r\n13\r\n")
