@@ -179,7 +179,7 @@ def build(
     """
     root = project_root() if root is None else root
     directory = build_dir(root) if data is None else build_dir(root) / SERVED_DIR
-    inputs = input_files(root, data, _recorded_inputs(read_manifest(directory)))
+    inputs = input_files(root, data)
     key = build_key(inputs, options.as_json())
     if not force:
         reused = _matching_build(directory, key)
@@ -206,19 +206,13 @@ def open_build(root: Path | None = None, reporter: Reporter = SilentReporter()) 
     directory = build_dir(root)
     manifest = read_manifest(directory)
     options = BuildOptions.from_manifest(manifest) if manifest else BuildOptions()
-    inputs = input_files(root, known=_recorded_inputs(manifest))
+    inputs = input_files(root)
     # Checked here rather than by build(), which would read and hash the dataset a second time.
     if manifest is not None and manifest["key"] == build_key(inputs, options.as_json()):
         return Build(directory, manifest, reused=True)
     # Said before a build a read command or a server makes unasked: 13 s at 10^5 triples.
     reporter.note(_why_built(manifest, inputs))
     return build(root, options, reporter=reporter)
-
-
-def _recorded_inputs(manifest: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The inputs a complete build's manifest describes, for their hashes to be reused."""
-    inputs = manifest.get("inputs") if manifest else None
-    return [entry for entry in inputs if isinstance(entry, dict)] if isinstance(inputs, list) else []
 
 
 def _why_built(manifest: dict[str, Any] | None, inputs: list[InputFile]) -> str:

@@ -5,10 +5,8 @@ build's options, the code of the modules that decide what a build holds, and the
 rdflib, owlrl, pyoxigraph and pyshacl. A build whose key matches is reused as it is: neither
 `kg build` nor a later start reasons again until an input changes.
 
-build/manifest.json describes a build: the key, the options, every input file with its sha256
-and its status when it was read, the triples of each graph, the stage timings and the versions
-of the tools. A file whose status is unchanged since then, and whose last change was over a second
-before that read, keeps its hash without being read again (`input_files`).
+build/manifest.json describes a build: the key, the options, every input file with its sha256,
+the triples of each graph, the stage timings and the versions of the tools.
 
 The build's store (kg.build_cache.write_store) is an on-disk pyoxigraph (RocksDB) store that
 `kg serve` and the read commands open read-only: every named graph, and in the default graph
@@ -41,7 +39,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -84,42 +82,26 @@ LOAD_THREADS = 2
 _TEMPORARY = re.compile(r"^\..+\.(\d+)\.tmp(?:-journal)?$")
 
 
-# How long before a file was read its last change must be for its hash to be trusted again on
-# its status alone: longer than any file system's timestamp granularity, so that a write just
-# after the read, which may leave the same times, is never missed (git's "racily clean" rule).
-SETTLED_NS = 1_000_000_000
-
-
 @dataclass(frozen=True)
 class InputFile:
-    """One file the build reads, by role (ontology, data, rules, shapes), with its content hash
-    and its status when it was read (`seen`: inode, mtime_ns, ctime_ns, read_ns)."""
+    """One file the build reads, by role (ontology, data, rules, shapes), with its content hash."""
 
     role: str
     path: Path
     relative: str
     sha256: str
     size: int
-    seen: dict[str, int] = field(default_factory=dict, compare=False)
 
 
-def input_files(
-    root: Path, data: list[Path] | None = None, known: Iterable[dict[str, Any]] = ()
-) -> list[InputFile]:
-    """Every file the build reads, in a fixed order; `data` replaces the project's data files.
-
-    `known`: a manifest's inputs. A file whose status is as one of them recorded it, and whose
-    last change had settled when it was read, keeps that hash unread (as git's index and make
-    trust a file's status): a warm start at 10^6 triples otherwise hashed 40 MB of data.
-    """
+def input_files(root: Path, data: list[Path] | None = None) -> list[InputFile]:
+    """Every file the build reads, in a fixed order; `data` replaces the project's data files."""
     groups = [
         ("ontology", ontology_files(root)),
         ("data", data_files(root) if data is None else data),
         ("rules", rule_files(root)),
         ("shapes", shape_files(root)),
     ]
-    recorded = {(entry.get("role"), entry.get("path")): entry for entry in known}
-    return [_input_file(role, path, root, recorded) for role, paths in groups for path in paths]
+    return [_input_file(role, path, root) for role, paths in groups for path in paths]
 
 
 def build_key(inputs: list[InputFile], options: dict[str, Any]) -> str:
@@ -164,8 +146,7 @@ def make_manifest(
         "options": options,
         "built": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "inputs": [
-            {"role": f.role, "path": f.relative, "sha256": f.sha256, "bytes": f.size, "seen": f.seen}
-            for f in inputs
+            {"role": f.role, "path": f.relative, "sha256": f.sha256, "bytes": f.size} for f in inputs
         ],
         "dataset": {
             "path": DATASET_FILE,
@@ -505,47 +486,12 @@ def exclusive(directory: Path, waiting: Callable[[], None] | None = None) -> Ite
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _input_file(
-    role: str, path: Path, root: Path, recorded: dict[tuple[Any, Any], dict[str, Any]]
-) -> InputFile:
-    relative = _keyed_path(path, root)
+def _input_file(role: str, path: Path, root: Path) -> InputFile:
     try:
-        status = path.stat()
-        entry = recorded.get((role, relative))
-        if entry is not None and _unchanged_since_read(status, entry):
-            return InputFile(role, path, relative, entry["sha256"], status.st_size, entry["seen"])
-        read_ns = time.time_ns()
-        sha256, size = _hashed(path)
+        data = path.read_bytes()
     except OSError as err:
         raise InputError(f"{display_path(path)}: cannot read: {err.strerror}") from err
-    seen = {"inode": status.st_ino, "mtime_ns": status.st_mtime_ns,
-            "ctime_ns": status.st_ctime_ns, "read_ns": read_ns}
-    return InputFile(role, path, relative, sha256, size, seen)
-
-
-def _hashed(path: Path) -> tuple[str, int]:
-    """The file's sha256 and size, read whole."""
-    data = path.read_bytes()
-    return hashlib.sha256(data).hexdigest(), len(data)
-
-
-def _unchanged_since_read(status: os.stat_result, entry: dict[str, Any]) -> bool:
-    """Whether the file is as the manifest's entry saw it when it was read, and had settled then.
-
-    The ctime too: setting the mtime back (touch -d) changes it, and nothing sets it back.
-    """
-    seen = entry.get("seen")
-    if not isinstance(seen, dict) or not isinstance(entry.get("sha256"), str):
-        return False
-    read_ns = seen.get("read_ns")
-    return (
-        entry.get("bytes") == status.st_size
-        and seen.get("inode") == status.st_ino
-        and seen.get("mtime_ns") == status.st_mtime_ns
-        and seen.get("ctime_ns") == status.st_ctime_ns
-        and isinstance(read_ns, int)
-        and status.st_ctime_ns < read_ns - SETTLED_NS
-    )
+    return InputFile(role, path, _keyed_path(path, root), hashlib.sha256(data).hexdigest(), len(data))
 
 
 def _keyed_path(path: Path, root: Path) -> str:
