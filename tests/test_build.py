@@ -34,7 +34,7 @@ from kg.build import (
     build,
     open_build,
 )
-from kg.build_cache import DATASET_FILE, MANIFEST_FILE, pipeline_sources, read_manifest
+from kg.build_cache import DATASET_FILE, MANIFEST_FILE, input_files, pipeline_sources, read_manifest
 from kg.cli import main
 from kg.dataset import build_store, open_dataset_store
 from kg.errors import BuildFailed, InputError, KgError
@@ -319,6 +319,21 @@ def test_a_moved_project_with_a_linked_ontology_reuses_its_build(tmp_path, monke
 
     assert (first.reused, second.reused) == (False, True)
     assert [i["path"] for i in second.manifest["inputs"] if i["role"] == "ontology"] == ["ontology/kg.ttl"]
+
+
+def test_two_files_are_never_keyed_by_one_name(tmp_path):
+    root = tmp_path / "project"
+    (root / "data").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "dir").mkdir(parents=True)
+    (root / "data" / "linked").symlink_to(tmp_path / "elsewhere" / "dir")
+    (root / "data" / "x.trig").write_text("one")
+    (tmp_path / "elsewhere" / "x.trig").write_text("two")
+    through_link = root / "data" / "linked" / ".." / "x.trig"
+
+    names = [f.relative for f in input_files(root, [root / "data" / "x.trig", through_link])]
+
+    assert through_link.read_text() == "two"
+    assert names == ["data/x.trig", "data/linked/../x.trig"]
 
 
 def test_any_change_to_an_input_is_a_new_build(root):

@@ -499,10 +499,10 @@ def _keyed_path(path: Path, root: Path) -> str:
 
     Read as written first, then with symbolic links followed: a file reached through a linked
     folder (an ontology shared between projects, data on another disk) keeps the same key when
-    the project is moved or reached by another path, where its absolute path would not.
+    the project is moved or reached by another path, where its absolute path would not. As
+    written means with its `..` kept: behind a link, `linked/../x` is not the project's `x`.
     """
-    for written, base in ((Path(os.path.abspath(path)), Path(os.path.abspath(root))),
-                          (path.resolve(), root.resolve())):
+    for written, base in ((path.absolute(), root.absolute()), (path.resolve(), root.resolve())):
         try:
             return written.relative_to(base).as_posix()
         except ValueError:
