@@ -30,8 +30,9 @@ Virtuoso ignores the parameters when the query has FROM clauses, so those are bl
 text sent (kg.screening.without_dataset_clauses, lines and columns kept).
 
 kg's prologue (the data's base, the project's prefixes) goes before the query's text. The BASE
-declarations that open a query go first instead, folded into one base (Virtuoso 7.2 refuses a
-BASE after a PREFIX), and are blanked where they stood.
+declarations that open a query go first instead, folded into one base as pyoxigraph's parser
+resolves them (Virtuoso 7.2 refuses a BASE after a PREFIX, and a second BASE), and are blanked
+where they stood.
 """
 
 import itertools
