@@ -226,9 +226,9 @@ def watch_files(paths: list[Path], on_change: Any) -> None:
         on_change("changed: " + ", ".join(names[:3]) + (" …" if len(names) > 3 else ""))
 
 
-def snapshot(paths: list[Path]) -> dict[str, tuple[int, int, int]]:
+def snapshot(paths: list[Path]) -> dict[str, tuple[int, int, int, int]]:
     """Each file under `paths` (editors' hidden and backup files left out): its times and size."""
-    found: dict[str, tuple[int, int, int]] = {}
+    found: dict[str, tuple[int, int, int, int]] = {}
     for path in paths:
         files = sorted(path.rglob("*")) if path.is_dir() else [path]
         for file in files:
@@ -239,7 +239,10 @@ def snapshot(paths: list[Path]) -> dict[str, tuple[int, int, int]]:
             except OSError:
                 continue  # removed meanwhile; its absence is the change
             if not os.path.isdir(file):
-                found[str(file)] = (info.st_mtime_ns, info.st_size, info.st_ino)
+                # The ctime too: a same-size rewrite whose mtime was put back (cp -p, rsync
+                # -t, a tool restoring times) changes only it, and the kernel sets it, never a
+                # program. A chmod changes it as well: the rebuild then finds the same key.
+                found[str(file)] = (info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino)
     return found
 
 
