@@ -842,8 +842,24 @@ def test_kg_serve_refuses_a_folder_that_is_not_a_store_in_one_line(tmp_path, mon
     assert result.exit_code == 2
     opening, error = result.stderr.splitlines()
     assert opening.startswith("kg: query sandbox: ")
-    assert error.startswith("kg: error: notes: cannot open the store: ")
-    assert error.endswith("; a folder given as --data must be a store `kg build` wrote (build/store-…)")
+    assert error == (
+        "kg: error: notes: holds no store (no CURRENT file); a folder given as --data must be a "
+        "store `kg build` wrote (build/store-…)"
+    )
+
+
+def test_kg_serve_refuses_a_folder_that_only_looks_like_a_store_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("KG_ROOT", str(project(tmp_path / "project")))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "CURRENT").write_text("MANIFEST-000099\n")
+
+    result = CliRunner().invoke(main, ["serve", "--data", "broken"])
+
+    assert result.exit_code == 2
+    error = result.stderr.splitlines()[-1]
+    assert error.startswith("kg: error: broken: cannot open the store: ")
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(
