@@ -321,6 +321,31 @@ def test_a_moved_project_with_a_linked_ontology_reuses_its_build(tmp_path, monke
     assert [i["path"] for i in second.manifest["inputs"] if i["role"] == "ontology"] == ["ontology/kg.ttl"]
 
 
+def test_a_copied_project_reuses_its_build_and_records_the_copys_inode(root, tmp_path, monkeypatch):
+    first = build(root)
+    copy = Path(shutil.copytree(root, tmp_path / "copy", symlinks=True))  # as cp -a copies
+    monkeypatch.setattr(kg.build, "infer_store", no_reasoning_allowed)
+
+    second = build(copy)
+
+    inode = (copy / "build" / DATASET_FILE).stat().st_ino
+    assert inode != first.manifest["dataset"]["inode"]
+    assert (first.reused, second.reused) == (False, True)
+    assert read_manifest(copy / "build")["dataset"]["inode"] == inode
+    assert read_manifest(root / "build") == first.manifest
+
+
+def test_a_dataset_of_the_same_size_but_other_content_is_not_reused(root):
+    first = build(root)
+    dataset = root / "build" / DATASET_FILE
+    written = dataset.read_bytes()
+    (root / "build" / "other").write_bytes(written[:-1] + b" ")
+    os.replace(root / "build" / "other", dataset)
+
+    assert read_manifest(root / "build") is None
+    assert json.loads((root / "build" / MANIFEST_FILE).read_text()) == first.manifest
+
+
 def test_two_files_are_never_keyed_by_one_name(tmp_path):
     root = tmp_path / "project"
     (root / "data").mkdir(parents=True)

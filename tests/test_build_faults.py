@@ -190,9 +190,11 @@ def test_a_real_full_disk_keeps_the_last_good_build(small_disk, monkeypatch):
 
 def renamed_but_never_described(root: Path) -> None:
     """The state a build killed between the rename of its dataset and that of its manifest
-    leaves: build/dataset.nq another file than the one the manifest describes."""
+    leaves: build/dataset.nq another file than the one the manifest describes, of the same size."""
     dataset = root / "build" / DATASET_FILE
-    shutil.copy(dataset, root / "build" / "x")
+    written = dataset.read_bytes()
+    (root / "build" / "x").write_bytes(written[:-1] + b" ")
+    assert (root / "build" / "x").read_bytes() != written
     os.replace(root / "build" / "x", dataset)
 
 
