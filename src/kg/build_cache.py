@@ -130,7 +130,7 @@ def read_manifest(directory: Path) -> dict[str, Any] | None:
         if written.st_size != described["bytes"]:
             return None
         # A dataset renamed into place whose manifest never followed (a crash in between) is
-        # another file: the inode tells, where hashing it takes 0.3 s at 1e6 triples. Another
+        # another file: the inode tells, where hashing it takes 0.4 s at 1e6 triples. Another
         # inode may also be the same build copied (cp -a, a backup restored, the project moved
         # to another disk): its content tells those apart, and the copy's inode is recorded.
         if written.st_ino != described["inode"]:
