@@ -346,6 +346,44 @@ def test_a_dataset_of_the_same_size_but_other_content_is_not_reused(root):
     assert json.loads((root / "build" / MANIFEST_FILE).read_text()) == first.manifest
 
 
+def test_a_moved_turtle_file_is_built_again_as_its_graph_is_named_by_its_place(tmp_path):
+    options = BuildOptions("none", validate=False)
+    first_root = tmp_path / "project"
+    shutil.copytree(ROOT / "ontology", first_root / "ontology")
+    (first_root / "extra").mkdir()
+    (first_root / "extra" / "notes.ttl").write_text("<urn:a> <urn:b> <urn:c> .\n")
+    first = build(first_root, options, data=[first_root / "extra" / "notes.ttl"])
+    moved = first_root.rename(tmp_path / "moved")
+
+    second = build(moved, options, data=[moved / "extra" / "notes.ttl"])
+
+    assert (first.reused, second.reused) == (False, False)
+    named = {name for name in second.manifest["graphs"] if name.endswith("notes.ttl")}
+    assert named == {(moved / "extra" / "notes.ttl").as_uri()}
+    assert build(moved, options, data=[moved / "extra" / "notes.ttl"]).reused
+
+
+def test_a_moved_data_file_with_a_relative_iri_is_built_again(tmp_path, monkeypatch):
+    options = BuildOptions("none", validate=False)
+    first_root = tmp_path / "project"
+    shutil.copytree(ROOT / "ontology", first_root / "ontology")
+    (first_root / "data").mkdir()
+    (first_root / "data" / "notes.trig").write_text("<urn:g> { <#a> <urn:b> <urn:c> . }\n")
+    build(first_root, options)
+    moved = first_root.rename(tmp_path / "moved")
+    notes = []
+    monkeypatch.setattr(kg.build.PrintingReporter, "note", lambda self, text: notes.append(text))
+
+    second = open_build(moved, kg.build.PrintingReporter(print, print))
+
+    assert not second.reused
+    assert notes == ["a file named by its location (a triples file's graph, or relative IRIs) "
+                     "is read elsewhere now; rebuilding…"]
+    store = pyoxigraph.Store.read_only(str(second.store_path))
+    subjects = [row["s"].value for row in store.query("SELECT ?s { GRAPH <urn:g> { ?s ?p ?o } }")]
+    assert subjects == [(moved / "data" / "notes.trig").as_uri() + "#a"]
+
+
 def test_two_files_are_never_keyed_by_one_name(tmp_path):
     root = tmp_path / "project"
     (root / "data").mkdir(parents=True)

@@ -37,7 +37,7 @@ from rdflib import URIRef
 from kg.build_cache import (
     DATASET_FILE, LOAD_THREADS, InputFile, StoreText, build_key, commit_store, discard_store,
     exclusive, fill_store, input_files, make_manifest, manifest_store, new_store_name,
-    read_manifest, remove_leftovers, write_dataset, write_manifest,
+    read_manifest, remove_leftovers, same_locations, write_dataset, write_manifest,
 )
 from kg.derivation import derive, read_rules
 from kg.errors import BuildFailed, KgError
@@ -182,13 +182,13 @@ def build(
     inputs = input_files(root, data)
     key = build_key(inputs, options.as_json())
     if not force:
-        reused = _matching_build(directory, key)
+        reused = _matching_build(directory, key, inputs)
         if reused is not None:
             return reused
     waiting = f"another build of {display_path(directory)}/ is under way; waiting for it to end…"
     with exclusive(directory, lambda: reporter.note(waiting)):
         # Another process may have made this very build while we waited for the lock.
-        reused = None if force else _matching_build(directory, key)
+        reused = None if force else _matching_build(directory, key, inputs)
         if reused is not None:
             return reused
         remove_leftovers(directory)
@@ -208,7 +208,11 @@ def open_build(root: Path | None = None, reporter: Reporter = SilentReporter()) 
     options = BuildOptions.from_manifest(manifest) if manifest else BuildOptions()
     inputs = input_files(root)
     # Checked here rather than by build(), which would read and hash the dataset a second time.
-    if manifest is not None and manifest["key"] == build_key(inputs, options.as_json()):
+    if (
+        manifest is not None
+        and manifest["key"] == build_key(inputs, options.as_json())
+        and same_locations(manifest, inputs)
+    ):
         return Build(directory, manifest, reused=True)
     # Said before a build a read command or a server makes unasked: 13 s at 10^5 triples.
     reporter.note(_why_built(manifest, inputs))
@@ -220,6 +224,9 @@ def _why_built(manifest: dict[str, Any] | None, inputs: list[InputFile]) -> str:
         return "no complete build yet; building…"
     described = [[i.get("role"), i.get("path"), i.get("sha256")] for i in manifest.get("inputs", [])]
     if described == [[f.role, f.relative, f.sha256] for f in inputs]:
+        if not same_locations(manifest, inputs):
+            return ("a file named by its location (a triples file's graph, or relative IRIs) "
+                    "is read elsewhere now; rebuilding…")
         return "kg or its tools changed since the last build; rebuilding…"
     return "data changed since the last build; rebuilding…"
 
@@ -232,9 +239,9 @@ def _kept(directory: Path, store: str | None) -> str:
     return f"the last good build is kept: `kg serve --data {shown}` serves it while the data are fixed"
 
 
-def _matching_build(directory: Path, key: str) -> Build | None:
+def _matching_build(directory: Path, key: str, inputs: list[InputFile]) -> Build | None:
     manifest = read_manifest(directory)
-    if manifest is None or manifest.get("key") != key:
+    if manifest is None or manifest.get("key") != key or not same_locations(manifest, inputs):
         return None
     return Build(directory, manifest, reused=True)
 

@@ -51,11 +51,15 @@ import pyoxigraph
 from kg import __version__
 from kg.derivation import rule_files
 from kg.errors import InputError, KgError, one_line
+from kg.loading import TRIPLE_FORMATS, rdf_format
 from kg.namespaces import PREFIX_TABLE
 from kg.project import data_files, display_path, ontology_files, shape_files
 from kg.search_index import INDEX_PREFIX, INDEX_SUFFIX, index_name
 
 BUILD_FORMAT = 2
+# A relative IRI reference in Turtle or TriG: a `<` not followed by a scheme. Strings and
+# comments are not told apart: a `<` in them costs only a rebuild when the file moves.
+_RELATIVE_REFERENCE = re.compile(rb"<(?![A-Za-z][A-Za-z0-9+.\-]*:)")
 DATASET_FILE = "dataset.nq"
 STORE_PREFIX = "store-"
 MANIFEST_FILE = "manifest.json"
@@ -142,6 +146,45 @@ def read_manifest(directory: Path) -> dict[str, Any] | None:
     return manifest
 
 
+def _described(f: InputFile) -> dict[str, Any]:
+    described = {"role": f.role, "path": f.relative, "sha256": f.sha256, "bytes": f.size}
+    location = output_location(f)
+    if location is not None:
+        described["location"] = location
+    return described
+
+
+def output_location(f: InputFile) -> str | None:
+    """The IRI an input is read at (kg.loading: its base, and a triples file's graph name), where
+    the build's output may depend on it; None where it cannot.
+
+    The key names a file by its path in the project, so that a moved project reuses its build;
+    a Turtle data file's graph is named by its location, though, and a relative IRI in a file
+    resolves against it. Such a build records the location, and is reused only where the file
+    still is (`same_locations`). Only the ontology and data files make triples.
+    """
+    if f.role not in ("ontology", "data"):
+        return None
+    fmt = rdf_format(f.path)
+    if f.role == "data" and fmt in TRIPLE_FORMATS:
+        located = True
+    elif fmt in ("nt", "nquads"):  # absolute IRIs only
+        located = False
+    elif fmt in ("turtle", "trig"):
+        located = _RELATIVE_REFERENCE.search(f.path.read_bytes()) is not None
+    else:  # RDF/XML and JSON-LD are not looked into
+        located = True
+    return f.path.resolve().as_uri() if located else None
+
+
+def same_locations(manifest: dict[str, Any], inputs: list[InputFile]) -> bool:
+    """Whether every input the manifest records a location for is still read at it."""
+    return all(
+        described.get("location") in (None, f.path.resolve().as_uri())
+        for described, f in zip(manifest.get("inputs", []), inputs)
+    )
+
+
 def _sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as file:
@@ -186,9 +229,7 @@ def make_manifest(
         "key": key,
         "options": options,
         "built": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "inputs": [
-            {"role": f.role, "path": f.relative, "sha256": f.sha256, "bytes": f.size} for f in inputs
-        ],
+        "inputs": [_described(f) for f in inputs],
         "dataset": {
             "path": DATASET_FILE,
             "sha256": hashlib.sha256(dataset).hexdigest(),
