@@ -34,7 +34,9 @@ from kg.build import (
     build,
     open_build,
 )
-from kg.build_cache import DATASET_FILE, MANIFEST_FILE, input_files, pipeline_sources, read_manifest
+from kg.build_cache import (
+    DATASET_FILE, MANIFEST_FILE, input_files, output_location, pipeline_sources, read_manifest,
+)
 from kg.cli import main
 from kg.dataset import build_store, open_dataset_store
 from kg.errors import BuildFailed, InputError, KgError
@@ -382,6 +384,75 @@ def test_a_moved_data_file_with_a_relative_iri_is_built_again(tmp_path, monkeypa
     store = pyoxigraph.Store.read_only(str(second.store_path))
     subjects = [row["s"].value for row in store.query("SELECT ?s { GRAPH <urn:g> { ?s ?p ?o } }")]
     assert subjects == [(moved / "data" / "notes.trig").as_uri() + "#a"]
+
+
+@pytest.mark.parametrize(
+    "role, name, text, located",
+    [
+        ("data", "notes.trig", "<urn:g> { <#a> <urn:b> <urn:c> . }", True),
+        ("data", "notes.trig", "<urn:g> { <> <urn:b> <urn:c> . }", True),
+        ("data", "notes.trig", "<urn:g> { <\\u0023a> <urn:b> <urn:c> . }", True),
+        ("data", "notes.trig", "@prefix x: <../vocabulary#> . <urn:g> { x:a <urn:b> <urn:c> . }", True),
+        ("ontology", "kg.ttl", "<#a> <urn:b> <urn:c> .", True),
+        ("data", "notes.trig", "<urn:g> { <urn:a> <http://example.org/b> <urn:c> . }", False),
+        ("data", "notes.trig", "<urn:g> { << <urn:a> <urn:b> <urn:c> >> <urn:d> <urn:e> . }", False),
+        ("data", "notes.trig", "<urn:g> { <<_:x <urn:b> <urn:c>>> <urn:d> <urn:e> . }", False),
+        ("ontology", "kg.ttl", "<urn:a> <urn:b> <urn:c> .", False),
+        ("data", "notes.nq", "<urn:a> <urn:b> <urn:c> <urn:g> .", False),
+        # A triples file given as data is named by its location, whatever it holds.
+        ("data", "notes.ttl", "<urn:a> <urn:b> <urn:c> .", True),
+        ("data", "notes.nt", "<urn:a> <urn:b> <urn:c> .", True),
+        # Not looked into; nor are strings: an HTML tag costs a rebuild when the file moves.
+        ("ontology", "kg.rdf", "<rdf:RDF/>", True),
+        ("data", "notes.trig", '<urn:g> { <urn:a> <urn:b> "see <em>this</em>" . }', True),
+        # Rules and shapes make no triples of the build's.
+        ("shapes", "s.ttl", "<#a> <urn:b> <urn:c> .", False),
+    ],
+)
+def test_a_files_location_is_recorded_where_the_output_may_depend_on_it(
+    tmp_path, role, name, text, located
+):
+    path = tmp_path / name
+    path.write_text(text)
+
+    location = output_location(role, path, path.read_bytes())
+
+    assert location == (path.as_uri() if located else None)
+
+
+def test_a_data_file_removed_during_a_build_leaves_a_complete_build(root, monkeypatch):
+    build(root, BuildOptions("none"))
+    extra = root / "data" / "extra.trig"
+    extra.write_text("<urn:g> { <urn:a> <urn:b> <urn:c> . }\n")
+    real_derive = kg.build.derive
+
+    def derive_then_the_file_goes(*args, **kwargs):
+        derived = real_derive(*args, **kwargs)
+        extra.unlink()  # a `git checkout` of a branch without it, mid-build
+        return derived
+
+    monkeypatch.setattr(kg.build, "derive", derive_then_the_file_goes)
+
+    made = build(root, BuildOptions("none"))
+
+    assert read_manifest(root / "build") == made.manifest
+    assert [i["path"] for i in made.manifest["inputs"] if i["role"] == "data"][-1] == "data/extra.trig"
+
+
+def test_a_copy_whose_inode_cannot_be_recorded_is_hashed_once_per_process(root, tmp_path, monkeypatch):
+    build(root, BuildOptions("none"))
+    copy = Path(shutil.copytree(root, tmp_path / "copy", symlinks=True))
+    (copy / "build" / ".lock").unlink()
+    (copy / "build" / ".lock").mkdir()  # cannot be opened, as on a read-only disk
+    hashed = []
+    real = kg.build_cache._sha256_of
+    monkeypatch.setattr(kg.build_cache, "_sha256_of", lambda path: hashed.append(path) or real(path))
+
+    manifests = [read_manifest(copy / "build") for _ in range(3)]
+
+    assert manifests[0] is not None and manifests == [manifests[0]] * 3
+    assert hashed == [copy / "build" / DATASET_FILE]
+    assert manifests[0]["dataset"]["inode"] != (copy / "build" / DATASET_FILE).stat().st_ino
 
 
 def test_two_files_are_never_keyed_by_one_name(tmp_path):

@@ -57,9 +57,10 @@ from kg.project import data_files, display_path, ontology_files, shape_files
 from kg.search_index import INDEX_PREFIX, INDEX_SUFFIX, index_name
 
 BUILD_FORMAT = 2
-# A relative IRI reference in Turtle or TriG: a `<` not followed by a scheme. Strings and
-# comments are not told apart: a `<` in them costs only a rebuild when the file moves.
-_RELATIVE_REFERENCE = re.compile(rb"<(?![A-Za-z][A-Za-z0-9+.\-]*:)")
+# A relative IRI reference in Turtle or TriG: an IRIREF (its escapes included) not opening with
+# a scheme. Strings and comments are not told apart, nor an absolute @base: an HTML tag in a
+# literal costs only a rebuild when the file moves, never a stale build.
+_RELATIVE_REFERENCE = re.compile(rb'<(?![A-Za-z][A-Za-z0-9+.\-]*:)[^<>"{}|^`\x00-\x20]*>')
 DATASET_FILE = "dataset.nq"
 STORE_PREFIX = "store-"
 MANIFEST_FILE = "manifest.json"
@@ -96,17 +97,25 @@ class InputFile:
     relative: str
     sha256: str
     size: int
+    # The IRI the file is read at where the output may depend on it (input_files(located=True)).
+    location: str | None = None
 
 
-def input_files(root: Path, data: list[Path] | None = None) -> list[InputFile]:
-    """Every file the build reads, in a fixed order; `data` replaces the project's data files."""
+def input_files(
+    root: Path, data: list[Path] | None = None, *, located: bool = False
+) -> list[InputFile]:
+    """Every file the build reads, in a fixed order; `data` replaces the project's data files.
+
+    `located`: each with the location its output may depend on (`output_location`), decided
+    from the very bytes hashed; a build's manifest records it, a start need not look for it.
+    """
     groups = [
         ("ontology", ontology_files(root)),
         ("data", data_files(root) if data is None else data),
         ("rules", rule_files(root)),
         ("shapes", shape_files(root)),
     ]
-    return [_input_file(role, path, root) for role, paths in groups for path in paths]
+    return [_input_file(role, path, root, located) for role, paths in groups for path in paths]
 
 
 def build_key(inputs: list[InputFile], options: dict[str, Any]) -> str:
@@ -138,7 +147,7 @@ def read_manifest(directory: Path) -> dict[str, Any] | None:
         # inode may also be the same build copied (cp -a, a backup restored, the project moved
         # to another disk): its content tells those apart, and the copy's inode is recorded.
         if written.st_ino != described["inode"]:
-            if _sha256_of(directory / DATASET_FILE) != described["sha256"]:
+            if _dataset_sha256(directory / DATASET_FILE, written) != described["sha256"]:
                 return None
             _record_inode(directory, manifest, written.st_ino)
     except (OSError, ValueError, KeyError, TypeError):
@@ -148,33 +157,33 @@ def read_manifest(directory: Path) -> dict[str, Any] | None:
 
 def _described(f: InputFile) -> dict[str, Any]:
     described = {"role": f.role, "path": f.relative, "sha256": f.sha256, "bytes": f.size}
-    location = output_location(f)
-    if location is not None:
-        described["location"] = location
+    if f.location is not None:
+        described["location"] = f.location
     return described
 
 
-def output_location(f: InputFile) -> str | None:
-    """The IRI an input is read at (kg.loading: its base, and a triples file's graph name), where
+def output_location(role: str, path: Path, data: bytes) -> str | None:
+    """The IRI a file is read at (kg.loading: its base, and a triples file's graph name), where
     the build's output may depend on it; None where it cannot.
 
     The key names a file by its path in the project, so that a moved project reuses its build;
-    a Turtle data file's graph is named by its location, though, and a relative IRI in a file
-    resolves against it. Such a build records the location, and is reused only where the file
-    still is (`same_locations`). Only the ontology and data files make triples.
+    a triples file given as data (Turtle, N-Triples, RDF/XML) has its graph named by its
+    location, though, and a relative IRI in a file resolves against it. Such a build records
+    the location, and is reused only where the file still is (`same_locations`). Only the
+    ontology and data files make triples.
     """
-    if f.role not in ("ontology", "data"):
+    if role not in ("ontology", "data"):
         return None
-    fmt = rdf_format(f.path)
-    if f.role == "data" and fmt in TRIPLE_FORMATS:
+    fmt = rdf_format(path)
+    if role == "data" and fmt in TRIPLE_FORMATS:
         located = True
     elif fmt in ("nt", "nquads"):  # absolute IRIs only
         located = False
     elif fmt in ("turtle", "trig"):
-        located = _RELATIVE_REFERENCE.search(f.path.read_bytes()) is not None
+        located = _RELATIVE_REFERENCE.search(data) is not None
     else:  # RDF/XML and JSON-LD are not looked into
         located = True
-    return f.path.resolve().as_uri() if located else None
+    return path.resolve().as_uri() if located else None
 
 
 def same_locations(manifest: dict[str, Any], inputs: list[InputFile]) -> bool:
@@ -183,6 +192,20 @@ def same_locations(manifest: dict[str, Any], inputs: list[InputFile]) -> bool:
         described.get("location") in (None, f.path.resolve().as_uri())
         for described, f in zip(manifest.get("inputs", []), inputs)
     )
+
+
+# The sha256 of each copied dataset this process has hashed, by its status: a start reads the
+# manifest three times, and where the copy's inode cannot be recorded (a read-only disk, a build
+# folder of another user) it would otherwise be hashed each time.
+_HASHED: dict[tuple[int, int, int, int, int], str] = {}
+
+
+def _dataset_sha256(path: Path, status: os.stat_result) -> str:
+    identity = (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+    sha256 = _HASHED.get(identity)
+    if sha256 is None:
+        sha256 = _HASHED[identity] = _sha256_of(path)
+    return sha256
 
 
 def _sha256_of(path: Path) -> str:
@@ -568,12 +591,15 @@ def exclusive(directory: Path, waiting: Callable[[], None] | None = None) -> Ite
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _input_file(role: str, path: Path, root: Path) -> InputFile:
+def _input_file(role: str, path: Path, root: Path, located: bool = False) -> InputFile:
     try:
         data = path.read_bytes()
     except OSError as err:
         raise InputError(f"{display_path(path)}: cannot read: {err.strerror}") from err
-    return InputFile(role, path, _keyed_path(path, root), hashlib.sha256(data).hexdigest(), len(data))
+    return InputFile(
+        role, path, _keyed_path(path, root), hashlib.sha256(data).hexdigest(), len(data),
+        output_location(role, path, data) if located else None,
+    )
 
 
 def _keyed_path(path: Path, root: Path) -> str:
