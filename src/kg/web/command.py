@@ -139,7 +139,7 @@ def serve_command(
 
 def _check_store_folder(data: tuple[Path, ...], no_reasoning: bool, no_validation: bool) -> None:
     """A store folder given as --data is served as built: alone, with no build options, and only
-    if it opens as a store (InputError, in one line, if not)."""
+    if it holds a store (InputError, in one line, if not; the server says so if it does not open)."""
     from kg.errors import InputError
     from kg.project import display_path
 
