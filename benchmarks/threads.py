@@ -82,10 +82,10 @@ def main() -> None:
             str(growth.BIN / "oxigraph"), "serve-read-only", "--location", str(store),
             "--bind", "127.0.0.1:{port}"], "/query")
         with growth._environment(KG_ROOT=str(project)):
-            _measure(args, servers, threads)
+            _measure(args, servers)
 
 
-def _measure(args: argparse.Namespace, servers: dict[str, endpoint.Server], threads: list[int]) -> None:
+def _measure(args: argparse.Namespace, servers: dict[str, endpoint.Server]) -> None:
     running: dict[str, tuple[str, subprocess.Popen]] = {}
     try:
         for name, server in servers.items():
