@@ -1,31 +1,35 @@
-"""The ceiling of kg's design under load: pyoxigraph evaluating in granian's Python threads.
+"""kg under load beside a Python server doing no more than a SPARQL answer needs, and Oxigraph's.
 
-    nice .venv/bin/python benchmarks/ceiling.py [--triples 1e4] [--queries all]
+    nice .venv/bin/python benchmarks/ceiling.py [--triples 1e4] [--queries all] [--threads 4]
         [--longest-round 30]
 
 Issue 13 asks kg, under load, for at least 0.8x the throughput of Oxigraph's server on queries
 never asked before. kg answers from Python behind granian (its WSGI server) and evaluates in a
-sandboxed query-worker process. This script measures what the first half alone allows: a WSGI
-callable under granian, with `kg serve`'s granian options (two HTTP processes, four threads
-each), that evaluates the query with pyoxigraph in the request's own thread on the same store and
-answers pyoxigraph's serialization, doing nothing else: no screen, no worker process, no time or
-memory limit, no row limit, no cache, no log. No Python server can do less for a SPARQL answer.
+sandboxed query-worker process. This script measures what the first half allows on its own: a
+WSGI callable under granian with `kg serve`'s granian options (two HTTP processes, --threads
+request threads each) that reads the query as kg does (kg.web.sparql_shortcut's decoder, in C),
+evaluates it with pyoxigraph in the request's own thread on the same store and answers
+pyoxigraph's serialization, and does nothing else: no screen, no query worker, no time, memory or
+row limit, no cache, no log. It is the ceiling of kg's design at those options, not of every
+Python server (another interface than WSGI, say, may do more).
 
 The generator's graph (benchmarks/synthetic.py, seed 1) is built in a scratch project as
-growth.py builds it. On its store, `kg serve` (the default options), that callable ("in-process")
-and Oxigraph's server (`oxigraph serve-read-only`) run side by side, each answering every query
-once first, and each query is loaded as growth.py loads it: wrk, 8 connections, a comment never
-sent before on every request, the rate being wrk's count of answers ÷ the seconds loaded. The
-servers take turns kg, in-process, Oxigraph, Oxigraph, in-process, kg, each round ten times the
-query's expected latency under load on the slowest server (at least 2 s), each begun once every
-server is idle. A query whose rounds would pass --longest-round seconds is left out, said so.
+growth.py builds it. On its store, for each --threads value a `kg serve --threads N` (started
+warm on that very build, checked) and the callable with N threads ("in-process N"), and
+Oxigraph's server (`oxigraph serve-read-only`) run side by side; every server first answers each
+query three times one at a time (its rows checked against pyoxigraph's), and each query is loaded
+as growth.py loads it: wrk, 8 connections, a comment never sent before on every request, the rate
+being wrk's count of answers ÷ the seconds loaded. The servers take turns, kg and the callable
+for each --threads value, Oxigraph twice, then back in the reverse order, each round ten times
+the query's expected latency under load on the slowest server (at least 2 s), each begun once
+every server is idle. A query whose rounds would pass --longest-round seconds is left out, said
+so.
 
-Prints a Markdown table (each server's mean rate, the ratios) and the medians of the ratios over
-the queries loaded.
+Prints a Markdown table (each server's rate in each round, the ratios of the mean rates) and the
+medians of the ratios over the queries loaded.
 """
 
 import argparse
-import http.client
 import math
 import os
 import shutil
@@ -35,7 +39,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +51,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import endpoint  # noqa: E402  (benchmarks/ is not a package)
 import growth  # noqa: E402
 import request_path  # noqa: E402
+from kg.build_cache import manifest_store  # noqa: E402
 from kg.namespaces import BASE, PREFIXES  # noqa: E402
 from kg.querying import get_named_query, list_named_queries  # noqa: E402
 
 IN_PROCESS = "in-process"
+OXIGRAPH = "oxigraph"
 
 
 def main() -> None:
@@ -60,18 +65,32 @@ def main() -> None:
                         help="input triples of the generator's graph (1e4)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--queries", default="all", help="named queries, comma-separated (all)")
+    parser.add_argument("--threads", default="4",
+                        help="request threads per HTTP process, for kg serve and the callable alike (4)")
     parser.add_argument("--longest-round", type=float, default=30.0, metavar="SECONDS",
                         help="leave out a query whose rounds would last longer (30)")
-    parser.add_argument("--serve-in-process", nargs=2, metavar=("PORT", "STORE"), help=argparse.SUPPRESS)
+    parser.add_argument("--serve-in-process", nargs=3, metavar=("PORT", "STORE", "THREADS"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_in_process:
-        _serve_in_process(int(args.serve_in_process[0]), args.serve_in_process[1])
+        port, store, threads = args.serve_in_process
+        _serve_in_process(int(port), store, int(threads))
         return
+    # Said before a build of a minute, not after it.
     known = [query.name for query in list_named_queries(ROOT / "queries")]
-    args.queries = known if args.queries == "all" else [n.strip() for n in args.queries.split(",")]
-    unknown = [name for name in args.queries if name not in known]
+    names = known if args.queries == "all" else [n.strip() for n in args.queries.split(",")]
+    if not names or "" in names or len(set(names)) != len(names):
+        parser.exit(2, f"ceiling.py: --queries takes distinct names, comma-separated: {args.queries!r}\n")
+    unknown = [name for name in names if name not in known]
     if unknown:
         parser.exit(2, f"ceiling.py: no named query {', '.join(unknown)} in queries/\n")
+    args.queries = names
+    try:
+        threads = [int(n) for n in args.threads.split(",")]
+    except ValueError:
+        parser.exit(2, f"ceiling.py: --threads takes whole numbers, comma-separated: {args.threads!r}\n")
+    if len(set(threads)) != len(threads) or min(threads) < 1:
+        parser.exit(2, f"ceiling.py: --threads takes distinct numbers of at least 1: {args.threads!r}\n")
     if not (growth.BIN / "oxigraph").exists():
         parser.exit(2, "ceiling.py: Oxigraph's server is needed: .venv/bin/pip install -e '.[bench]'\n")
     if not shutil.which("wrk"):
@@ -81,14 +100,15 @@ def main() -> None:
         scratch = Path(folder)
         store = request_path._built_store(scratch, args.triples, args.seed)
         project = scratch / "project"
-        servers = {
-            "kg": endpoint.Server("kg", growth._kg_command(project, args.triples, args.seed), "/sparql"),
-            IN_PROCESS: endpoint.Server(IN_PROCESS, [
-                sys.executable, __file__, "--serve-in-process", "{port}", str(store)], "/sparql"),
-            "oxigraph": endpoint.Server("oxigraph", [
-                str(growth.BIN / "oxigraph"), "serve-read-only", "--location", str(store),
-                "--bind", "127.0.0.1:{port}"], "/query"),
-        }
+        kg = growth._kg_command(project, args.triples, args.seed)
+        servers = {f"kg {n}": endpoint.Server(f"kg{n}", [*kg, "--threads", str(n)], "/sparql")
+                   for n in threads}
+        for n in threads:
+            servers[f"{IN_PROCESS} {n}"] = endpoint.Server(f"{IN_PROCESS}{n}", [
+                sys.executable, __file__, "--serve-in-process", "{port}", str(store), str(n)], "/sparql")
+        servers[OXIGRAPH] = endpoint.Server(OXIGRAPH, [
+            str(growth.BIN / "oxigraph"), "serve-read-only", "--location", str(store),
+            "--bind", "127.0.0.1:{port}"], "/query")
         with growth._environment(KG_ROOT=str(project)):
             _measure(args, servers, store)
 
@@ -99,54 +119,62 @@ def _measure(args: argparse.Namespace, servers: dict[str, endpoint.Server], stor
         for name, server in servers.items():
             url, process, _ = endpoint._start(server, growth.PROBE)
             running[name] = (url, process)
-        order = ["kg", IN_PROCESS, "oxigraph", "oxigraph", IN_PROCESS, "kg"]
+            if name.startswith("kg") and manifest_store(store_path.parent) != store_path.name:
+                # Its build key covers kg's code: an edit meanwhile makes its start a new build.
+                raise SystemExit(f"ceiling.py: {name} built again instead of serving {store_path.name}: "
+                                 "run benchmarks from a checkout nobody edits meanwhile")
+        kgs = [name for name in servers if name.startswith("kg")]
+        callables = [name for name in servers if name.startswith(IN_PROCESS)]
+        first = [way for pair in zip(kgs, callables) for way in pair]
+        order = [*first, OXIGRAPH, OXIGRAPH, *reversed(first)]
         pids = [process.pid for _, process in running.values()]
         cores = len(os.sched_getaffinity(0))
         store = pyoxigraph.Store.read_only(str(store_path))
         print(f"{args.triples:,} input triples; {cores} cores; load average {args.load_before:.2f} "
               f"before the build, {os.getloadavg()[0]:.2f} once the servers answered; order "
-              f"{', '.join(order)}; wrk c={growth.CONNECTIONS}")
+              f"{', '.join(order)} (N: --threads N, the request threads of each of two HTTP "
+              f"processes); wrk c={growth.CONNECTIONS}")
         print()
-        print("| query | round | kg req/s | in-process req/s | oxigraph req/s | kg ÷ oxigraph | "
-              "in-process ÷ oxigraph | kg ÷ in-process |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|")
-        ratios: dict[str, list[float]] = {"kg": [], IN_PROCESS: [], "kg ÷ in-process": []}
+        keys = [(way, OXIGRAPH) for way in first] + list(zip(kgs, callables))
+        header = [f"{way} req/s" for way in servers] + [f"{a} ÷ {b}" for a, b in keys]
+        print("| query | round | " + " | ".join(header) + " |")
+        print("|---|---:|" + "---:|" * len(header))
+        ratios: dict[tuple[str, str], list[float]] = {key: [] for key in keys}
         for name in args.queries:
             text = get_named_query(name, ROOT / "queries").text
             expected = growth._answer_rows(growth.direct_answer(store, text))
             slowest = 0.0
             for way, (url, _) in running.items():
-                seconds, body = _one_at_a_time(url, text, post=way == "oxigraph")
+                seconds, body = _one_at_a_time(url, text, post=way == OXIGRAPH)
                 if growth._answer_rows(body) != expected:
                     raise SystemExit(f"ceiling.py: {way} does not answer {name} as pyoxigraph does")
                 slowest = max(slowest, seconds)
             latency = slowest * growth.CONNECTIONS / cores
             round_s = math.ceil(max(growth.SHORTEST_ROUND_S, growth.LATENCIES_PER_ROUND * latency))
             if round_s > args.longest_round:
-                print(f"| {name} | left out: rounds of {round_s:.0f} s | | | | | | |", flush=True)
+                print(f"| {name} | left out: rounds of {round_s:.0f} s |" + " |" * len(header), flush=True)
                 continue
             rates: dict[str, list[float]] = {way: [] for way in servers}
             for way in order:
                 growth._wait_until_idle(pids, limit=max(5.0, 4 * latency))
                 count, seconds, problem = growth._wrk(
-                    running[way][0], text, round_s, post_long=way == "oxigraph")
+                    running[way][0], text, round_s, post_long=way == OXIGRAPH)
                 if problem:
                     raise SystemExit(f"ceiling.py: {name}, {way}: {problem}")
                 rates[way].append(count / seconds)
             means = {way: statistics.mean(values) for way, values in rates.items()}
-            ratios["kg"].append(means["kg"] / means["oxigraph"])
-            ratios[IN_PROCESS].append(means[IN_PROCESS] / means["oxigraph"])
-            ratios["kg ÷ in-process"].append(means["kg"] / means[IN_PROCESS])
-            cells = [f"{means[way]:,.1f}" for way in servers]
-            cells += [f"{ratios[key][-1]:.2f}x" for key in ratios]
+            for a, b in keys:
+                ratios[(a, b)].append(means[a] / means[b])
+            cells = [" / ".join(f"{rate:,.1f}" for rate in rates[way]) for way in servers]
+            cells += [f"{ratios[key][-1]:.2f}x" for key in keys]
             print(f"| {name} | {round_s} s | " + " | ".join(cells) + " |", flush=True)
-        if ratios["kg"]:
+        loaded = len(ratios[keys[0]])
+        if loaded:
             print()
-            print(f"Medians over the {len(ratios['kg'])} queries loaded: kg ÷ Oxigraph's server "
-                  f"{statistics.median(ratios['kg']):.2f}x ({_meeting(ratios['kg'])} meet 0.8x); "
-                  f"in-process ÷ Oxigraph's server {statistics.median(ratios[IN_PROCESS]):.2f}x "
-                  f"({_meeting(ratios[IN_PROCESS])}); kg ÷ in-process "
-                  f"{statistics.median(ratios['kg ÷ in-process']):.2f}x.")
+            print(f"Medians over the {loaded} queries loaded: " + "; ".join(
+                f"{a} ÷ {b} {statistics.median(found):.2f}x"
+                + (f" ({_meeting(found)} meet 0.8x)" if b == OXIGRAPH else "")
+                for (a, b), found in ratios.items()) + ".")
         print(f"Load average {os.getloadavg()[0]:.2f} after.")
     finally:
         for _, process in running.values():
@@ -175,13 +203,14 @@ def _one_at_a_time(url: str, text: str, *, post: bool) -> tuple[float, bytes]:
     return statistics.median(times), body
 
 
-def _serve_in_process(port: int, store_path: str) -> None:
-    """Serve, under granian with kg serve's options, a WSGI callable that evaluates GET or POST
-    /sparql in the request's thread with pyoxigraph and answers its serialization, nothing else."""
+def _serve_in_process(port: int, store_path: str, threads: int) -> None:
+    """Serve, under granian with kg serve's options, a WSGI callable that evaluates GET /sparql
+    in the request's thread with pyoxigraph and answers its serialization, nothing else."""
     from granian.server import Server
 
     from kg.web.serving import granian_options
     from kg.web.settings import Settings
+    from kg.web.sparql_shortcut import query_parameters
 
     opened: list[pyoxigraph.Store] = []
     lock = threading.Lock()
@@ -195,11 +224,8 @@ def _serve_in_process(port: int, store_path: str) -> None:
         return opened[0]
 
     def answer(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        if environ["REQUEST_METHOD"] == "POST":
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            text = environ["wsgi.input"].read(length).decode()
-        else:
-            text = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))["query"][0]
+        # GET only: the benchmark POSTs to Oxigraph's server alone. Decoded as kg decodes it.
+        text = query_parameters(environ.get("QUERY_STRING", ""))["query"]
         results = store().query(text, base_iri=BASE, prefixes=PREFIXES)
         if isinstance(results, pyoxigraph.QueryTriples):
             body, media_type = results.serialize(format=pyoxigraph.RdfFormat.N_TRIPLES), "application/n-triples"
@@ -209,7 +235,7 @@ def _serve_in_process(port: int, store_path: str) -> None:
         start_response("200 OK", [("Content-Type", media_type), ("Content-Length", str(len(body)))])
         return [body]
 
-    Server("ceiling:answer", **granian_options(Settings(port=port))).serve(
+    Server("ceiling:answer", **granian_options(Settings(port=port, threads=threads))).serve(
         target_loader=lambda _target: answer, wrap_loader=True)
 
 
