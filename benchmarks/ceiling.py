@@ -1,7 +1,7 @@
 """kg under load beside a Python server doing no more than a SPARQL answer needs, and Oxigraph's.
 
     nice .venv/bin/python benchmarks/ceiling.py [--triples 1e4] [--queries all] [--threads 4]
-        [--longest-round 30]
+        [--kg NAME=OPTIONS ...] [--longest-round 30]
 
 Issue 13 asks kg, under load, for at least 0.8x the throughput of Oxigraph's server on queries
 never asked before. kg answers from Python behind granian (its WSGI server) and evaluates in a
@@ -23,7 +23,8 @@ being wrk's count of answers ÷ the seconds loaded. The servers take turns, kg a
 for each --threads value, Oxigraph twice, then back in the reverse order, each round ten times
 the query's expected latency under load on the slowest server (at least 2 s), each begun once
 every server is idle. A query whose rounds would pass --longest-round seconds is left out, said
-so.
+so. --kg adds a `kg serve` with other options (say, `--query-workers 4`), in the order given,
+after the pairs.
 
 Prints a Markdown table (each server's rate in each round, the ratios of the mean rates) and the
 medians of the ratios over the queries loaded.
@@ -67,6 +68,9 @@ def main() -> None:
     parser.add_argument("--queries", default="all", help="named queries, comma-separated (all)")
     parser.add_argument("--threads", default="4",
                         help="request threads per HTTP process, for kg serve and the callable alike (4)")
+    parser.add_argument("--kg", action="append", default=[], metavar="NAME=OPTIONS",
+                        help="also a kg serve with these options, e.g. 'qw4=--query-workers 4' "
+                             "(repeatable; measured against Oxigraph's server only)")
     parser.add_argument("--longest-round", type=float, default=30.0, metavar="SECONDS",
                         help="leave out a query whose rounds would last longer (30)")
     parser.add_argument("--serve-in-process", nargs=3, metavar=("PORT", "STORE", "THREADS"),
@@ -91,6 +95,12 @@ def main() -> None:
         parser.exit(2, f"ceiling.py: --threads takes whole numbers, comma-separated: {args.threads!r}\n")
     if len(set(threads)) != len(threads) or min(threads) < 1:
         parser.exit(2, f"ceiling.py: --threads takes distinct numbers of at least 1: {args.threads!r}\n")
+    variants = {}
+    for given in args.kg:
+        name, equals, options = given.partition("=")
+        if not equals or not name.strip() or f"kg {name.strip()}" in {*variants, *(f"kg {n}" for n in threads)}:
+            parser.exit(2, f"ceiling.py: --kg takes NAME=OPTIONS, each NAME once: {given!r}\n")
+        variants[f"kg {name.strip()}"] = options.split()
     if not (growth.BIN / "oxigraph").exists():
         parser.exit(2, "ceiling.py: Oxigraph's server is needed: .venv/bin/pip install -e '.[bench]'\n")
     if not shutil.which("wrk"):
@@ -103,6 +113,8 @@ def main() -> None:
         kg = growth._kg_command(project, args.triples, args.seed)
         servers = {f"kg {n}": endpoint.Server(f"kg{n}", [*kg, "--threads", str(n)], "/sparql")
                    for n in threads}
+        servers |= {name: endpoint.Server(name.replace(" ", ""), [*kg, *options], "/sparql")
+                    for name, options in variants.items()}
         for n in threads:
             servers[f"{IN_PROCESS} {n}"] = endpoint.Server(f"{IN_PROCESS}{n}", [
                 sys.executable, __file__, "--serve-in-process", "{port}", str(store), str(n)], "/sparql")
@@ -123,9 +135,10 @@ def _measure(args: argparse.Namespace, servers: dict[str, endpoint.Server], stor
                 # Its build key covers kg's code: an edit meanwhile makes its start a new build.
                 raise SystemExit(f"ceiling.py: {name} built again instead of serving {store_path.name}: "
                                  "run benchmarks from a checkout nobody edits meanwhile")
-        kgs = [name for name in servers if name.startswith("kg")]
         callables = [name for name in servers if name.startswith(IN_PROCESS)]
-        first = [way for pair in zip(kgs, callables) for way in pair]
+        kgs = [name for name in servers if name.startswith("kg")][:len(callables)]
+        others = [name for name in servers if name.startswith("kg")][len(callables):]
+        first = [way for pair in zip(kgs, callables) for way in pair] + others
         order = [*first, OXIGRAPH, OXIGRAPH, *reversed(first)]
         pids = [process.pid for _, process in running.values()]
         cores = len(os.sched_getaffinity(0))

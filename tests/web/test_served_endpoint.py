@@ -20,6 +20,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import GET, JSON, POST, POSTDIRECTLY, TURTLE, SPARQLWrapper
 
 from kg.namespaces import ID, KGO
+from kg.web.evaluation import PATIENCE_S
 
 from web_sample import Shape
 
@@ -106,7 +107,9 @@ def _timed_get(endpoint: str, query: str) -> tuple[int, float, bytes]:
     return status, time.monotonic() - started, body
 
 
-def test_a_runaway_query_gets_503_while_others_keep_their_latency(served: Served) -> None:
+def test_a_runaway_query_gets_503_while_others_wait_a_second_at_most(served: Served) -> None:
+    # On few cores a worker process evaluates one query at a time (--query-workers), but one
+    # evaluating for PATIENCE_S no longer holds the others back.
     with concurrent.futures.ThreadPoolExecutor(3) as pool:
         runaway = pool.submit(_timed_get, served.endpoint, RUNAWAY)
         simple: list[tuple[int, float, bytes]] = []
@@ -125,7 +128,7 @@ def test_a_runaway_query_gets_503_while_others_keep_their_latency(served: Served
     )
     assert QUERY_TIMEOUT <= elapsed < QUERY_TIMEOUT + 2
     assert len(simple) > 20 and all(s == 200 for s, _, _ in simple)
-    assert max(t for _, t, _ in simple) < 0.5
+    assert max(t for _, t, _ in simple) < PATIENCE_S + 0.5
     # After the runaway, the replaced query worker answers as before.
     assert _timed_get(served.endpoint, "ASK {}")[0] == 200
 

@@ -14,6 +14,14 @@ killed and a fresh one forked on the next request; one that runs out of its memo
 A worker also gives up the network (kg.sandbox, applied in each worker before it takes a job):
 SERVICE is refused before evaluation (kg.screening), and the sandbox makes sure nothing can fetch
 whatever the screen missed.
+
+Queries take turns. On few cores, fewer evaluations at once answer more under load (each worker
+process keeps its own store handle and caches, and they contend for the same cores): an HTTP
+process evaluates at most `evaluations` queries at once (--query-workers), and the others wait. A
+query that has been evaluating for PATIENCE_S seconds no longer counts against that number, so a
+long or runaway query holds a short one back for a second at most; past that, up to
+`max_workers` (--threads) evaluate at once, each in its own query worker.
+
 What runs in the worker is kg.web.query_worker; this module is the HTTP process's side.
 """
 
@@ -21,6 +29,7 @@ import logging
 import os
 import signal
 import threading
+import time
 
 from kg.dataset import SharedStore
 from kg.errors import (
@@ -36,6 +45,8 @@ from kg.sandbox import AUTO
 from kg.web.query_worker import Answer, Overran, QueryJob, QueryWorker, Refusal
 
 log = logging.getLogger(__name__)
+# How long an evaluation holds its turn: after it, a query waiting for one may start beside it.
+PATIENCE_S = 1.0
 # What a client is told when a worker fails for a reason that is not the query's.
 WORKER_FAILED = (
     "the query worker failed for a reason that is not the query's; the server log has the "
@@ -53,10 +64,13 @@ class Evaluator:
         timeout: float,
         memory_bytes: int,
         max_workers: int,
+        evaluations: int | None = None,
         sandbox: str = AUTO,
         max_queries: int = 0,
     ) -> None:
         self._store = store
+        # Evaluations at once that have not yet run for PATIENCE_S (None: max_workers).
+        self._evaluations = min(evaluations or max_workers, max_workers)
         self._max_queries = max_queries  # per worker, then a fresh one (QueryWorker.worn_out)
         self._sandbox = sandbox
         self._timeout = timeout
@@ -67,14 +81,11 @@ class Evaluator:
     def evaluate(self, job: QueryJob) -> Answer:
         """The serialized answer, or a KgError (400, 406, 503) saying why there is none."""
         self._claim_process()
-        if not self._slots.acquire(timeout=self._timeout):
-            raise EndpointBusy(
-                f"every query worker stayed busy for {self._timeout:g} s; retry later"
-            )
+        turn = self._wait_for_turn()
         try:
             return self._run(job)
         finally:
-            self._slots.release()
+            self._end_turn(turn)
 
     def warm(self) -> None:
         """Start one worker now, so the first request does not pay for it."""
@@ -83,6 +94,31 @@ class Evaluator:
             if self._idle:
                 return
         self._give_back(self._fork())
+
+    def _wait_for_turn(self) -> object:
+        """A turn to evaluate (see the module's docstring); EndpointBusy after the time limit."""
+        deadline = time.monotonic() + self._timeout
+        with self._turns:
+            while True:
+                now = time.monotonic()
+                young = [start for start in self._running.values() if now - start < PATIENCE_S]
+                if len(self._running) < self._max_workers and len(young) < self._evaluations:
+                    turn = object()
+                    self._running[turn] = now
+                    return turn
+                left = deadline - now
+                if left <= 0:
+                    raise EndpointBusy(
+                        f"every query worker stayed busy for {self._timeout:g} s; retry later"
+                    )
+                # Woken when a turn ends, or when the longest-running young evaluation turns old.
+                grows_old = min((start + PATIENCE_S - now for start in young), default=left)
+                self._turns.wait(min(left, max(grows_old, 0.001)))
+
+    def _end_turn(self, turn: object) -> None:
+        with self._turns:
+            del self._running[turn]
+            self._turns.notify()
 
     def close(self) -> None:
         """Stop every worker this process started."""
@@ -210,7 +246,8 @@ class Evaluator:
     def _start_fresh(self) -> None:
         self._pid = os.getpid()
         self._lock = threading.Lock()
-        self._slots = threading.BoundedSemaphore(self._max_workers)
+        self._turns = threading.Condition()
+        self._running: dict[object, float] = {}  # each evaluation's turn: when it began
         self._idle: list[QueryWorker] = []
         self._live: set[QueryWorker] = set()
 

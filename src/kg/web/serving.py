@@ -6,9 +6,12 @@ Flask handler peaked near 5,400 req/s; under granian the same handler does about
 bare WSGI callable about 50,000, so the HTTP side stops being what limits the endpoint.
 
 The app is made once in the main process, before granian forks its workers, so the Store is
-parsed once and shared copy-on-write. Each worker process runs `threads` requests at once, each
-request's query in a query-worker process from that worker's pool (kg.web.evaluation), so a
-runaway query holds one thread of one worker until the time limit while the others keep serving.
+parsed once and shared copy-on-write. Each worker process runs `threads` requests at once, and
+evaluates `query_workers` of their queries at once, each in a query-worker process from that
+worker's pool (kg.web.evaluation); the other queries wait their turn. On 2 cores, one evaluation
+per worker process (the default there: the cores' share) answered 1.1–1.5x as many queries under
+load as four (benchmarks/ceiling.py, README), and a runaway query holds one query worker until
+the time limit while pages and replayed answers keep being served.
 A worker that dies is replaced. In front of the app, each worker keeps the answers to repeated
 GET queries (kg.web.caching).
 

@@ -4,6 +4,7 @@ Each field carries its own help text (field metadata), so the CLI options and th
 from the same place and a test can check that none is undocumented.
 """
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,7 +46,18 @@ class Settings:
     threads: int = field(
         default=4,
         metadata=_help(
-            "Requests one HTTP worker serves at once, each query in its own query-worker process."
+            "Requests one HTTP worker serves at once; the queries among them take turns "
+            "(--query-workers), each in its own query-worker process."
+        ),
+    )
+    query_workers: int = field(
+        default=0,
+        metadata=_help(
+            "Queries one HTTP worker evaluates at once, each in its own query-worker process; "
+            "the others wait their turn (503 past --query-timeout), except that a query "
+            "evaluating for a second no longer holds one back: up to --threads then run at once. "
+            "0: the machine's cores ÷ --workers, at least 1. Fewer at once answer more under "
+            "load on few cores."
         ),
     )
     query_timeout: float = field(
@@ -113,6 +125,12 @@ class Settings:
         ),
     )
 
+    def query_workers_per_process(self) -> int:
+        """Queries one HTTP worker evaluates at once (bar old ones): --query-workers, or the
+        cores' share."""
+        wanted = self.query_workers or max(1, _usable_cores() // self.workers)
+        return min(wanted, self.threads)
+
     def __post_init__(self) -> None:
         # A CLI or test may pass a list; freezing it keeps Settings hashable and immutable.
         object.__setattr__(self, "data", tuple(Path(p) for p in self.data))
@@ -125,6 +143,8 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.query_workers < 0:
+            raise ValueError(f"query_workers cannot be negative, not {self.query_workers}")
         if self.query_worker_queries < 0:
             raise ValueError(
                 f"query_worker_queries cannot be negative, not {self.query_worker_queries}"
@@ -141,3 +161,11 @@ class Settings:
             raise ValueError(f"sandbox must be one of {', '.join(MECHANISMS)}, not {self.sandbox!r}")
         if not self.base_iri.startswith(("http://", "https://")) or not self.base_iri.endswith("/"):
             raise ValueError(f"base_iri must be an http(s) IRI ending with '/', not {self.base_iri!r}")
+
+
+def _usable_cores() -> int:
+    """The CPUs this process may run on (its affinity, as a container or taskset sets it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
