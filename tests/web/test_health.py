@@ -8,10 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph
+import pytest
 from flask import Flask
 
 from kg.build import build
 from kg.errors import WorkerFailure
+from kg.web import evaluation
 from kg.web.generations import SLOT_KEY, BuildSlot
 from kg.web.health import COUNTS_KEY, RequestCounts, counting
 
@@ -26,7 +28,7 @@ def test_alive_and_ready(make_app: Callable[..., Flask]) -> None:
 def test_not_ready_while_no_query_worker_answers(make_app: Callable[..., Flask]) -> None:
     app = make_app()
     released = threading.Event()
-    app.extensions["kg"].evaluator.evaluate = lambda job: released.wait(5)
+    app.extensions["kg"].evaluator.evaluate = lambda job, **_: released.wait(5)
     try:
         response = app.test_client().get("/readyz")
     finally:
@@ -36,10 +38,26 @@ def test_not_ready_while_no_query_worker_answers(make_app: Callable[..., Flask])
     )
 
 
+def test_ready_while_the_queries_turns_are_all_taken(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A probe does not queue behind the queries: a busy server is not a server that is down.
+    monkeypatch.setattr(evaluation, "PATIENCE_S", 10.0)  # the held turn stays young throughout
+    app = make_app(query_workers=1, threads=4)
+    evaluator = app.extensions["kg"].evaluator
+    evaluator.warm()
+    held = evaluator._wait_for_turn()  # the process's one turn, taken by a young evaluation
+    try:
+        response = app.test_client().get("/readyz")
+    finally:
+        evaluator._end_turn(held)
+    assert (response.status_code, response.data) == (200, b"ready\n")
+
+
 def test_not_ready_when_the_query_worker_fails(make_app: Callable[..., Flask]) -> None:
     app = make_app()
 
-    def fail(job: object) -> None:
+    def fail(job: object, **_: object) -> None:
         raise WorkerFailure("cannot start a query worker: a test says so")
 
     app.extensions["kg"].evaluator.evaluate = fail

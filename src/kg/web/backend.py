@@ -14,8 +14,9 @@ from kg.web.query_worker import Answer, QueryJob
 
 
 class QueryEvaluator(Protocol):
-    def evaluate(self, job: QueryJob) -> Answer:
-        """The serialized answer, or a KgError (400, 406, 503) saying why there is none."""
+    def evaluate(self, job: QueryJob, *, take_turn: bool = True) -> Answer:
+        """The serialized answer, or a KgError (400, 406, 503) saying why there is none;
+        without `take_turn`, at once, beside the queries that take turns (a readiness probe)."""
 
     def warm(self) -> None:
         """Get ready for the first query of this process."""

@@ -179,7 +179,7 @@ def _readiness_problem() -> str | None:
 
     def ask() -> None:
         try:
-            state.evaluator.evaluate(_READY_QUERY)
+            state.evaluator.evaluate(_READY_QUERY, take_turn=False)
             outcome.put(None)
         except KgError as err:
             outcome.put(f"the query worker failed: {err}")

@@ -92,8 +92,9 @@ class RemoteEvaluator:
         self.named_graphs = self._kg_graphs()
         self.row_limit = self._row_limit(max_rows + 1)
 
-    def evaluate(self, job: QueryJob) -> Answer:
-        """The serialized answer, or a KgError (400, 406, 503) saying why there is none."""
+    def evaluate(self, job: QueryJob, *, take_turn: bool = True) -> Answer:
+        """The serialized answer, or a KgError (400, 406, 503) saying why there is none (the
+        remote store takes its own turns: `take_turn` changes nothing here)."""
         deadline = time.monotonic() + self._timeout
         prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
         text, dataset = self._dataset(job)
