@@ -71,7 +71,7 @@ def _local_services(settings: Settings) -> tuple[Services, SharedStore]:
         timeout=settings.query_timeout,
         memory_bytes=settings.query_memory_bytes,
         max_workers=settings.threads,
-        evaluations=settings.query_workers_per_process(),
+        evaluations=settings.simultaneous_queries_per_process(),
         sandbox=settings.sandbox,
         max_queries=settings.query_worker_queries,
     )

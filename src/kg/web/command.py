@@ -72,7 +72,7 @@ def _setting_option(
 @_setting_option("max_rows", click.IntRange(min=1), "N")
 @_setting_option("workers", click.IntRange(min=1), "N")
 @_setting_option("threads", click.IntRange(min=1), "N")
-@_setting_option("query_workers", click.IntRange(min=0), "N")
+@_setting_option("simultaneous_queries", click.IntRange(min=0), "N")
 @_setting_option("query_worker_queries", click.IntRange(min=0), "N")
 @_setting_option("answer_cache_bytes", click.IntRange(min=0), "MiB")
 @_setting_option("query_memory_bytes", click.IntRange(min=16), "MiB")

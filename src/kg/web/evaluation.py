@@ -17,10 +17,13 @@ whatever the screen missed.
 
 Queries take turns. On few cores, fewer evaluations at once answer more under load (each worker
 process keeps its own store handle and caches, and they contend for the same cores): an HTTP
-process evaluates at most `evaluations` queries at once (--query-workers), and the others wait. A
-query that has been evaluating for PATIENCE_S seconds no longer counts against that number, so a
-long or runaway query holds a short one back for a second at most; past that, up to
-`max_workers` (--threads) evaluate at once, each in its own query worker.
+process evaluates at most `evaluations` queries at once (--simultaneous-queries), and the others
+wait in the order they came, each for at most the time limit (then 503). An evaluation that has
+run for its patience (a second, or a quarter of the time limit if that is shorter) no longer
+counts against that number, so a long or runaway query holds the queue back for that long at most
+(a query behind several long ones waits that long for each), and up to `max_workers` (--threads)
+evaluate at once behind it, each in its own query worker. A query's wait is not counted in its
+evaluation's time limit. A readiness probe does not queue (`take_turn=False`).
 
 What runs in the worker is kg.web.query_worker; this module is the HTTP process's side.
 """
@@ -30,6 +33,7 @@ import os
 import signal
 import threading
 import time
+from collections import deque
 
 from kg.dataset import SharedStore
 from kg.errors import (
@@ -45,7 +49,9 @@ from kg.sandbox import AUTO
 from kg.web.query_worker import Answer, Overran, QueryJob, QueryWorker, Refusal
 
 log = logging.getLogger(__name__)
-# How long an evaluation holds its turn: after it, a query waiting for one may start beside it.
+# How long an evaluation holds its turn at most: after it, the next query waiting may start beside
+# it. A quarter of the time limit if that is shorter, so that a short limit still leaves a queued
+# query most of its wait to get a turn.
 PATIENCE_S = 1.0
 # What a client is told when a worker fails for a reason that is not the query's.
 WORKER_FAILED = (
@@ -69,8 +75,9 @@ class Evaluator:
         max_queries: int = 0,
     ) -> None:
         self._store = store
-        # Evaluations at once that have not yet run for PATIENCE_S (None: max_workers).
+        # Evaluations at once that have not yet run for their patience (None: max_workers).
         self._evaluations = min(evaluations or max_workers, max_workers)
+        self._patience = min(PATIENCE_S, timeout / 4)
         self._max_queries = max_queries  # per worker, then a fresh one (QueryWorker.worn_out)
         self._sandbox = sandbox
         self._timeout = timeout
@@ -102,29 +109,45 @@ class Evaluator:
         self._give_back(self._fork())
 
     def _wait_for_turn(self) -> object:
-        """A turn to evaluate (see the module's docstring); EndpointBusy after the time limit."""
+        """A turn to evaluate, in the order asked (see the module's docstring); EndpointBusy if none
+        comes within the time limit."""
         deadline = time.monotonic() + self._timeout
+        turn = object()
         with self._turns:
-            while True:
-                now = time.monotonic()
-                young = [start for start in self._running.values() if now - start < PATIENCE_S]
-                if len(self._running) < self._max_workers and len(young) < self._evaluations:
-                    turn = object()
-                    self._running[turn] = now
-                    return turn
-                left = deadline - now
-                if left <= 0:
-                    raise EndpointBusy(
-                        f"every query worker stayed busy for {self._timeout:g} s; retry later"
-                    )
-                # Woken when a turn ends, or when the longest-running young evaluation turns old.
-                grows_old = min((start + PATIENCE_S - now for start in young), default=left)
-                self._turns.wait(min(left, max(grows_old, 0.001)))
+            self._queue.append(turn)
+            try:
+                while True:
+                    now = time.monotonic()
+                    young = [start for start in self._running.values() if now - start < self._patience]
+                    if (
+                        self._queue[0] is turn
+                        and len(self._running) < self._max_workers
+                        and len(young) < self._evaluations
+                    ):
+                        self._queue.popleft()
+                        self._running[turn] = now
+                        self._turns.notify_all()  # the next in the queue may start too
+                        return turn
+                    left = deadline - now
+                    if left <= 0:
+                        raise EndpointBusy(
+                            f"no turn to evaluate this query came within {self._timeout:g} s: "
+                            "the server is busy with other queries; retry later"
+                        )
+                    # Woken when a turn ends or the queue moves, or when the longest-running
+                    # young evaluation turns old.
+                    grows_old = min((start + self._patience - now for start in young), default=left)
+                    self._turns.wait(min(left, max(grows_old, 0.001)))
+            except BaseException:
+                if turn in self._queue:
+                    self._queue.remove(turn)
+                    self._turns.notify_all()  # whoever was behind it may be first now
+                raise
 
     def _end_turn(self, turn: object) -> None:
         with self._turns:
-            del self._running[turn]
-            self._turns.notify()
+            self._running.pop(turn, None)
+            self._turns.notify_all()  # only the first in the queue may start: wake them all
 
     def close(self) -> None:
         """Stop every worker this process started."""
@@ -254,6 +277,7 @@ class Evaluator:
         self._lock = threading.Lock()
         self._turns = threading.Condition()
         self._running: dict[object, float] = {}  # each evaluation's turn: when it began
+        self._queue: deque[object] = deque()  # the turns asked for and not yet given, in order
         self._idle: list[QueryWorker] = []
         self._live: set[QueryWorker] = set()
 

@@ -7,7 +7,7 @@ bare WSGI callable about 50,000, so the HTTP side stops being what limits the en
 
 The app is made once in the main process, before granian forks its workers, so the Store is
 parsed once and shared copy-on-write. Each worker process runs `threads` requests at once, and
-evaluates `query_workers` of their queries at once, each in a query-worker process from that
+evaluates `simultaneous_queries` of their queries at once, each in a query-worker process from that
 worker's pool (kg.web.evaluation); the other queries wait their turn. On 2 cores, one evaluation
 per worker process (the default there: the cores' share) answered 1.1–1.5x as many queries under
 load as four (benchmarks/ceiling.py, README), and a runaway query holds one query worker until

@@ -47,17 +47,18 @@ class Settings:
         default=4,
         metadata=_help(
             "Requests one HTTP worker serves at once; the queries among them take turns "
-            "(--query-workers), each in its own query-worker process."
+            "(--simultaneous-queries)."
         ),
     )
-    query_workers: int = field(
+    simultaneous_queries: int = field(
         default=0,
         metadata=_help(
-            "Queries one HTTP worker evaluates at once, each in its own query-worker process; "
-            "the others wait their turn (503 past --query-timeout), except that a query "
-            "evaluating for a second no longer holds one back: up to --threads then run at once. "
-            "0: the machine's cores ÷ --workers, at least 1. Fewer at once answer more under "
-            "load on few cores."
+            "Queries one HTTP worker evaluates at once from the local store, each in its own "
+            "query-worker process; the others wait in turn, up to --query-timeout (then 503), "
+            "except that a query evaluating for a second (or a quarter of --query-timeout) no "
+            "longer holds the queue: up to --threads then run at once. 0: the machine's cores ÷ "
+            "--workers, at least 1. Fewer at once answer more under load on few cores; more let "
+            "short queries pass long ones sooner."
         ),
     )
     query_timeout: float = field(
@@ -125,10 +126,10 @@ class Settings:
         ),
     )
 
-    def query_workers_per_process(self) -> int:
-        """Queries one HTTP worker evaluates at once (bar old ones): --query-workers, or the
+    def simultaneous_queries_per_process(self) -> int:
+        """Queries one HTTP worker evaluates at once (bar old ones): --simultaneous-queries, or the
         cores' share."""
-        wanted = self.query_workers or max(1, _usable_cores() // self.workers)
+        wanted = self.simultaneous_queries or max(1, _usable_cores() // self.workers)
         return min(wanted, self.threads)
 
     def __post_init__(self) -> None:
@@ -143,8 +144,8 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
-        if self.query_workers < 0:
-            raise ValueError(f"query_workers cannot be negative, not {self.query_workers}")
+        if self.simultaneous_queries < 0:
+            raise ValueError(f"simultaneous_queries cannot be negative, not {self.simultaneous_queries}")
         if self.query_worker_queries < 0:
             raise ValueError(
                 f"query_worker_queries cannot be negative, not {self.query_worker_queries}"
@@ -164,7 +165,8 @@ class Settings:
 
 
 def _usable_cores() -> int:
-    """The CPUs this process may run on (its affinity, as a container or taskset sets it)."""
+    """The CPUs this process may run on (its affinity, as taskset or a container's cpuset sets it;
+    a CPU quota, as `docker --cpus` sets, is not read)."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
