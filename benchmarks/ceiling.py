@@ -23,7 +23,7 @@ being wrk's count of answers ÷ the seconds loaded. The servers take turns, kg a
 for each --threads value, Oxigraph twice, then back in the reverse order, each round ten times
 the query's expected latency under load on the slowest server (at least 2 s), each begun once
 every server is idle. A query whose rounds would pass --longest-round seconds is left out, said
-so. --kg adds a `kg serve` with other options (say, `--query-workers 4`), in the order given,
+so. --kg adds a `kg serve` with other options (say, `--simultaneous-queries 4`), in the order given,
 after the pairs.
 
 Prints a Markdown table (each server's rate in each round, the ratios of the mean rates) and the
@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--threads", default="4",
                         help="request threads per HTTP process, for kg serve and the callable alike (4)")
     parser.add_argument("--kg", action="append", default=[], metavar="NAME=OPTIONS",
-                        help="also a kg serve with these options, e.g. 'qw4=--query-workers 4' "
+                        help="also a kg serve with these options, e.g. 'sq4=--simultaneous-queries 4' "
                              "(repeatable; measured against Oxigraph's server only)")
     parser.add_argument("--longest-round", type=float, default=30.0, metavar="SECONDS",
                         help="leave out a query whose rounds would last longer (30)")

@@ -9,9 +9,10 @@ The app is made once in the main process, before granian forks its workers, so t
 parsed once and shared copy-on-write. Each worker process runs `threads` requests at once, and
 evaluates `simultaneous_queries` of their queries at once, each in a query-worker process from that
 worker's pool (kg.web.evaluation); the other queries wait their turn. On 2 cores, one evaluation
-per worker process (the default there: the cores' share) answered 1.1–1.5x as many queries under
-load as four (benchmarks/ceiling.py, README), and a runaway query holds one query worker until
-the time limit while pages and replayed answers keep being served.
+at a time per worker process (the default there: the cores' share) answered 1.18–1.37x as many
+heavy queries under load as four at 10^6 triples, and 1.08x at the median at 10^4
+(benchmarks/ceiling.py, README); a runaway query holds the queue for a second at most, and
+replayed answers and pages that read the store never wait.
 A worker that dies is replaced. In front of the app, each worker keeps the answers to repeated
 GET queries (kg.web.caching).
 
