@@ -43,7 +43,7 @@ def test_ready_while_the_queries_turns_are_all_taken(
 ) -> None:
     # A probe does not queue behind the queries: a busy server is not a server that is down.
     monkeypatch.setattr(evaluation, "PATIENCE_S", 10.0)  # the held turn stays young throughout
-    app = make_app(simultaneous_queries=1, threads=4)
+    app = make_app(simultaneous_queries=1, threads=4, query_timeout=60.0)
     evaluator = app.extensions["kg"].evaluator
     evaluator.warm()
     held = evaluator._wait_for_turn()  # the process's one turn, taken by a young evaluation

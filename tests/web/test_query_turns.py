@@ -73,6 +73,27 @@ def test_turns_are_given_in_the_order_asked(monkeypatch: pytest.MonkeyPatch) -> 
     assert "turn" in got_later
 
 
+def test_a_query_asking_as_a_turn_ends_does_not_pass_one_already_waiting() -> None:
+    evaluator = _evaluator(evaluations=1, max_workers=1, timeout=0.3)
+    first = evaluator._wait_for_turn()
+    earlier, got = _turn_in_thread(evaluator)
+    _until_queued(evaluator, 1)
+    with evaluator._turns:  # the turn ends, and a newcomer asks before the waiter can move
+        evaluator._end_turn(first)
+        with pytest.raises(EndpointBusy):
+            evaluator._wait_for_turn()
+    earlier.join(10)
+    assert "turn" in got
+
+
+def test_one_unqueued_evaluation_at_a_time() -> None:
+    evaluator = _evaluator(evaluations=1, max_workers=2)
+    evaluator._unqueued.acquire()  # a readiness probe, still waiting for its worker
+    job = QueryJob(text="ASK {}", formats={}, max_rows=1)
+    with pytest.raises(EndpointBusy, match="^another query that does not wait its turn is still evaluating$"):
+        evaluator.evaluate(job, take_turn=False)
+
+
 def test_an_evaluation_past_its_patience_no_longer_holds_a_query_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
