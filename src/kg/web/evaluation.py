@@ -23,8 +23,8 @@ run for its patience (a second, or a quarter of the time limit if that is shorte
 counts against that number, so a long or runaway query holds the queue back for that long at most
 (a query behind several long ones waits that long for each), and up to `max_workers` (--threads)
 evaluate at once behind it, each in its own query worker. A query's wait is not counted in its
-evaluation's time limit. A readiness probe and a 406's parse-only check do not queue
-(`take_turn=False`), one at a time.
+evaluation's time limit. A readiness probe does not queue (`take_turn=False`), one at a
+time.
 
 What runs in the worker is kg.web.query_worker; this module is the HTTP process's side.
 """
@@ -89,10 +89,9 @@ class Evaluator:
     def evaluate(self, job: QueryJob, *, take_turn: bool = True) -> Answer:
         """The serialized answer, or a KgError (400, 406, 503) saying why there is none.
 
-        Without `take_turn` (a readiness probe's trivial query, the parse-only check of a 406) it
-        runs at once, beside the queries evaluating: a probe that queued behind them would report
-        a busy server as down. One such at a time, so that probes of a stalled server cannot pile
-        up query workers.
+        Without `take_turn` (a readiness probe's trivial query) it runs at once, beside the
+        queries evaluating: a probe that queued behind them would report a busy server as down.
+        One such at a time, so that probes of a stalled server cannot pile up query workers.
         """
         self._claim_process()
         if not take_turn:

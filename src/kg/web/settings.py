@@ -57,9 +57,8 @@ class Settings:
             "query-worker process; the others wait in turn, up to --query-timeout (then 503), "
             "except that a query evaluating for a second or a quarter of --query-timeout, "
             "whichever is shorter, no longer holds the queue: up to --threads then run at once. "
-            "0: the machine's cores ÷ "
-            "--workers, at least 1. Fewer at once answer more under load on few cores; more let "
-            "short queries pass long ones sooner."
+            "0: the machine's cores ÷ --workers, at least 1. Fewer at once answer more under "
+            "load on few cores; more let short queries pass long ones sooner."
         ),
     )
     query_timeout: float = field(

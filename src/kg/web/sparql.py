@@ -243,8 +243,7 @@ def _refuse_unsendable(app: Flask, text: str, kind: ResultKind) -> NoReturn:
         named_graphs=(),
     )
     try:
-        # Over no data, so it is quick: it need not wait behind the queries evaluating.
-        app.extensions[EXTENSION_KEY].evaluator.evaluate(parse_only, take_turn=False)
+        app.extensions[EXTENSION_KEY].evaluator.evaluate(parse_only)
     except UnsupportedFormat:
         pass  # it parses: the worker found no format for its kind, as this process did
     raise UnsupportedFormat(_not_acceptable(kind))
