@@ -23,8 +23,8 @@ run for its patience (a second, or a quarter of the time limit if that is shorte
 counts against that number, so a long or runaway query holds the queue back for that long at most
 (a query behind several long ones waits that long for each), and up to `max_workers` (--threads)
 evaluate at once behind it, each in its own query worker. A query's wait is not counted in its
-evaluation's time limit. A readiness probe does not queue (`take_turn=False`), one at a
-time.
+evaluation's time limit. A readiness probe does not queue (`take_turn=False`); one such runs at
+a time.
 
 What runs in the worker is kg.web.query_worker; this module is the HTTP process's side.
 """
