@@ -191,7 +191,7 @@ def build(
         reused = None if force else _matching_build(directory, key, inputs)
         if reused is not None:
             return reused
-        # Read again, now with where each file is read where the output may depend on it, from
+        # Hashed again, each file now with the location its output may depend on, decided from
         # the bytes hashed: the manifest records what the key was made of (80 ms at 1e6).
         inputs = input_files(root, data, located=True)
         key = build_key(inputs, options.as_json())
